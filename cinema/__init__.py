@@ -1,0 +1,51 @@
+"""The cinema seat reservation app: ``create_app(config)`` wires everything and does nothing else."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from cinema.config import Config
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    """Build an app from ``config`` (a Config, a dict of overrides, or the environment)."""
+    if config is None:
+        config = Config()
+    elif isinstance(config, dict):
+        config = Config(**config)
+    if not config.SECRET_KEY:
+        raise RuntimeError("SECRET_KEY must be set in production (see README, Configuration)")
+
+    app = Flask(__name__, instance_path=config.INSTANCE_PATH, instance_relative_config=False)
+    app.config.from_mapping(config.as_dict())
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    from cinema import cli, security, templating
+    from cinema.blueprints import admin, auth, bookings, public, reports, staff
+    from cinema.errors import register_error_handlers
+    from cinema.extensions import csrf, db, init_redis, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    init_redis(app)
+    security.init_app(app)
+    templating.init_app(app)
+    register_error_handlers(app)
+    cli.init_app(app)
+
+    for blueprint in (public.bp, auth.bp, bookings.bp, admin.bp, reports.bp, staff.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,1 @@
+"""Blueprints: public, auth, bookings (patron), admin, reports (admin + staff), staff."""

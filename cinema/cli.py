@@ -1,0 +1,45 @@
+"""Command line: ``flask create-admin``, ``flask seed-demo``, ``flask serve``."""
+from __future__ import annotations
+
+import getpass
+
+import click
+from flask import Flask
+
+from cinema import demo
+from cinema.models import UserRole
+from cinema.services import accounts
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--email", prompt=True)
+    @click.option("--name", "full_name", prompt="Full name")
+    @click.option("--password", default=None, help="Prompted for when not given.")
+    def create_admin(email: str, full_name: str, password: str | None):
+        """Create an ADMIN account."""
+        if password is None:
+            password = getpass.getpass("Password: ")
+        user = accounts.register(email, full_name, password, role=UserRole.ADMIN)
+        click.echo(f"Created administrator {user.email}.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load a believable demo cinema (safe to run again: nothing is duplicated)."""
+        summary = demo.seed()
+        click.echo(summary.report())
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    def serve(host: str, port: int):
+        """Development server; without Redis it also runs the background jobs in-process."""
+        from cinema import jobs
+
+        if not app.config["REDIS_URL"]:
+            jobs.start_inprocess_scheduler(app)
+            click.echo("Mode: embedded (SQLite/no Redis): background jobs run in this process.")
+        else:
+            click.echo("Mode: PostgreSQL + Redis: background jobs run in worker.py.")
+        click.echo(f"Serving on http://{host}:{port}/")
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)

@@ -1,0 +1,99 @@
+"""Configuration read from the environment.
+
+Every setting is documented in README.md ("Configuration"). Nothing configured means the
+zero-setup development mode: SQLite in ``instance/``, no Redis, background jobs in-process.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _database_url(url: str) -> str:
+    # Heroku-style and plain postgres URLs both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings for one app instance; ``from_env()`` reads them from the environment."""
+
+    def __init__(self, **overrides):
+        env = os.environ.get("CINEMA_ENV", "development")
+        self.ENV = env
+        self.INSTANCE_PATH = os.environ.get("INSTANCE_PATH", str(BASE_DIR / "instance"))
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or (
+            "dev-only-insecure-secret" if env != "production" else None
+        )
+        self.SQLALCHEMY_DATABASE_URI = _database_url(
+            os.environ.get("DATABASE_URL")
+            or "sqlite:///" + str(Path(self.INSTANCE_PATH) / "cinema.sqlite3")
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        # Keys in Redis (rate limits, seat-map stamps, the RQ queue) share this prefix so two
+        # installations, or two test runs, can use one Redis server without meeting.
+        self.REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "cinema")
+        self.RQ_QUEUE = os.environ.get("RQ_QUEUE", f"{self.REDIS_PREFIX}-default")
+
+        self.ADMIN_SIGNUP_SECRET = os.environ.get("ADMIN_SIGNUP_SECRET") or None
+        self.CINEMA_NAME = os.environ.get("CINEMA_NAME", "Lumen Cinema")
+        self.CINEMA_TIMEZONE = os.environ.get("CINEMA_TIMEZONE", "Europe/London")
+        self.CURRENCY = os.environ.get("CURRENCY", "GBP")
+        self.HOLD_SECONDS = _int("HOLD_SECONDS", 600)
+        self.MAX_SEATS_PER_HOLD = _int("MAX_SEATS_PER_HOLD", 10)
+        self.CLEANING_BUFFER_MINUTES = _int("CLEANING_BUFFER_MINUTES", 15)
+        self.CANCELLATION_CUTOFF_MINUTES = _int("CANCELLATION_CUTOFF_MINUTES", 60)
+
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per minute")
+        self.RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5 per minute")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_KEY_PREFIX = self.REDIS_PREFIX
+        # If Redis goes away the limits keep working per process, in memory, instead of
+        # failing every login: a weaker limit beats an outage of the sign-in page.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_HEADERS_ENABLED = True
+
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Lumen Cinema <tickets@lumen.example>")
+
+        self.WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", env == "production")
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.PREFERRED_URL_SCHEME = "https" if env == "production" else "http"
+        self.MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+        self.TESTING = False
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.REDIS_URL)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -1,0 +1,207 @@
+"""The demo cinema loaded by ``flask seed-demo``: idempotent, so it can run on every start."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from cinema.extensions import db
+from cinema.models import Auditorium, Genre, Movie, Showtime, User, UserRole, utcnow
+from cinema.services import accounts, scheduling, venues
+
+DEMO_ACCOUNTS = [
+    ("admin@lumen.example", "Ada Admin", "admin-demo-pass", UserRole.ADMIN),
+    ("staff@lumen.example", "Sam Staff", "staff-demo-pass", UserRole.STAFF),
+    ("patron@lumen.example", "Pat Patron", "patron-demo-pass", UserRole.USER),
+]
+
+AUDITORIUMS = [
+    ("Screen 1", "The big one: 12 rows, premium centre rows, couple seats at the back.",
+     venues.LayoutSpec(rows=12, seats_per_row=20, premium_rows=["F", "G", "H"],
+                       couple_rows=["L"], aisles_after=[4, 16],
+                       wheelchair=[("A", 1), ("A", 2), ("A", 19), ("A", 20)])),
+    ("Screen 2", "Mid-size, one central aisle.",
+     venues.LayoutSpec(rows=9, seats_per_row=14, premium_rows=["E", "F"], couple_rows=["I"],
+                       aisles_after=[7], wheelchair=[("A", 1), ("A", 14)])),
+    ("Screen 3 · Studio", "An intimate studio with reclining premium seats.",
+     venues.LayoutSpec(rows=6, seats_per_row=10, premium_rows=["C", "D", "E", "F"],
+                       aisles_after=[5], wheelchair=[("A", 5), ("A", 6)])),
+]
+
+# title, minutes, rating, genres, language, format, synopsis
+FILMS = [
+    ("The Lighthouse Keeper's Daughter", 118, "12A", ["Drama", "Mystery"], "English", "2D",
+     "On a storm-battered island, a young woman uncovers the secret her father kept for forty years."),
+    ("Orbital Drift", 142, "12A", ["Science Fiction", "Thriller"], "English", "IMAX",
+     "A salvage crew finds a derelict station that is still, impossibly, broadcasting."),
+    ("Paper Lanterns", 96, "PG", ["Animation", "Family"], "English", "3D",
+     "Two siblings follow a runaway lantern across a city that only wakes at night."),
+    ("Midnight at the Paradiso", 104, "15", ["Comedy", "Romance"], "Italian", "2D",
+     "A projectionist and a critic fall out, then in, over one last screening."),
+    ("Cold Harbour", 127, "15", ["Crime", "Thriller"], "English", "2D",
+     "A customs officer on the Clyde follows a container that should not exist."),
+    ("The Long Walk Home", 88, "U", ["Documentary"], "English", "2D",
+     "A shepherd and her dogs move a flock three hundred miles across the Highlands."),
+    ("Ember & Ash", 134, "12A", ["Fantasy", "Adventure"], "English", "3D",
+     "The last dragon-keeper must choose between her village and the creature she raised."),
+    ("Quiet Hours", 101, "15", ["Drama"], "French", "2D",
+     "A night nurse, a dying composer and the symphony they finish together."),
+    ("Haunt of the Hollow Pines", 99, "18", ["Horror"], "English", "2D",
+     "A weekend cabin, a missing map and something walking between the trees."),
+]
+
+# Local start times per screen; a film rotation per screen and day keeps it varied.
+SCREEN_TIMES = {
+    "Screen 1": ["11:00", "14:15", "17:45", "21:00"],
+    "Screen 2": ["12:30", "15:30", "18:30", "21:15"],
+    "Screen 3 · Studio": ["13:00", "16:00", "19:15"],
+}
+PRICE_BY_SCREEN = {"Screen 1": 1250, "Screen 2": 1100, "Screen 3 · Studio": 1450}
+DAYS = 14
+
+
+@dataclass
+class SeedSummary:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, count: int = 1) -> None:
+        self.created[kind] = self.created.get(kind, 0) + count
+
+    def report(self) -> str:
+        lines = ["Demo data loaded (existing rows left as they were)."]
+        lines += [f"  new {kind}: {n}" for kind, n in sorted(self.created.items())] or []
+        lines.append("Demo accounts (email / password):")
+        lines += [f"  {role.value:<5} {email} / {password}"
+                  for email, _, password, role in DEMO_ACCOUNTS]
+        return "\n".join(lines)
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def poster_svg(title: str, subtitle: str) -> str:
+    """A generated poster: a colour field from the title's hash, the title set in type."""
+    digest = hashlib.sha256(title.encode()).digest()
+    hue1, hue2 = digest[0] * 360 // 256, digest[1] * 360 // 256
+    words, lines, line = title.split(), [], ""
+    for word in words:
+        if len(line) + len(word) > 13 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    text = "".join(
+        f'<text x="150" y="{250 + i * 40 - len(lines) * 20}" text-anchor="middle" '
+        f'font-family="Georgia, serif" font-size="32" font-weight="700" fill="#fff">'
+        f"{escape(part)}</text>" for i, part in enumerate(lines))
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 450" width="300" height="450">'
+        f'<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1">'
+        f'<stop offset="0" stop-color="hsl({hue1},55%,38%)"/>'
+        f'<stop offset="1" stop-color="hsl({hue2},60%,14%)"/></linearGradient></defs>'
+        '<rect width="300" height="450" fill="url(#g)"/>'
+        f'<circle cx="150" cy="120" r="70" fill="hsl({hue2},70%,70%)" opacity=".35"/>'
+        f"{text}"
+        f'<text x="150" y="420" text-anchor="middle" font-family="system-ui, sans-serif" '
+        f'font-size="14" fill="#fff" opacity=".8">{escape(subtitle)}</text></svg>'
+    )
+
+
+def _get_or_create_genre(name: str, summary: SeedSummary) -> Genre:
+    genre = db.session.scalar(sa.select(Genre).where(Genre.name == name))
+    if genre is None:
+        genre = Genre(name=name, slug=slugify(name))
+        db.session.add(genre)
+        db.session.flush()
+        summary.add("genres")
+    return genre
+
+
+def _seed_accounts(summary: SeedSummary) -> None:
+    for email, name, password, role in DEMO_ACCOUNTS:
+        if accounts.find_by_email(email) is None:
+            db.session.add(User(email=email, full_name=name, role=role,
+                                password_hash=accounts.hash_password(password)))
+            summary.add("accounts")
+    db.session.flush()
+
+
+def _seed_films(summary: SeedSummary) -> list[Movie]:
+    poster_dir = os.path.join(current_app.instance_path, "posters")
+    os.makedirs(poster_dir, exist_ok=True)
+    movies = []
+    for index, (title, minutes, rating, genres, language, fmt, synopsis) in enumerate(FILMS):
+        movie = db.session.scalar(sa.select(Movie).where(Movie.title == title))
+        if movie is None:
+            movie = Movie(title=title, duration_minutes=minutes, age_rating=rating,
+                          language=language, format=fmt, synopsis=synopsis,
+                          release_date=date(2026, 9, 1) + timedelta(days=7 * index))
+            movie.genres = [_get_or_create_genre(g, summary) for g in genres]
+            db.session.add(movie)
+            summary.add("films")
+        filename = f"demo-{slugify(title)}.svg"
+        path = os.path.join(poster_dir, filename)
+        if not os.path.exists(path):
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(poster_svg(title, f"{rating} · {minutes} min · {fmt}"))
+        movie.poster_path = filename
+        movies.append(movie)
+    db.session.flush()
+    return movies
+
+
+def _seed_auditoriums(summary: SeedSummary) -> list[Auditorium]:
+    result = []
+    for name, description, spec in AUDITORIUMS:
+        auditorium = db.session.scalar(sa.select(Auditorium).where(Auditorium.name == name))
+        if auditorium is None:
+            auditorium = venues.create_auditorium(name, description, spec)
+            summary.add("auditoriums")
+        result.append(auditorium)
+    return result
+
+
+def _seed_showtimes(movies: list[Movie], auditoriums: list[Auditorium], now: datetime,
+                    summary: SeedSummary) -> None:
+    tz = ZoneInfo(current_app.config["CINEMA_TIMEZONE"])
+    buffer = current_app.config["CLEANING_BUFFER_MINUTES"]
+    today = now.astimezone(tz).date()
+    for screen_no, auditorium in enumerate(auditoriums):
+        existing = set(db.session.scalars(
+            sa.select(Showtime.starts_at).where(Showtime.auditorium_id == auditorium.id)))
+        for day in range(DAYS):
+            local_day = today + timedelta(days=day)
+            for slot, hhmm in enumerate(SCREEN_TIMES[auditorium.name]):
+                hour, minute = map(int, hhmm.split(":"))
+                starts = datetime.combine(local_day, time(hour, minute), tz).astimezone(
+                    ZoneInfo("UTC"))
+                if starts <= now or starts in existing:
+                    continue
+                movie = movies[(day * 3 + slot * 2 + screen_no * 5) % len(movies)]
+                if scheduling.find_conflict(auditorium.id, starts, scheduling.end_time(
+                        starts, movie.duration_minutes, buffer)):
+                    continue
+                price = PRICE_BY_SCREEN[auditorium.name] + (200 if movie.format != "2D" else 0)
+                scheduling.create_showtime(movie.id, auditorium.id, starts, price, buffer, now)
+                summary.add("showtimes")
+
+
+def seed(now: datetime | None = None) -> SeedSummary:
+    """Create whatever of the demo cinema is missing, in one transaction."""
+    now = now or utcnow()
+    summary = SeedSummary()
+    _seed_accounts(summary)
+    movies = _seed_films(summary)
+    auditoriums = _seed_auditoriums(summary)
+    _seed_showtimes(movies, auditoriums, now, summary)
+    db.session.commit()
+    return summary

@@ -1,0 +1,44 @@
+"""Extensions, created once here and bound to an app in ``create_app``."""
+from __future__ import annotations
+
+import redis
+import sqlalchemy as sa
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(get_remote_address)
+
+
+def get_redis() -> redis.Redis | None:
+    """The app's Redis client, or None in the embedded (no Redis) mode."""
+    return current_app.extensions.get("cinema_redis")
+
+
+def init_redis(app) -> None:
+    url = app.config.get("REDIS_URL")
+    app.extensions["cinema_redis"] = (
+        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2) if url else None
+    )

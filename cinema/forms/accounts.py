@@ -1,0 +1,46 @@
+"""Signup, login and user-management forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+from cinema.models import UserRole
+from cinema.services.accounts import MIN_PASSWORD_LENGTH
+
+
+ROLE_CHOICES = [SelectChoice(r.value, r.value.title()) for r in UserRole]
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class SignupForm(FlaskForm):
+    email = EmailField("Email", filters=[strip], validators=[
+        InputRequired(), Email(check_deliverability=False), Length(max=254)])
+    full_name = StringField("Full name", filters=[strip], validators=[InputRequired(), Length(min=1, max=120)])
+    password = PasswordField("Password", validators=[
+        InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
+                                message=f"At least {MIN_PASSWORD_LENGTH} characters.")])
+    password_confirm = PasswordField("Confirm password", validators=[
+        InputRequired(), EqualTo("password", message="The two passwords do not match.")])
+
+
+class AdminSignupForm(SignupForm):
+    admin_secret = PasswordField("Admin signup secret", validators=[InputRequired()])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", filters=[strip], validators=[InputRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class StaffCreateForm(SignupForm):
+    role = SelectField("Role", choices=ROLE_CHOICES, default=UserRole.STAFF.value)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)

@@ -1,0 +1,24 @@
+"""All models, importable from ``cinema.models``."""
+from cinema.models.base import AuditMixin, UTCDateTime, utcnow
+from cinema.models.booking import Payment, PromoCode, Reservation, ReservedSeat, new_booking_code
+from cinema.models.catalogue import Auditorium, Genre, Movie, MovieGenre, Seat
+from cinema.models.enums import (
+    CancelReason,
+    OutboxStatus,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    ReservationStatus,
+    SeatType,
+    UserRole,
+)
+from cinema.models.messaging import AuditLog, OutboxEmail
+from cinema.models.showtime import Showtime
+from cinema.models.user import User
+
+__all__ = [
+    "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "Genre", "Movie", "MovieGenre",
+    "OutboxEmail", "OutboxStatus", "Payment", "PaymentKind", "PaymentMethod", "PaymentStatus",
+    "PromoCode", "Reservation", "ReservationStatus", "ReservedSeat", "Seat", "SeatType",
+    "Showtime", "UTCDateTime", "User", "UserRole", "new_booking_code", "utcnow",
+]

@@ -1,0 +1,160 @@
+"""Reservations, their seats with price line items, payments and promo codes."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from cinema.extensions import db
+from cinema.models.base import AuditMixin, UTCDateTime
+from cinema.models.catalogue import Seat
+from cinema.models.enums import (
+    CancelReason,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    ReservationStatus,
+    db_enum,
+)
+from cinema.models.showtime import Showtime
+from cinema.models.user import User
+
+# No 0/O/1/I/L: the code is read aloud at the box office and typed at the door.
+BOOKING_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_booking_code() -> str:
+    """10 random characters of a 31-letter alphabet: about 49 bits, unguessable."""
+    return "".join(secrets.choice(BOOKING_CODE_ALPHABET) for _ in range(10))
+
+
+class PromoCode(AuditMixin, db.Model):
+    __tablename__ = "promo_codes"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(percent_off IS NULL) <> (amount_off_cents IS NULL)", name="one_kind_of_discount"
+        ),
+        sa.CheckConstraint("percent_off IS NULL OR (percent_off > 0 AND percent_off <= 100)",
+                           name="percent_range"),
+        sa.CheckConstraint("amount_off_cents IS NULL OR amount_off_cents > 0",
+                           name="amount_positive"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    description: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    percent_off: so.Mapped[int | None]
+    amount_off_cents: so.Mapped[int | None]
+    valid_from: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    valid_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    max_uses: so.Mapped[int | None]
+    times_used: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+
+
+class Reservation(AuditMixin, db.Model):
+    """A booking: HELD -> CONFIRMED -> COMPLETED, or CANCELLED with a reason.
+
+    A HELD reservation past ``hold_expires_at`` is free for every availability check, whatever
+    its status column still says: the worker's sweep only tidies up.
+    """
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        sa.CheckConstraint("total_price_cents >= 0", name="total_not_negative"),
+        sa.Index("ix_reservations_status_expiry", "status", "hold_expires_at"),
+        sa.Index("ix_reservations_showtime_user", "showtime_id", "user_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(16), unique=True, default=new_booking_code)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    showtime_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("showtimes.id"))
+    status: so.Mapped[ReservationStatus] = so.mapped_column(
+        db_enum(ReservationStatus), default=ReservationStatus.HELD, index=True
+    )
+    cancel_reason: so.Mapped[CancelReason | None] = so.mapped_column(db_enum(CancelReason))
+    cancelled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    hold_expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    admitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    admitted_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    total_price_cents: so.Mapped[int] = so.mapped_column(default=0)
+    payment_method: so.Mapped[PaymentMethod | None] = so.mapped_column(db_enum(PaymentMethod))
+    # The provider's reference of the successful charge (rows of ``payments`` keep every try).
+    payment_id: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    promo_code_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("promo_codes.id"))
+    sold_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+    showtime: so.Mapped[Showtime] = so.relationship()
+    seats: so.Mapped[list["ReservedSeat"]] = so.relationship(
+        back_populates="reservation", order_by="ReservedSeat.id", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Reservation {self.id} {self.code} {self.status.value}>"
+
+
+class ReservedSeat(AuditMixin, db.Model):
+    """One seat of one reservation, with that seat's price line items.
+
+    ``is_active`` is true while the reservation holds or owns the seat. The partial unique index
+    ``uq_reserved_seats_active`` is the guarantee against double booking: at most one active row
+    per (showtime, seat), whatever the application, Redis or the worker do.
+    """
+
+    __tablename__ = "reserved_seats"
+    __table_args__ = (
+        sa.Index(
+            "uq_reserved_seats_active", "showtime_id", "seat_id", unique=True,
+            postgresql_where=sa.text("is_active"), sqlite_where=sa.text("is_active"),
+        ),
+        sa.CheckConstraint(
+            "price_cents = base_price_cents + seat_type_adjustment_cents"
+            " + time_adjustment_cents - discount_cents",
+            name="price_is_sum_of_line_items",
+        ),
+        sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reservation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("reservations.id", ondelete="CASCADE"), index=True
+    )
+    showtime_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("showtimes.id"))
+    seat_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("seats.id"), index=True)
+    is_active: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    base_price_cents: so.Mapped[int]
+    seat_type_adjustment_cents: so.Mapped[int] = so.mapped_column(default=0)
+    time_adjustment_cents: so.Mapped[int] = so.mapped_column(default=0)
+    time_rule: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    discount_cents: so.Mapped[int] = so.mapped_column(default=0)
+    price_cents: so.Mapped[int]
+
+    reservation: so.Mapped[Reservation] = so.relationship(back_populates="seats")
+    seat: so.Mapped[Seat] = so.relationship(lazy="joined")
+
+
+class Payment(AuditMixin, db.Model):
+    """One call to a payment provider (a charge or a refund), keyed for idempotency."""
+
+    __tablename__ = "payments"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    reservation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("reservations.id"), index=True
+    )
+    provider: so.Mapped[str] = so.mapped_column(sa.String(30))
+    kind: so.Mapped[PaymentKind] = so.mapped_column(db_enum(PaymentKind))
+    status: so.Mapped[PaymentStatus] = so.mapped_column(
+        db_enum(PaymentStatus), default=PaymentStatus.PENDING
+    )
+    amount_cents: so.Mapped[int]
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    provider_ref: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    card_last4: so.Mapped[str | None] = so.mapped_column(sa.String(4))
+    error_code: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    error_message: so.Mapped[str | None] = so.mapped_column(sa.String(300))

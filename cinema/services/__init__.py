@@ -1,0 +1,1 @@
+"""Domain services: plain arguments in (ids, ``now``), they own the transaction."""

@@ -1,0 +1,153 @@
+"""Accounts: signup, sign-in, passwords, roles and sessions."""
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from cinema.errors import EmailTaken, Forbidden, NotFound, ValidationFailed
+from cinema.extensions import db
+from cinema.models import User, UserRole
+from cinema.models.user import new_session_token
+from cinema.services import audit
+
+# Argon2id, memory-hard (64 MiB, 3 passes): argon2-cffi's RFC 9106 "low memory" profile.
+_hasher = PasswordHasher()
+# Verifying against this when the email is unknown keeps the timing of a failed login the
+# same whether or not the account exists.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+MIN_PASSWORD_LENGTH = 8
+INVALID_LOGIN = "That email and password do not match an account."
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.",
+            field_errors={"password": [f"At least {MIN_PASSWORD_LENGTH} characters."]},
+        )
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == normalise_email(email))
+    )
+
+
+def register(email: str, full_name: str, password: str, role: UserRole = UserRole.USER,
+             created_by: int | None = None) -> User:
+    """Create an account. Raises EmailTaken or ValidationFailed; commits."""
+    email = normalise_email(email)
+    check_password_strength(password)
+    if find_by_email(email) is not None:
+        raise EmailTaken(field_errors={"email": ["An account with that email already exists."]})
+    user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password),
+                role=role, created_by=created_by)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # Two signups with one email at the same moment: the unique index decided.
+        db.session.rollback()
+        raise EmailTaken(field_errors={"email": ["An account with that email already exists."]})
+    if created_by is not None:
+        audit.record(created_by, "user.create", "user", user.id,
+                     f"created {role.value} account {email}", after={"role": role.value})
+    db.session.commit()
+    return user
+
+
+def admin_secret_matches(given: str | None, configured: str | None) -> bool:
+    """Constant-time comparison; no secret configured means admin signup is closed."""
+    if not configured:
+        return False
+    return hmac.compare_digest((given or "").encode(), configured.encode())
+
+
+def register_admin(email: str, full_name: str, password: str, admin_secret: str | None,
+                   configured_secret: str | None) -> User:
+    """Create an ADMIN account if the signup secret matches; otherwise create nothing."""
+    if not admin_secret_matches(admin_secret, configured_secret):
+        raise Forbidden(
+            "The admin signup secret is not correct.",
+            field_errors={"admin_secret": ["The admin signup secret is not correct."]},
+        )
+    return register(email, full_name, password, role=UserRole.ADMIN)
+
+
+def authenticate(email: str, password: str, now: datetime) -> User | None:
+    """The user for these credentials, or None; one generic failure for every reason."""
+    user = find_by_email(email)
+    if user is None or user.is_deleted:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if not _verify(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    db.session.commit()
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def end_sessions(user: User) -> None:
+    """Rotate the session token: every session and remember-me cookie of the user ends."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Set a new password and end every other session. Raises ValidationFailed."""
+    if not _verify(user.password_hash, current_password):
+        raise ValidationFailed("Your current password is not correct.",
+                               field_errors={"current_password": ["Not correct."]})
+    check_password_strength(new_password)
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def set_role(actor_id: int, user_id: int, role: UserRole) -> User:
+    """Change a user's role (admins only, checked by the caller's blueprint); audited."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.id == actor_id and role is not UserRole.ADMIN:
+        raise ValidationFailed("You cannot remove your own admin role.")
+    before = user.role
+    user.role = role
+    # A changed role takes effect at once: end the user's sessions.
+    user.session_token = new_session_token()
+    audit.record(actor_id, "user.role", "user", user.id,
+                 f"{user.email}: {before.value} -> {role.value}",
+                 before={"role": before.value}, after={"role": role.value})
+    db.session.commit()
+    return user
+
+
+def list_users(page: int, per_page: int = 50, query: str = ""):
+    stmt = sa.select(User).order_by(User.created_at.desc(), User.id.desc())
+    if query:
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(User.email).like(like),
+                                 sa.func.lower(User.full_name).like(like)))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,27 @@
+"""Background tasks. Each runs inside an app context given by the worker; each is idempotent."""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+# Other modules register their periodic work here (hold sweep, outbox delivery, reminders).
+PERIODIC_TASKS: list = []
+
+
+def periodic(func):
+    """Mark ``func`` (no arguments) to run on every periodic tick."""
+    PERIODIC_TASKS.append(func)
+    return func
+
+
+def periodic_tick() -> dict:
+    """Run every periodic task once; one failing does not stop the others."""
+    results = {}
+    for func in PERIODIC_TASKS:
+        try:
+            results[func.__name__] = func()
+        except Exception:  # noqa: BLE001 - logged, and re-run next tick
+            log.exception("periodic task %s failed", func.__name__)
+            results[func.__name__] = "error"
+    return results

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `make test`: make sure PostgreSQL, Redis and Chromium are there, then run the whole suite.
+# The suite creates (and drops) its own PostgreSQL database, so runs never collide.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-services.sh
+exec .venv/bin/python -m pytest "$@"

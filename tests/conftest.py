@@ -1,0 +1,144 @@
+"""Fixtures on real services: a fresh PostgreSQL database per run, the local Redis (keys under a
+run-unique prefix), and Debian's Chromium for browser tests. A service that cannot be reached
+makes the run fail, never skip."""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+
+import psycopg
+import pytest
+import redis as redis_lib
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from cinema import create_app
+from cinema.extensions import db
+
+PG_SERVER_URL = os.environ.get("TEST_PG_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_ID = uuid.uuid4().hex[:10]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _admin_connection():
+    return psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True, connect_timeout=5)
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A database of our own for this run, dropped at the end."""
+    name = f"cinema_test_{RUN_ID}"
+    with _admin_connection() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG_SERVER_URL.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    with _admin_connection() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    client = redis_lib.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    client.ping()  # fails the run loudly if Redis is not there
+    yield REDIS_URL
+    for key in client.scan_iter(f"cinematest-{RUN_ID}*"):
+        client.delete(key)
+
+
+def app_config(database_url: str, redis_url: str, **overrides) -> dict:
+    prefix = f"cinematest-{RUN_ID}"
+    config = dict(
+        TESTING=True,
+        SECRET_KEY="test-secret",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        REDIS_URL=redis_url,
+        REDIS_PREFIX=prefix,
+        RQ_QUEUE=f"{prefix}-default",
+        RATELIMIT_STORAGE_URI=redis_url,
+        RATELIMIT_KEY_PREFIX=prefix,
+        # High enough that ordinary tests never meet it; test_rate_limits lowers it.
+        RATELIMIT_LOGIN="1000 per minute",
+        RATELIMIT_SIGNUP="1000 per minute",
+        WTF_CSRF_ENABLED=False,
+        ADMIN_SIGNUP_SECRET="open-sesame",
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_SECURE=False,
+        SERVER_NAME=None,
+    )
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url, tmp_path_factory):
+    """One app for the run, migrated once with the real Alembic migrations."""
+    from flask_migrate import upgrade
+
+    application = create_app(app_config(
+        database_url, redis_url, INSTANCE_PATH=str(tmp_path_factory.mktemp("instance"))))
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+TABLES = ("audit_log, email_outbox, payments, reserved_seats, reservations, showtimes, seats, "
+          "auditoriums, movie_genres, genres, movies, promo_codes, users")
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request):
+    """Every test starts with empty tables (only for tests that use the app)."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    yield
+    with application.app_context():
+        db.session.remove()
+        db.session.execute(sa.text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- browser tests ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served from a thread on a free port, for Chromium."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Playwright cannot download its own browsers here: launch Debian's Chromium.
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"],
+    }

@@ -1,0 +1,66 @@
+"""The RQ worker with its scheduler, plus a ticker that enqueues the periodic sweep.
+
+    python worker.py            # needs REDIS_URL (and DATABASE_URL) set
+
+The app is built once here; jobs run inside its app context. Several workers can run on several
+machines: the ticker claims each minute in Redis (SET NX), so the sweep is enqueued once per
+minute in all, and every task is idempotent anyway.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+
+from rq import Queue, Worker
+
+from cinema import create_app, jobs, tasks
+
+log = logging.getLogger("cinema.worker")
+
+
+class AppWorker(Worker):
+    """An RQ worker that runs every job inside the app context."""
+
+    app = None
+
+    def perform_job(self, job, queue):
+        with self.app.app_context():
+            return super().perform_job(job, queue)
+
+
+def ticker(app, queue: Queue, stop: threading.Event) -> None:
+    redis = queue.connection
+    prefix = app.config["REDIS_PREFIX"]
+    while not stop.is_set():
+        minute = int(time.time() // jobs.PERIODIC_SECONDS)
+        try:
+            if redis.set(f"{prefix}:tick:{minute}", "1", nx=True, ex=jobs.PERIODIC_SECONDS * 3):
+                queue.enqueue(tasks.periodic_tick, job_timeout=300, result_ttl=600)
+        except Exception:  # noqa: BLE001 - Redis briefly away: try again next round
+            log.warning("ticker could not reach Redis", exc_info=True)
+        stop.wait(5)
+
+
+def main() -> int:
+    app = create_app()
+    if not app.config["REDIS_URL"]:
+        print("worker.py needs REDIS_URL; without Redis, `flask serve` runs jobs in-process.",
+              file=sys.stderr)
+        return 2
+    AppWorker.app = app
+    with app.app_context():
+        queue = jobs.queue()
+    stop = threading.Event()
+    threading.Thread(target=ticker, args=(app, queue, stop), daemon=True).start()
+    worker = AppWorker([queue], connection=queue.connection)
+    try:
+        worker.work(with_scheduler=True)
+    finally:
+        stop.set()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

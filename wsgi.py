@@ -1,0 +1,3 @@
+from cinema import create_app
+
+app = create_app()
