@@ -85,10 +85,6 @@ def app(database_url, redis_url, tmp_path_factory):
         db.engine.dispose()
 
 
-TABLES = ("audit_log, email_outbox, payments, reserved_seats, reservations, showtimes, seats, "
-          "auditoriums, movie_genres, genres, movies, promo_codes, users")
-
-
 @pytest.fixture(autouse=True)
 def clean_database(request):
     """Every test starts with empty tables (only for tests that use the app)."""
@@ -99,7 +95,8 @@ def clean_database(request):
     yield
     with application.app_context():
         db.session.remove()
-        db.session.execute(sa.text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+        db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.commit()
 
 

@@ -1,30 +1,16 @@
-"""Admin area: every route needs the ADMIN role (checked once, for the whole blueprint)."""
+"""Admin: accounts (create staff, change roles)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from cinema.access import require_roles
+from cinema.blueprints.admin import bp
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.accounts import RoleForm, StaffCreateForm
 from cinema.models import UserRole
 from cinema.rendering import render
 from cinema.services import accounts
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-def check_role():
-    return require_roles(UserRole.ADMIN)
-
-
-@bp.get("/")
-def dashboard():
-    """The admin dashboard."""
-    return render("pages/admin/dashboard.html")
-
 
 def _users_page(form=None, error=None):
     page = request.args.get("page", 1, type=int)

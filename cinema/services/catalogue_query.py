@@ -1,0 +1,17 @@
+"""Read-only catalogue lookups shared by pages."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cinema.errors import NotFound
+from cinema.extensions import db
+from cinema.models import Showtime
+
+
+def get_showtime(showtime_id: int) -> Showtime:
+    """A showtime that exists and is not deleted (cancelled ones are shown as cancelled)."""
+    showtime = db.session.scalar(
+        sa.select(Showtime).where(Showtime.id == showtime_id, Showtime.is_deleted.is_(False)))
+    if showtime is None or showtime.movie.is_deleted:
+        raise NotFound("We could not find that showtime.")
+    return showtime
