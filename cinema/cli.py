@@ -42,4 +42,6 @@ def init_app(app: Flask) -> None:
         else:
             click.echo("Mode: PostgreSQL + Redis: background jobs run in worker.py.")
         click.echo(f"Serving on http://{host}:{port}/")
-        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, use_reloader=False, threaded=True)

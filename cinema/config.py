@@ -60,6 +60,14 @@ class Config:
         self.MAX_SEATS_PER_HOLD = _int("MAX_SEATS_PER_HOLD", 10)
         self.CLEANING_BUFFER_MINUTES = _int("CLEANING_BUFFER_MINUTES", 15)
         self.CANCELLATION_CUTOFF_MINUTES = _int("CANCELLATION_CUTOFF_MINUTES", 60)
+        # Pricing rules (cents), applied per seat on top of the showtime's base price.
+        self.PRICE_PREMIUM_CENTS = _int("PRICE_PREMIUM_CENTS", 300)
+        self.PRICE_COUPLE_CENTS = _int("PRICE_COUPLE_CENTS", 400)
+        self.PRICE_WHEELCHAIR_CENTS = _int("PRICE_WHEELCHAIR_CENTS", 0)
+        self.MATINEE_BEFORE = os.environ.get("MATINEE_BEFORE", "17:00")  # local time, weekdays
+        self.MATINEE_DISCOUNT_CENTS = _int("MATINEE_DISCOUNT_CENTS", 200)
+        self.WEEKEND_SURCHARGE_CENTS = _int("WEEKEND_SURCHARGE_CENTS", 150)
+        self.PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "simulated")
 
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per minute")

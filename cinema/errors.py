@@ -165,13 +165,19 @@ def on_error_render(page) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from cinema.extensions import db
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         page = g.pop("error_page", None)
         if page is not None and not wants_json():
             # The route named the form page to show again (see ``on_error_render``): the same
             # form, its values kept, with the message and the field errors on it.
-            return page(error), error.status_code
+            try:
+                return page(error), error.status_code
+            except DomainError as page_error:
+                db.session.rollback()
+                error = page_error  # the page itself cannot be shown (e.g. not yours): say so
         return render_error(error.status_code, error.detail, error.error_code,
                             error.field_errors, **error.extra)
 
@@ -196,8 +202,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from cinema.extensions import db
-
         db.session.rollback()
         return render_error(500, "Sorry, something went wrong. It has been logged and we will "
                             "look into it.", "INTERNAL_ERROR")

@@ -15,6 +15,24 @@ def periodic(func):
     return func
 
 
+@periodic
+def sweep_expired_holds() -> int:
+    """Tidy up holds past their expiry (availability never waits for this)."""
+    from cinema.models import utcnow
+    from cinema.services import booking
+
+    return booking.release_expired_holds(utcnow())
+
+
+@periodic
+def finish_pending_refunds() -> int:
+    """Retry refunds whose provider call did not complete."""
+    from cinema.models import utcnow
+    from cinema.services import booking
+
+    return booking.retry_pending_refunds(utcnow())
+
+
 def periodic_tick() -> dict:
     """Run every periodic task once; one failing does not stop the others."""
     results = {}

@@ -13,6 +13,8 @@ import redis as redis_lib
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from flask.testing import FlaskClient
+
 from cinema import create_app
 from cinema.extensions import db
 
@@ -70,6 +72,31 @@ def app_config(database_url: str, redis_url: str, **overrides) -> dict:
     return config
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs with its own app context, as in production.
+
+    Flask reuses an app context a test has pushed (``app_ctx``), and with it ``g`` (where
+    Flask-Login caches the signed-in user) and the database session. Running the request in a
+    fresh thread gives it a fresh context, so two clients in one test never share a user.
+    """
+
+    def open(self, *args, **kwargs):
+        outcome = {}
+
+        def run():
+            try:
+                outcome["response"] = super(IsolatedClient, self).open(*args, **kwargs)
+            except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]
+
+
 @pytest.fixture(scope="session")
 def app(database_url, redis_url, tmp_path_factory):
     """One app for the run, migrated once with the real Alembic migrations."""
@@ -77,6 +104,7 @@ def app(database_url, redis_url, tmp_path_factory):
 
     application = create_app(app_config(
         database_url, redis_url, INSTANCE_PATH=str(tmp_path_factory.mktemp("instance"))))
+    application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade()
     yield application

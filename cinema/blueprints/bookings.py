@@ -1,14 +1,86 @@
-"""The patron's bookings."""
+"""The patron's bookings: hold seats, pay, cancel, history."""
 from __future__ import annotations
 
-from flask import Blueprint
+import uuid
+
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.access import login_required
+from cinema.errors import on_error_render
+from cinema.models import ReservationStatus, utcnow
 from cinema.rendering import render
-from cinema.services import bookings_query
+from cinema.services import booking, bookings_query
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
+
+
+def _showtime_page_again(showtime_id, seat_ids):
+    """On a failed hold: the showtime page, the map fresh, the patron's pick kept if free."""
+    from cinema.blueprints.showtimes import showtime_context
+
+    def page(error):
+        return render("pages/showtimes/detail.html",
+                      **showtime_context(showtime_id, seat_ids, error=error))
+
+    return page
+
+
+@bp.post("/hold")
+@login_required
+def hold():
+    """Hold the chosen seats and go to the booking page to pay."""
+    showtime_id = request.form.get("showtime_id", type=int)
+    seat_ids = request.form.getlist("seat_ids")
+    if showtime_id is not None:
+        on_error_render(_showtime_page_again(showtime_id, seat_ids))
+    reservation = booking.hold_seats(current_user.id, showtime_id, seat_ids, now=utcnow())
+    return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
+
+
+def _detail_page(reservation_id: int, error=None):
+    reservation = booking.get_for_viewer(reservation_id, current_user.id, current_user.is_staff)
+    now = utcnow()
+    return render("pages/bookings/detail.html", reservation=reservation, error=error, now=now,
+                  hold_live=booking.hold_is_live(reservation, now),
+                  is_owner=reservation.user_id == current_user.id,
+                  idempotency_key=uuid.uuid4().hex, form=request.form)
+
+
+@bp.get("/<int:reservation_id>")
+@login_required
+def detail(reservation_id: int):
+    """The booking: countdown and payment while held, the ticket once confirmed."""
+    return _detail_page(reservation_id)
+
+
+@bp.post("/<int:reservation_id>/confirm")
+@login_required
+def confirm(reservation_id: int):
+    """Pay (card or at the box office) and confirm the held seats."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    form = request.form
+    reservation = booking.confirm_booking(
+        reservation_id, current_user.id, form.get("payment_method", ""), now=utcnow(),
+        card_number=form.get("card_number"), card_expiry=form.get("card_expiry"),
+        card_cvc=form.get("card_cvc"), idempotency_key=form.get("idempotency_key"))
+    flash("Booking confirmed. Enjoy the film!" if reservation.paid_at else
+          "Seats reserved: please pay at the box office before the film.", "success")
+    return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
+
+
+@bp.post("/<int:reservation_id>/cancel")
+@login_required
+def cancel(reservation_id: int):
+    """Cancel (and refund) a booking: the owner, or an admin."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    reservation = booking.cancel_booking(reservation_id, current_user.id, now=utcnow(),
+                                         by_admin=current_user.is_admin)
+    refunded = reservation.paid_at is not None
+    flash("Booking cancelled." + (" Your refund is on its way." if refunded else ""), "info")
+    if reservation.user_id != current_user.id:
+        return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
+    return redirect(url_for("bookings.my_bookings"), 303)
 
 
 @bp.get("/my")
@@ -16,4 +88,5 @@ bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 def my_bookings():
     """The signed-in patron's bookings, upcoming first."""
     upcoming, past = bookings_query.history_for(current_user.id)
-    return render("pages/bookings/my.html", upcoming=upcoming, past=past)
+    return render("pages/bookings/my.html", upcoming=upcoming, past=past,
+                  ReservationStatus=ReservationStatus)

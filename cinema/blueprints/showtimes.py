@@ -1,31 +1,72 @@
-"""A showtime's page and its live seat map (the map is an HTMX partial of the page)."""
+"""A showtime's page, its live seat map and the price summary of a seat selection.
+
+The seat map is a partial of the page: htmx refreshes it every few seconds with the patron's
+current selection; an unchanged map is answered 204 (htmx polling, ``?v=``) or 304 (ETag)
+without rendering.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, make_response, request
 
 from cinema.access import optional_user
 from cinema.models import utcnow
 from cinema.rendering import render
-from cinema.services import catalogue_query, seatmap
+from cinema.services import catalogue_query, seat_selection, seatmap
 
 bp = Blueprint("showtimes", __name__, url_prefix="/showtimes")
 
 
-def _context(showtime_id: int) -> dict:
-    showtime = catalogue_query.get_showtime(showtime_id)
+def _viewer_id() -> int | None:
     user = optional_user()
-    seat_map = seatmap.build(showtime, utcnow(), user.id if user else None)
-    return dict(showtime=showtime, seat_map=seat_map)
+    return user.id if user else None
+
+
+def showtime_context(showtime_id: int, requested=None, error=None) -> dict:
+    """Everything the showtime page, the map and the summary render from."""
+    showtime = catalogue_query.get_showtime(showtime_id)
+    user_id, now = _viewer_id(), utcnow()
+    seat_map = seatmap.build(showtime, now, user_id)
+    selected = seat_selection.selected_ids(seat_map, requested)
+    return dict(showtime=showtime, seat_map=seat_map, selected=selected, error=error,
+                summary=seat_selection.summary(showtime, seat_map, selected),
+                type_prices=seat_selection.type_prices(showtime, seat_map),
+                map_version=seatmap.version(showtime, now, user_id, requested),
+                is_bookable=not showtime.is_cancelled and showtime.starts_at > now)
+
+
+def _requested_selection():
+    """The seat ids the request carries, or None when it says nothing about a selection."""
+    explicit = "seat_ids" in request.args or "sel" in request.args
+    return request.args.getlist("seat_ids") if explicit else None
 
 
 @bp.get("/<int:showtime_id>")
 def detail(showtime_id: int):
-    """The showtime: film, auditorium, time, prices and the seat map."""
+    """The showtime: film, auditorium, time, prices and the seat map to pick from."""
     return render("pages/showtimes/detail.html", "partials/_seat_map.html",
-                  **_context(showtime_id))
+                  **showtime_context(showtime_id, _requested_selection()))
 
 
 @bp.get("/<int:showtime_id>/seats")
 def seats(showtime_id: int):
-    """The seat map alone (HTMX swaps it in and refreshes it)."""
-    return render("partials/_seat_map.html", **_context(showtime_id))
+    """The seat map alone; 204/304 when nothing changed since the version the client has."""
+    requested = _requested_selection()
+    showtime = catalogue_query.get_showtime(showtime_id)
+    version = seatmap.version(showtime, utcnow(), _viewer_id(), requested)
+    if request.args.get("v") == version:
+        return "", 204
+    if request.if_none_match.contains_weak(version):
+        response = make_response("", 304)
+    else:
+        response = render("partials/_seat_map.html", **showtime_context(showtime_id, requested))
+    response.set_etag(version, weak=True)
+    response.vary.add("HX-Request")
+    response.headers["Cache-Control"] = "no-cache, private"
+    return response
+
+
+@bp.get("/<int:showtime_id>/summary")
+def summary(showtime_id: int):
+    """Seats, line items and total of the current selection (priced by the server)."""
+    return render("partials/_seat_summary.html",
+                  **showtime_context(showtime_id, _requested_selection() or []))

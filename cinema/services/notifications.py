@@ -33,3 +33,37 @@ def queue_email(kind: str, to: str, subject: str, text: str, html: str | None = 
                       reservation_id=reservation_id, dedupe_key=dedupe_key)
     db.session.add(row)
     return row
+
+
+def _booking_summary(reservation) -> str:
+    from cinema.templating import format_local, format_money
+
+    showtime = reservation.showtime
+    seats = ", ".join(line.seat.label for line in reservation.seats)
+    return (f"Booking code: {reservation.code}\n"
+            f"Film: {showtime.movie.title}\n"
+            f"When: {format_local(showtime.starts_at)}\n"
+            f"Where: {showtime.auditorium.name}\n"
+            f"Seats: {seats}\n"
+            f"Total: {format_money(reservation.total_price_cents)}\n")
+
+
+def booking_confirmed(reservation) -> OutboxEmail:
+    """The confirmation (ticket) email of a booking."""
+    return queue_email("booking_confirmed", reservation.user.email,
+                       f"Your tickets for {reservation.showtime.movie.title}",
+                       "Thank you for your booking.\n\n" + _booking_summary(reservation),
+                       reservation_id=reservation.id,
+                       dedupe_key=f"booking_confirmed:{reservation.id}")
+
+
+def booking_cancelled(reservation, refunded_cents: int) -> OutboxEmail:
+    """Tells the patron the booking is cancelled and what is refunded."""
+    from cinema.templating import format_money
+
+    return queue_email("booking_cancelled", reservation.user.email,
+                       f"Booking {reservation.code} cancelled",
+                       "Your booking has been cancelled.\n\n" + _booking_summary(reservation)
+                       + f"Refund: {format_money(refunded_cents)}\n",
+                       reservation_id=reservation.id,
+                       dedupe_key=f"booking_cancelled:{reservation.id}")

@@ -35,6 +35,33 @@ def active_claims(showtime_id: int, now: datetime):
     )
 
 
+def version(showtime: Showtime, now: datetime, user_id: int | None, requested) -> str:
+    """A short string that changes whenever this viewer's map would render differently.
+
+    Made of the Redis change stamp (or, without Redis, a database aggregate over the showtime's
+    reservations), the next moment a live hold expires (expiry frees seats by the clock, with no
+    write to stamp it), the seats' last change, the viewer and the selection they asked for (None: the default).
+    """
+    import hashlib
+
+    from cinema.services import seat_stamps
+
+    live_hold = sa.and_(Reservation.status == ReservationStatus.HELD,
+                        Reservation.hold_expires_at > now)
+    reservations = db.session.execute(
+        sa.select(sa.func.min(sa.case((live_hold, Reservation.hold_expires_at))),
+                  sa.func.count(), sa.func.max(Reservation.updated_at))
+        .where(Reservation.showtime_id == showtime.id)).one()
+    seats = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(Seat.updated_at))
+        .where(Seat.auditorium_id == showtime.auditorium_id)).one()
+    stamp = seat_stamps.current(showtime.id)
+    changes = stamp if stamp is not None else f"{reservations[1]}/{reservations[2]}"
+    raw = f"{changes}|{reservations[0]}|{tuple(seats)}|{showtime.cancelled_at}|{user_id}|" \
+          f"{None if requested is None else sorted(map(str, requested))}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True, slots=True)
 class SeatCell:
     id: int

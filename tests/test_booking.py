@@ -1,0 +1,288 @@
+"""The booking checklist: holds, conflicts, confirm, expiry, cancel, refund, history."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from cinema.extensions import db
+from cinema.models import (
+    CancelReason, OutboxEmail, Payment, PaymentKind, PaymentStatus, Reservation,
+    ReservationStatus, ReservedSeat, Seat, UserRole,
+)
+from cinema.services import booking
+from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
+from tests.factories import gen_auditorium, gen_user, seats_of
+
+
+def reservation_of(response) -> Reservation:
+    reservation_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    db.session.expire_all()
+    return db.session.get(Reservation, reservation_id)
+
+
+def test_hold_creates_a_held_reservation_with_line_items(app, app_ctx):
+    showtime, seats = setup_showtime()
+    user, client = patron_client(app)
+    response = hold(client, showtime, seats[:2])
+    assert response.status_code == 303
+    reservation = reservation_of(response)
+    assert reservation.status is ReservationStatus.HELD
+    assert reservation.user_id == user.id
+    assert sorted(line.seat_id for line in reservation.seats) == sorted(s.id for s in seats[:2])
+    assert reservation.total_price_cents == sum(line.price_cents for line in reservation.seats)
+    expected_expiry = now() + timedelta(seconds=app.config["HOLD_SECONDS"])
+    assert abs((reservation.hold_expires_at - expected_expiry).total_seconds()) < 30
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "held until" in page and "data-countdown" in page
+
+
+def test_cannot_hold_booked_seats(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, first = patron_client(app)
+    reservation = reservation_of(hold(first, showtime, seats[:2]))
+    assert first.post(f"/bookings/{reservation.id}/confirm", data=APPROVE).status_code == 303
+    _, second = patron_client(app)
+    response = hold(second, showtime, seats[1:3], headers=JSON)
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["error_code"] == "SEAT_BOOKED"
+    assert seats[1].label in body["detail"]
+    page = hold(second, showtime, seats[1:3])  # browser: the map again, with the message
+    assert page.status_code == 409
+    assert b"has just been sold" in page.data and b'id="seat-map"' in page.data
+
+
+def test_cannot_hold_held_seats(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, first = patron_client(app)
+    hold(first, showtime, seats[:2])
+    _, second = patron_client(app)
+    response = hold(second, showtime, seats[:1], headers=JSON)
+    assert response.status_code == 409
+    assert response.get_json()["error_code"] == "SEAT_HELD"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Reservation)) == 1
+
+
+def test_an_expired_hold_never_blocks_anyone_even_without_the_sweep(app, app_ctx):
+    showtime, seats = setup_showtime()
+    first, second = gen_user(), gen_user()
+    stale = booking.hold_seats(first.id, showtime.id, [seats[0].id],
+                               now=now() - timedelta(hours=1))
+    assert booking.hold_is_live(stale, now()) is False
+    fresh = booking.hold_seats(second.id, showtime.id, [seats[0].id], now=now())
+    assert fresh.status is ReservationStatus.HELD
+    db.session.refresh(stale)
+    assert stale.status is ReservationStatus.CANCELLED
+    assert stale.cancel_reason is CancelReason.EXPIRED
+
+
+def test_a_new_hold_replaces_the_patrons_previous_hold_for_the_showtime(app, app_ctx):
+    showtime, seats = setup_showtime()
+    user = gen_user()
+    first = booking.hold_seats(user.id, showtime.id, [seats[0].id], now=now())
+    second = booking.hold_seats(user.id, showtime.id, [seats[0].id, seats[1].id], now=now())
+    db.session.refresh(first)
+    assert first.status is ReservationStatus.CANCELLED
+    assert first.cancel_reason is CancelReason.REPLACED
+    assert second.status is ReservationStatus.HELD
+
+
+def test_invalid_seat_ids_are_422(app, app_ctx):
+    showtime, seats = setup_showtime()
+    other_seat = seats_of(gen_auditorium())[0]
+    _, client = patron_client(app)
+    blocked = seats[3]
+    blocked.is_blocked = True
+    db.session.commit()
+    cases = [
+        ["not-a-number"], [], [seats[0].id, seats[0].id], [other_seat.id], [blocked.id],
+        [999999], [s.id for s in seats[:11]] if len(seats) > 10 else list(range(1, 12)),
+    ]
+    for seat_ids in cases:
+        response = client.post("/bookings/hold", headers=JSON,
+                               data={"showtime_id": showtime.id, "seat_ids": seat_ids})
+        assert response.status_code == 422, seat_ids
+        assert response.get_json()["error_code"] == "VALIDATION_ERROR"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Reservation)) == 0
+
+
+def test_past_or_cancelled_showtimes_cannot_be_held(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    showtime.cancelled_at = now()
+    db.session.commit()
+    response = hold(client, showtime, seats[:1], headers=JSON)
+    assert response.status_code == 409
+    assert response.get_json()["error_code"] == "SHOWTIME_UNAVAILABLE"
+    assert client.post("/bookings/hold", headers=JSON,
+                       data={"showtime_id": 424242, "seat_ids": [1]}).status_code == 404
+
+
+def test_confirm_with_the_approving_card_confirms_and_queues_the_email(app, app_ctx):
+    showtime, seats = setup_showtime()
+    user, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:2]))
+    response = client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE)
+    assert response.status_code == 303
+    db.session.expire_all()
+    reservation = db.session.get(Reservation, reservation.id)
+    assert reservation.status is ReservationStatus.CONFIRMED
+    assert reservation.paid_at is not None and reservation.payment_id.startswith("sim_ch_")
+    charge = db.session.scalar(sa.select(Payment))
+    assert charge.status is PaymentStatus.SUCCEEDED
+    assert charge.amount_cents == reservation.total_price_cents
+    email = db.session.scalar(sa.select(OutboxEmail).where(
+        OutboxEmail.reservation_id == reservation.id))
+    assert email is not None and email.to_address == user.email
+
+
+def test_a_double_submit_never_charges_twice(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    form = {**APPROVE, "idempotency_key": "form-123"}
+    assert client.post(f"/bookings/{reservation.id}/confirm", data=form).status_code == 303
+    assert client.post(f"/bookings/{reservation.id}/confirm", data=form).status_code == 303
+    charges = db.session.scalars(sa.select(Payment).where(
+        Payment.kind == PaymentKind.CHARGE)).all()
+    assert len(charges) == 1
+
+
+def test_declined_cards_leave_the_hold_in_place(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    for number, phrase in (("4000000000000002", "declined"),
+                           ("4000000000009995", "insufficient funds"),
+                           ("4000000000000119", "processing")):
+        response = client.post(f"/bookings/{reservation.id}/confirm",
+                               data={**APPROVE, "card_number": number})
+        assert response.status_code == 402
+        assert phrase in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status is ReservationStatus.HELD
+
+
+def test_bad_card_details_are_422_with_field_errors(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    response = client.post(f"/bookings/{reservation.id}/confirm", headers=JSON, data={
+        "payment_method": "card", "card_number": "4242424242424241", "card_expiry": "13/20",
+        "card_cvc": "x"})
+    body = response.get_json()
+    assert response.status_code == 422
+    assert set(body["errors"]) == {"card_number", "card_expiry", "card_cvc"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def test_expired_holds_cannot_be_confirmed(app, app_ctx):
+    showtime, seats = setup_showtime()
+    user, client = patron_client(app)
+    reservation = booking.hold_seats(user.id, showtime.id, [seats[0].id],
+                                     now=now() - timedelta(hours=1))
+    response = client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE, headers=JSON)
+    assert response.status_code == 409
+    assert response.get_json()["error_code"] == "HOLD_EXPIRED"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+
+
+def test_box_office_payment_confirms_unpaid(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    client.post(f"/bookings/{reservation.id}/confirm", data={"payment_method": "box_office"})
+    db.session.expire_all()
+    reservation = db.session.get(Reservation, reservation.id)
+    assert reservation.status is ReservationStatus.CONFIRMED and reservation.paid_at is None
+    assert "to pay at the box office" in client.get(f"/bookings/{reservation.id}").get_data(
+        as_text=True)
+
+
+def test_cancel_releases_the_hold_at_once(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:2]))
+    assert client.post(f"/bookings/{reservation.id}/cancel").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status is ReservationStatus.CANCELLED
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(ReservedSeat).where(
+        ReservedSeat.is_active.is_(True)))
+    _, other = patron_client(app)
+    assert hold(other, showtime, seats[:2]).status_code == 303
+
+
+def test_cancel_refunds_the_payment(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:2]))
+    client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE)
+    assert client.post(f"/bookings/{reservation.id}/cancel").status_code == 303
+    refund = db.session.scalar(sa.select(Payment).where(Payment.kind == PaymentKind.REFUND))
+    assert refund.status is PaymentStatus.SUCCEEDED
+    assert refund.amount_cents == reservation.total_price_cents
+    kinds = set(db.session.scalars(sa.select(OutboxEmail.kind)))
+    assert {"booking_confirmed", "booking_cancelled"} <= kinds
+
+
+def test_confirmed_bookings_cannot_be_cancelled_after_the_cutoff(app, app_ctx):
+    showtime, seats = setup_showtime(starts_in=timedelta(minutes=30))
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE)
+    response = client.post(f"/bookings/{reservation.id}/cancel", headers=JSON)
+    assert response.status_code == 409
+    assert response.get_json()["error_code"] == "CANCELLATION_CLOSED"
+    admin_user, admin = patron_client(app, role=UserRole.ADMIN)
+    assert admin.post(f"/bookings/{reservation.id}/cancel").status_code == 303
+    db.session.expire_all()
+    cancelled = db.session.get(Reservation, reservation.id)
+    assert cancelled.cancel_reason is CancelReason.ADMIN
+
+
+def test_only_owner_staff_and_admins_see_a_booking(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, owner = patron_client(app)
+    reservation = reservation_of(hold(owner, showtime, seats[:1]))
+    url = f"/bookings/{reservation.id}"
+    assert owner.get(url).status_code == 200
+    _, stranger = patron_client(app)
+    assert stranger.get(url).status_code == 404
+    assert stranger.post(f"{url}/cancel").status_code == 404
+    assert stranger.post(f"{url}/confirm", data=APPROVE).status_code == 404
+    _, staff = patron_client(app, role=UserRole.STAFF)
+    assert staff.get(url).status_code == 200
+
+
+def test_history_lists_upcoming_then_past(app, app_ctx):
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE)
+    page = client.get("/bookings/my").get_data(as_text=True)
+    assert showtime.movie.title in page and "Confirmed" in page
+    assert page.index("Upcoming") < page.index(showtime.movie.title) < page.index("Past")
+
+
+def test_the_sweep_marks_expired_holds_and_is_idempotent(app, app_ctx):
+    showtime, seats = setup_showtime()
+    user = gen_user()
+    stale = booking.hold_seats(user.id, showtime.id, [seats[0].id],
+                               now=now() - timedelta(hours=1))
+    live = booking.hold_seats(gen_user().id, showtime.id, [seats[1].id], now=now())
+    assert booking.release_expired_holds(now()) == 1
+    assert booking.release_expired_holds(now()) == 0
+    db.session.refresh(stale)
+    db.session.refresh(live)
+    assert stale.cancel_reason is CancelReason.EXPIRED
+    assert live.status is ReservationStatus.HELD
+
+
+def test_seat_count_check_uses_max_seats_per_hold(app, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_SEATS_PER_HOLD", 2)
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    assert hold(client, showtime, seats[:3], headers=JSON).status_code == 422
+    assert hold(client, showtime, seats[:2]).status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Seat)) == 12
