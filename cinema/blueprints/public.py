@@ -5,6 +5,7 @@ import os
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, make_response, send_from_directory
+from werkzeug.security import safe_join
 
 from cinema import demo
 from cinema.extensions import db, get_redis
@@ -29,7 +30,8 @@ def poster(movie_id: int):
     """The film's uploaded poster, or a generated SVG one when there is none."""
     movie = catalogue.get_movie(movie_id)
     folder = os.path.join(current_app.instance_path, "posters")
-    if movie.poster_path and os.path.isfile(os.path.join(folder, movie.poster_path)):
+    path = safe_join(folder, movie.poster_path) if movie.poster_path else None
+    if path and os.path.isfile(path):
         response = send_from_directory(folder, movie.poster_path)
     else:
         response = make_response(demo.poster_svg(

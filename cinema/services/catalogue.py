@@ -154,9 +154,11 @@ class MovieFilters:
 
     @classmethod
     def from_args(cls, args) -> "MovieFilters":
-        """From a request's query arguments; unknown keys are ignored, long text is cut."""
+        """From a request's query arguments; unknown keys are ignored, long text is cut and
+        control characters (PostgreSQL refuses NUL in text) are dropped."""
         def text(name: str, limit: int = 60) -> str:
-            return " ".join(str(args.get(name, "")).split())[:limit]
+            printable = "".join(ch if ch.isprintable() else " " for ch in args.get(name, ""))
+            return " ".join(printable.split())[:limit]
 
         return cls(q=text("q", MAX_QUERY_LENGTH), genre=text("genre"),
                    language=text("language"), format=text("format"),
