@@ -117,6 +117,13 @@ def test_htmx_search_answers_the_results_fragment_only(client, app_ctx):
     assert "HX-Request" in response.headers["Vary"]
 
 
+def test_htmx_search_pushes_the_tidy_url_of_the_search(client, app_ctx):
+    response = client.get("/movies?q=orb&genre=&language=&format=IMAX&age_rating=&page=1",
+                          headers=HTMX)
+    assert response.headers["HX-Push-Url"] == "/movies?q=orb&format=IMAX"
+    assert "HX-Push-Url" not in client.get("/movies?q=orb").headers
+
+
 def test_boosted_and_history_restore_requests_get_the_whole_page(client, app_ctx):
     for extra in ({"HX-Boosted": "true"}, {"HX-History-Restore-Request": "true"}):
         body = client.get("/movies?q=orb", headers={**HTMX, **extra}).get_data(as_text=True)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from flask import Blueprint, redirect, request, url_for
 
 from cinema.models import utcnow
-from cinema.rendering import render
+from cinema.rendering import render, wants_fragment
 from cinema.services import catalogue
 from cinema.templating import cinema_tz
 
@@ -30,8 +30,16 @@ def _movies_context() -> dict:
 @bp.get("/movies")
 def movies():
     """Films by title, searched and filtered; HTMX asks for the results alone."""
-    return render("pages/catalogue/movies.html", "partials/_movie_results.html",
-                  **_movies_context())
+    context = _movies_context()
+    response = render("pages/catalogue/movies.html", "partials/_movie_results.html", **context)
+    if wants_fragment():
+        # The address bar gets the tidy form of the search (no empty filters, no page 1), so a
+        # shared link reads like the search it is.
+        search = context["search"]
+        page = search.page.number if search.page.number > 1 else None
+        response.headers["HX-Push-Url"] = url_for(".movies", page=page,
+                                                  **search.filters.as_args())
+    return response
 
 
 @bp.get("/movies/<int:movie_id>")
