@@ -1,0 +1,79 @@
+"""What's on: the film list with its active search, a film's page, the day programme."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, redirect, request, url_for
+
+from cinema.models import utcnow
+from cinema.rendering import render, wants_fragment
+from cinema.services import catalogue
+from cinema.templating import cinema_tz
+
+bp = Blueprint("catalogue", __name__)
+
+
+@bp.app_template_filter("local_date")
+def local_date(value: datetime) -> date:
+    """An aware UTC datetime's calendar day in the cinema's timezone."""
+    return value.astimezone(cinema_tz()).date()
+
+
+def _movies_context() -> dict:
+    now = utcnow()
+    filters = catalogue.MovieFilters.from_args(request.args)
+    search = catalogue.search_movies(filters, request.args.get("page", 1, type=int), now)
+    return dict(search=search, options=catalogue.filter_options(),
+                today=catalogue.local_today(now, cinema_tz()))
+
+
+@bp.get("/movies")
+def movies():
+    """Films by title, searched and filtered; HTMX asks for the results alone."""
+    context = _movies_context()
+    response = render("pages/catalogue/movies.html", "partials/_movie_results.html", **context)
+    if wants_fragment():
+        # The address bar gets the tidy form of the search (no empty filters, no page 1), so a
+        # shared link reads like the search it is.
+        search = context["search"]
+        page = search.page.number if search.page.number > 1 else None
+        response.headers["HX-Push-Url"] = url_for(".movies", page=page,
+                                                  **search.filters.as_args())
+    return response
+
+
+@bp.get("/movies/<int:movie_id>")
+def movie_detail(movie_id: int):
+    """A film: poster, synopsis, details and its upcoming showtimes by day."""
+    now = utcnow()
+    movie = catalogue.get_movie(movie_id)
+    return render("pages/catalogue/movie_detail.html", movie=movie,
+                  schedule=catalogue.film_schedule(movie.id, now, cinema_tz()),
+                  today=catalogue.local_today(now, cinema_tz()))
+
+
+@bp.get("/showtimes")
+def showtimes():
+    """One day's programme in the cinema's timezone, with tabs for the coming week."""
+    now = utcnow()
+    tz = cinema_tz()
+    today = catalogue.local_today(now, tz)
+    movie_id = request.args.get("movie_id", type=int)
+    movie = catalogue.get_movie(movie_id) if movie_id is not None else None
+    day = catalogue.parse_day(request.args.get("date"), today)
+    if day < today:
+        # A shared link to a day that has passed: today's programme is the useful answer.
+        return redirect(url_for(".showtimes", movie_id=movie_id))
+    return render("pages/catalogue/showtimes.html", day=day, today=today, movie=movie,
+                  tabs=catalogue.day_tabs(today),
+                  programme=catalogue.day_programme(day, now, tz, movie_id))
+
+
+@bp.get("/showtimes/movie/<int:movie_id>")
+def movie_showtimes(movie_id: int):
+    """Every upcoming showtime of one film, by day."""
+    now = utcnow()
+    movie = catalogue.get_movie(movie_id)
+    return render("pages/catalogue/movie_showtimes.html", movie=movie,
+                  schedule=catalogue.film_schedule(movie.id, now, cinema_tz()),
+                  today=catalogue.local_today(now, cinema_tz()))
