@@ -13,21 +13,34 @@ import sys
 import threading
 import time
 
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 
 from cinema import create_app, jobs, tasks
 
 log = logging.getLogger("cinema.worker")
 
 
-class AppWorker(Worker):
-    """An RQ worker that runs every job inside the app context."""
+class AppContextMixin:
+    """Runs every job inside the app context of ``self.app`` (set on the class)."""
 
     app = None
 
     def perform_job(self, job, queue):
         with self.app.app_context():
             return super().perform_job(job, queue)
+
+
+class AppWorker(AppContextMixin, Worker):
+    """The production worker: forks a work horse per job."""
+
+
+class AppSimpleWorker(AppContextMixin, SimpleWorker):
+    """Runs jobs in its own process (tests, and platforms without fork)."""
+
+
+def worker_class(base: type, app) -> type:
+    """A subclass of ``base`` (AppWorker or AppSimpleWorker) bound to ``app``."""
+    return type(base.__name__, (base,), {"app": app})
 
 
 def ticker(app, queue: Queue, stop: threading.Event) -> None:
@@ -49,12 +62,11 @@ def main() -> int:
         print("worker.py needs REDIS_URL; without Redis, `flask serve` runs jobs in-process.",
               file=sys.stderr)
         return 2
-    AppWorker.app = app
     with app.app_context():
         queue = jobs.queue()
     stop = threading.Event()
     threading.Thread(target=ticker, args=(app, queue, stop), daemon=True).start()
-    worker = AppWorker([queue], connection=queue.connection)
+    worker = worker_class(AppWorker, app)([queue], connection=queue.connection)
     try:
         worker.work(with_scheduler=True)
     finally:

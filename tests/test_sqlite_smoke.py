@@ -15,7 +15,7 @@ def run(args, env):
     return result.stdout
 
 
-def test_default_path_migrates_seeds_and_serves_on_sqlite(tmp_path):
+def test_default_path_migrates_seeds_serves_and_books_on_sqlite(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "CINEMA_ENV", "SECRET_KEY")}
     env.update(INSTANCE_PATH=str(tmp_path), FLASK_APP="wsgi")
@@ -35,6 +35,12 @@ assert health["checks"]["redis"] == {"ok": True, "configured": False}, health
 r = client.post("/auth/login", data={"email": "patron@lumen.example", "password": "patron-demo-pass"})
 assert r.status_code == 303, r.status_code
 assert client.get("/bookings/my").status_code == 200
+r = client.post("/bookings/hold", data={"showtime_id": 5, "seat_ids": [10, 11]})
+assert r.status_code == 303, r.status_code
+r = client.post(r.headers["Location"] + "/confirm", data={"payment_method": "card",
+    "card_number": "4242424242424242", "card_expiry": "12/34", "card_cvc": "123"})
+assert r.status_code == 303, r.status_code
+assert b"Your ticket" in client.get(r.headers["Location"]).data
 print("ok")
 """
     assert run([sys.executable, "-c", check], env).strip().endswith("ok")
