@@ -41,6 +41,12 @@ def create_app(config: Config | dict | None = None) -> Flask:
     register_error_handlers(app)
     cli.init_app(app)
 
+    if app.config["PROXY_FIX_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     for blueprint in (public.bp, auth.bp, catalogue.bp, showtimes.bp, bookings.bp, admin.bp,
                       reports.bp, staff.bp):
         app.register_blueprint(blueprint)

@@ -95,6 +95,9 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.PREFERRED_URL_SCHEME = "https" if env == "production" else "http"
         self.MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+        # Behind a load balancer: how many proxies set X-Forwarded-For/-Proto in front of the
+        # app. 0 trusts none (the client address is the socket's).
+        self.PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)
