@@ -205,9 +205,9 @@ def seats_in_use(seat_ids: list[int], now: datetime) -> list[Seat]:
 
 
 def change_seats(auditorium_id: int, seat_ids: list[int], action: str, actor_id: int,
-                 now: datetime) -> list[Seat]:
+                 now: datetime, rows: list[str] = ()) -> list[Seat]:
     """Apply one action (``SEAT_ACTIONS``: a type, block, unblock, remove) to many seats of an
-    auditorium. Removing is a soft delete. Refused as a whole, naming the seats, if any of them
+    auditorium: the seats ``seat_ids`` plus every seat of the row letters ``rows``. Removing is a soft delete. Refused as a whole, naming the seats, if any of them
     is sold or held for a showtime still to come (unblocking is always allowed). Audited,
     committed. Returns the changed seats."""
     auditorium = get_auditorium(auditorium_id)
@@ -215,8 +215,9 @@ def change_seats(auditorium_id: int, seat_ids: list[int], action: str, actor_id:
         raise ValidationFailed("Choose what to do with the seats.",
                                field_errors={"action": ["Choose an action."]})
     seats = list(db.session.scalars(
-        sa.select(Seat).where(Seat.id.in_(seat_ids or [0]), Seat.auditorium_id == auditorium.id,
-                              Seat.is_deleted.is_(False))
+        sa.select(Seat).where(sa.or_(Seat.id.in_(seat_ids or [0]),
+                                     Seat.row_label.in_(list(rows) or [""])),
+                              Seat.auditorium_id == auditorium.id, Seat.is_deleted.is_(False))
         .order_by(Seat.row_index, Seat.col_index).with_for_update()))
     if not seats:
         raise ValidationFailed("Select at least one seat.",
