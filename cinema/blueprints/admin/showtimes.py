@@ -37,6 +37,7 @@ def _list_context() -> dict:
     showtimes = schedule_query.showtimes_between(first, last, cinema_zone(), auditorium_id,
                                                  movie_id)
     return dict(showtimes=showtimes, first=first, last=last, days=days, today=today,
+                earlier=first - timedelta(days=days), later=last + timedelta(days=1),
                 auditorium_id=auditorium_id, movie_id=movie_id,
                 booked=scheduling.booked_seat_counts([s.id for s in showtimes], now()),
                 movies=schedule_query.live_movies(),
