@@ -88,17 +88,22 @@ def conflict_error(conflict: Showtime) -> ShowtimeConflict:
                             conflicting_showtime_id=conflict.id)
 
 
-def _flush_or_conflict(auditorium_id: int, starts_at: datetime, ends_at: datetime,
+def _write_or_conflict(write: Callable[[], None], auditorium_id: int,
+                       slots: list[tuple[datetime, datetime]],
                        exclude_id: int | None = None) -> None:
-    """Flush in a savepoint; an exclusion-constraint violation (another admin took the slot
-    between our check and our write) becomes the same ShowtimeConflict as the check."""
+    """Apply ``write`` and flush inside a savepoint. An exclusion-constraint violation (another
+    admin took the slot between our check and our write) rolls back just the savepoint and
+    becomes the same ShowtimeConflict as the check. ``write`` must make every change itself:
+    opening a savepoint flushes what is pending, outside the savepoint's protection."""
     try:
         with db.session.begin_nested():
+            write()
             db.session.flush()
     except sa.exc.IntegrityError:
-        conflict = find_conflict(auditorium_id, starts_at, ends_at, exclude_id)
-        if conflict is not None:
-            raise conflict_error(conflict) from None
+        for starts_at, ends_at in slots:
+            conflict = find_conflict(auditorium_id, starts_at, ends_at, exclude_id)
+            if conflict is not None:
+                raise conflict_error(conflict) from None
         raise ShowtimeConflict() from None
 
 
@@ -163,8 +168,7 @@ def create_showtime(movie_id: int, auditorium_id: int, starts_at: datetime,
         raise conflict_error(conflict)
     showtime = Showtime(movie_id=movie_id, auditorium_id=auditorium_id, starts_at=starts_at,
                         ends_at=ends_at, base_price_cents=base_price_cents, created_by=actor_id)
-    db.session.add(showtime)
-    _flush_or_conflict(auditorium_id, starts_at, ends_at)
+    _write_or_conflict(lambda: db.session.add(showtime), auditorium_id, [(starts_at, ends_at)])
     return showtime
 
 
@@ -267,16 +271,7 @@ def schedule_series(spec: SeriesSpec, tz: ZoneInfo, buffer_minutes: int, now: da
                           starts_at=starts_at, ends_at=ends_at,
                           base_price_cents=spec.base_price_cents, created_by=actor_id)
                  for starts_at, ends_at in slots]
-    db.session.add_all(showtimes)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        for starts_at, ends_at in slots:
-            conflict = find_conflict(spec.auditorium_id, starts_at, ends_at)
-            if conflict is not None:
-                raise conflict_error(conflict) from None
-        raise ShowtimeConflict() from None
+    _write_or_conflict(lambda: db.session.add_all(showtimes), spec.auditorium_id, slots)
     first = showtimes[0]
     audit.record(actor_id, "showtime.create_series", "showtime", first.id,
                  f"scheduled {len(showtimes)} showtimes of {first.movie.title} in "
@@ -353,10 +348,13 @@ def update_showtime(showtime_id: int, movie_id: int, auditorium_id: int, starts_
     if conflict is not None:
         raise conflict_error(conflict)
     moved = starts_at != showtime.starts_at
-    showtime.movie_id, showtime.auditorium_id = movie_id, auditorium_id
-    showtime.starts_at, showtime.ends_at = starts_at, ends_at
-    showtime.base_price_cents = base_price_cents
-    _flush_or_conflict(auditorium_id, starts_at, ends_at, exclude_id=showtime.id)
+
+    def write():
+        showtime.movie_id, showtime.auditorium_id = movie_id, auditorium_id
+        showtime.starts_at, showtime.ends_at = starts_at, ends_at
+        showtime.base_price_cents = base_price_cents
+
+    _write_or_conflict(write, auditorium_id, [(starts_at, ends_at)], exclude_id=showtime.id)
     db.session.refresh(showtime)
     if moved:
         for reservation in bookings:
@@ -382,7 +380,7 @@ def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
     Returns those bookings. Raises NotFound or InvalidState (already cancelled, already over).
     """
     showtime = db.session.scalar(
-        sa.select(Showtime).where(Showtime.id == showtime_id).with_for_update())
+        sa.select(Showtime).where(Showtime.id == showtime_id).with_for_update(of=Showtime))
     if showtime is None or showtime.is_deleted:
         raise NotFound("No such showtime.")
     if showtime.is_cancelled:
