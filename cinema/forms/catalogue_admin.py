@@ -15,6 +15,7 @@ from wtforms import (
     BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
     StringField, TextAreaField, URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL, InputRequired, Length, NumberRange, Optional, ValidationError,
 )
@@ -23,7 +24,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from cinema.services.films import AGE_RATINGS, FORMATS
 from cinema.services.venues import MAX_ROWS, MAX_SEATS_PER_ROW, SEAT_ACTIONS, LayoutSpec
 
-WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+WEEKDAYS = [SelectChoice(n, name) for n, name in enumerate(
+    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])]
 _PRICE = re.compile(r"^\d{1,5}(\.\d{1,2})?$")
 _PLACE = re.compile(r"^([A-Z])(\d{1,2})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -70,12 +72,12 @@ class MovieForm(FlaskForm):
     duration_minutes = IntegerField("Duration (minutes)", validators=[
         InputRequired("How long is the film, in minutes?"),
         NumberRange(min=1, max=600, message="Between 1 and 600 minutes.")])
-    age_rating = SelectField("Age rating", choices=AGE_RATINGS)
+    age_rating = SelectField("Age rating", choices=[SelectChoice(r, r) for r in AGE_RATINGS])
     genre_ids = MultiCheckboxField("Genres", coerce=int, choices=[])
     new_genres = StringField("New genres", filters=[strip], validators=[Length(max=200)])
     language = StringField("Language", filters=[strip], default="English",
                            validators=[InputRequired(), Length(max=40)])
-    format = SelectField("Format", choices=FORMATS)
+    format = SelectField("Format", choices=[SelectChoice(f, f) for f in FORMATS])
     release_date = DateField("Release date", validators=[Optional()])
     trailer_url = URLField("Trailer URL", filters=[strip], validators=[
         Optional(), Length(max=500), URL(require_tld=True, message="A web address, https://…")])
@@ -87,7 +89,7 @@ class MovieForm(FlaskForm):
             raise ValidationError("A web address starting with https://")
 
     def set_genre_choices(self, genres) -> "MovieForm":
-        self.genre_ids.choices = [(g.id, g.name) for g in genres]
+        self.genre_ids.choices = [SelectChoice(g.id, g.name) for g in genres]
         return self
 
     def poster_bytes(self) -> bytes | None:
@@ -170,7 +172,8 @@ class AuditoriumForm(AuditoriumDetailsForm):
 class SeatBatchForm(FlaskForm):
     seat_ids = SelectMultipleField("Seats", coerce=int, choices=[], validate_choice=False)
     rows = StringField("…and whole rows", filters=[strip])
-    action = SelectField("Change", choices=list(SEAT_ACTIONS.items()))
+    action = SelectField("Change", choices=[SelectChoice(value, label)
+                                            for value, label in SEAT_ACTIONS.items()])
 
     def validate_rows(self, field):
         parse_rows(field.data)
@@ -189,8 +192,8 @@ class ShowtimeForm(FlaskForm):
     base_price = PriceField("Base price", filters=[strip], validators=[InputRequired()])
 
     def set_choices(self, movies, auditoriums) -> "ShowtimeForm":
-        self.movie_id.choices = [(m.id, m.title) for m in movies]
-        self.auditorium_id.choices = [(a.id, a.name) for a in auditoriums]
+        self.movie_id.choices = [SelectChoice(m.id, m.title) for m in movies]
+        self.auditorium_id.choices = [SelectChoice(a.id, a.name) for a in auditoriums]
         return self
 
 

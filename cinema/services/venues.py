@@ -87,6 +87,7 @@ def create_auditorium(name: str, description: str, spec: LayoutSpec,
                       actor_id: int | None = None) -> Auditorium:
     """Create an auditorium and its generated seats in one transaction (the caller commits)."""
     name = name.strip()
+    spec.validate()
     _check_name_free(name)
     auditorium = Auditorium(name=name, description=description, created_by=actor_id)
     db.session.add(auditorium)
@@ -252,7 +253,7 @@ def change_seats(auditorium_id: int, seat_ids: list[int], action: str, actor_id:
 
 def _map_of(cells: list[tuple[int, SeatCell]], row_labels_by_index: dict[int, str],
             auditorium_id: int = 0) -> SeatMap:
-    columns = max((c.col_index for c in cells), default=-1) + 1
+    columns = max((c.col_index for _, c in cells), default=-1) + 1
     rows: dict[int, list] = {}
     counts = {FREE: 0, HELD: 0, SOLD: 0, BLOCKED: 0, MINE: 0}
     for index, cell in cells:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cinema.blueprints.admin import bp
-from cinema.blueprints.admin.flow import actor_id, done, now
+from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import AuditoriumDetailsForm, AuditoriumForm, SeatBatchForm
@@ -18,7 +18,7 @@ def auditoriums():
 
 def _generator_page(form: AuditoriumForm, preview=None, error=None):
     return render("pages/admin/auditorium_new.html", "partials/_admin_layout_preview.html",
-                  form=form, preview=preview, error=error)
+                  form=show_errors(form, error), preview=preview, error=error)
 
 
 @bp.get("/auditoriums/new")
@@ -61,7 +61,8 @@ def auditoriums_detail(auditorium_id: int):
 
 
 def _edit_page(auditorium, form, error=None):
-    return render("pages/admin/auditorium_edit.html", auditorium=auditorium, form=form,
+    return render("pages/admin/auditorium_edit.html", auditorium=auditorium,
+                  form=show_errors(form, error),
                   error=error)
 
 
@@ -97,7 +98,7 @@ def auditoriums_delete(auditorium_id: int):
 
 def _seats_page(auditorium, form, error=None):
     return render("pages/admin/auditorium_seats.html", "partials/_admin_seat_editor.html",
-                  auditorium=auditorium, form=form, error=error,
+                  auditorium=auditorium, form=show_errors(form, error), error=error,
                   seat_map=venues.layout_map(auditorium.id, now()))
 
 

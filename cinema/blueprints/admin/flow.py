@@ -38,6 +38,16 @@ def utc_to_local_input(value: datetime) -> datetime:
     return value.astimezone(cinema_zone()).replace(tzinfo=None)
 
 
+def show_errors(form, error):
+    """Put a service's field errors next to the form's fields (the form validated, the
+    service then refused: e.g. a name in use, a clash). Returns ``form``."""
+    for name, messages in (getattr(error, "field_errors", None) or {}).items():
+        field = form._fields.get(name) if form is not None else None
+        if field is not None:
+            field.errors = [*field.errors, *[m for m in messages if m not in field.errors]]
+    return form
+
+
 def done(message: str, endpoint: str, **values):
     """Flash ``message`` and go to ``endpoint`` (303, or HX-Redirect for htmx)."""
     flash(message, "success")

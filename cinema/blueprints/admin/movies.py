@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 
 from cinema.blueprints.admin import bp
-from cinema.blueprints.admin.flow import actor_id, done, now
+from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
 from cinema.errors import on_error_render, render_error
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import MovieForm
@@ -32,7 +32,7 @@ def _data(form: MovieForm) -> films.FilmData:
 
 def _form_page(form: MovieForm, movie=None, error=None):
     return render("pages/admin/movie_form.html", "partials/_admin_movie_form.html",
-                  form=form, movie=movie, error=error)
+                  form=show_errors(form, error), movie=movie, error=error)
 
 
 def _new_form(**kwargs) -> MovieForm:

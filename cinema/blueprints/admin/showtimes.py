@@ -7,7 +7,7 @@ from flask import current_app, request
 
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import (
-    actor_id, cinema_zone, done, local_input_to_utc, now, utc_to_local_input,
+    actor_id, cinema_zone, done, local_input_to_utc, now, show_errors, utc_to_local_input,
 )
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
@@ -46,7 +46,8 @@ def _list_context() -> dict:
 
 def _list_page(form=None, error=None):
     return render("pages/admin/showtimes.html", "partials/_admin_showtime_form.html",
-                  form=form or _with_choices(ShowtimeForm()), error=error, **_list_context())
+                  form=show_errors(form or _with_choices(ShowtimeForm()), error), error=error,
+                  **_list_context())
 
 
 @bp.get("/showtimes")
@@ -86,7 +87,7 @@ def showtimes_check():
 
 def _series_page(form, error=None):
     return render("pages/admin/showtime_series.html", "partials/_admin_series_form.html",
-                  form=form, error=error)
+                  form=show_errors(form, error), error=error)
 
 
 @bp.get("/showtimes/series")
@@ -125,7 +126,7 @@ def showtimes_detail(showtime_id: int):
 
 def _edit_page(showtime, form, error=None):
     return render("pages/admin/showtime_edit.html", "partials/_admin_showtime_form.html",
-                  showtime=showtime, form=form, error=error)
+                  showtime=showtime, form=show_errors(form, error), error=error)
 
 
 @bp.get("/showtimes/<int:showtime_id>/edit")
