@@ -137,7 +137,9 @@ class AuditoriumDetailsForm(FlaskForm):
     description = StringField("Description", filters=[strip], validators=[Length(max=300)])
 
 
-class AuditoriumForm(AuditoriumDetailsForm):
+class LayoutForm(FlaskForm):
+    """The layout generator's fields alone: enough for a preview."""
+
     rows = IntegerField("Rows", default=8, validators=[
         InputRequired(), NumberRange(min=1, max=MAX_ROWS, message=f"1 to {MAX_ROWS} rows.")])
     seats_per_row = IntegerField("Seats per row", default=12, validators=[
@@ -169,9 +171,13 @@ class AuditoriumForm(AuditoriumDetailsForm):
                           wheelchair=parse_places(self.wheelchair.data))
 
 
+class AuditoriumForm(AuditoriumDetailsForm, LayoutForm):
+    """A new auditorium: its name and description, and its generated layout."""
+
+
 class SeatBatchForm(FlaskForm):
     seat_ids = SelectMultipleField("Seats", coerce=int, choices=[], validate_choice=False)
-    rows = StringField("…and whole rows", filters=[strip])
+    rows = StringField("Also whole rows", filters=[strip])
     action = SelectField("Change", choices=[SelectChoice(value, label)
                                             for value, label in SEAT_ACTIONS.items()])
 

@@ -136,8 +136,10 @@ def update_movie(movie_id: int, data: FilmData, actor_id: int, poster: bytes | N
         movie.poster_path = posters.store_poster(movie.id, poster)
     elif remove_poster:
         movie.poster_path = None
-    audit.record(actor_id, "movie.update", "movie", movie.id, f"edited film {movie.title}",
-                 before=before, after=_snapshot(movie))
+    after = _snapshot(movie)
+    if after != before:  # saving an unchanged form is not a change worth a log line
+        audit.record(actor_id, "movie.update", "movie", movie.id, f"edited film {movie.title}",
+                     before=before, after=after)
     db.session.commit()
     if movie.poster_path != old_poster:
         posters.discard_poster(old_poster)

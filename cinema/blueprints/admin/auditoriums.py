@@ -5,7 +5,9 @@ from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
-from cinema.forms.catalogue_admin import AuditoriumDetailsForm, AuditoriumForm, SeatBatchForm
+from cinema.forms.catalogue_admin import (
+    AuditoriumDetailsForm, AuditoriumForm, LayoutForm, SeatBatchForm,
+)
 from cinema.rendering import render
 from cinema.services import audit, venues
 
@@ -32,10 +34,10 @@ def auditoriums_new():
 def auditoriums_preview():
     """The generator's preview (htmx swaps it in as the admin types; without JavaScript the
     Preview button shows the whole page again with it)."""
-    form = AuditoriumForm()
+    form, layout = AuditoriumForm(), LayoutForm()  # the name is not needed for a preview
     on_error_render(lambda error: _generator_page(form, error=error))
-    validate_or_raise(form)
-    return _generator_page(form, venues.preview_map(form.spec()))
+    validate_or_raise(layout)
+    return _generator_page(form, venues.preview_map(layout.spec()))
 
 
 @bp.post("/auditoriums")

@@ -30,7 +30,7 @@ def _list_context() -> dict:
         first = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         first = today
-    days = min(max(request.args.get("days", 7, type=int), 1), 31)
+    days = min(max(request.args.get("days", 1, type=int), 1), 31)
     last = first + timedelta(days=days - 1)
     auditorium_id = request.args.get("auditorium_id", type=int)
     movie_id = request.args.get("movie_id", type=int)
@@ -110,7 +110,8 @@ def showtimes_series_create():
     created = scheduling.schedule_series(spec, cinema_zone(), _buffer(), now(), actor_id())
     return done(f"Scheduled {len(created)} showtimes of {created[0].movie.title} in "
                 f"{created[0].auditorium.name}.", "admin.showtimes",
-                date=spec.first_day.isoformat(), auditorium_id=spec.auditorium_id)
+                date=spec.first_day.isoformat(), auditorium_id=spec.auditorium_id,
+                days=min((spec.last_day - spec.first_day).days + 1, 31))
 
 
 @bp.get("/showtimes/<int:showtime_id>")
