@@ -2,7 +2,7 @@
 database backstop answered as the same 409, the inline slot check, series, edit and cancel."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
