@@ -18,4 +18,6 @@ def check_role():
 
 
 # Imported for their routes (they register on ``bp``).
-from cinema.blueprints.admin import dashboard, users  # noqa: E402,F401
+from cinema.blueprints.admin import (  # noqa: E402,F401
+    audit_log, auditoriums, dashboard, movies, showtimes, users,
+)
