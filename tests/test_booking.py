@@ -286,3 +286,24 @@ def test_seat_count_check_uses_max_seats_per_hold(app, app_ctx, monkeypatch):
     assert hold(client, showtime, seats[:3], headers=JSON).status_code == 422
     assert hold(client, showtime, seats[:2]).status_code == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Seat)) == 12
+
+
+def test_a_cancelled_showtime_refunds_its_card_bookings(app, app_ctx):
+    from cinema.services import scheduling
+
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    paid = reservation_of(hold(client, showtime, seats[:2]))
+    client.post(f"/bookings/{paid.id}/confirm", data=APPROVE)
+    _, other = patron_client(app)
+    counter = reservation_of(hold(other, showtime, seats[2:3]))
+    other.post(f"/bookings/{counter.id}/confirm", data={"payment_method": "box_office"})
+    admin = gen_user(role=UserRole.ADMIN)
+    scheduling.cancel_showtime(showtime.id, admin.id, now(), "Projector fault")
+    db.session.expire_all()
+    refunds = db.session.scalars(sa.select(Payment).where(Payment.kind == PaymentKind.REFUND)).all()
+    assert [(r.reservation_id, r.status, r.amount_cents) for r in refunds] == [
+        (paid.id, PaymentStatus.SUCCEEDED, paid.total_price_cents)]
+    for reservation in (paid, counter):
+        assert db.session.get(Reservation, reservation.id).cancel_reason is \
+            CancelReason.SHOWTIME_CANCELLED

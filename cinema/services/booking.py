@@ -33,7 +33,7 @@ from cinema.models import (
     CancelReason, Payment, PaymentKind, PaymentMethod, PaymentStatus, Reservation,
     ReservationStatus, ReservedSeat, Seat, Showtime,
 )
-from cinema.services import notifications, payments, pricing, seat_stamps, seatmap
+from cinema.services import notifications, payments, pricing, scheduling, seat_stamps, seatmap
 
 log = logging.getLogger(__name__)
 
@@ -455,3 +455,19 @@ def release_hold(reservation_id: int) -> int:
     from cinema.models import utcnow
 
     return release_expired_holds(utcnow(), reservation_id)
+
+
+def refund_cancelled_by_cinema(reservation: Reservation, now: datetime) -> None:
+    """Refund a card-paid booking the cinema cancelled (a cancelled showtime). Runs after the
+    cancelling commit; safe to run twice (one refund row per booking, keyed)."""
+    refund = db.session.scalar(sa.select(Payment).where(
+        Payment.idempotency_key == f"refund:{reservation.id}"))
+    if refund is None:
+        refund = _open_refund(db.session.get(Reservation, reservation.id), actor_id=None)
+        if refund is None:
+            return  # not paid by card: nothing to give back
+        db.session.commit()
+    _refund_payment(refund, now)
+
+
+scheduling.ON_RESERVATION_CANCELLED_BY_CINEMA.append(refund_cancelled_by_cinema)
