@@ -25,7 +25,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from cinema import cli, security, templating
-    from cinema.blueprints import admin, auth, bookings, public, reports, showtimes, staff
+    from cinema.blueprints import account, admin, auth, bookings, public, reports, showtimes, staff
     from cinema.errors import register_error_handlers
     from cinema.extensions import csrf, db, init_redis, limiter, login_manager, migrate
 
@@ -40,8 +40,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     register_error_handlers(app)
     cli.init_app(app)
 
-    for blueprint in (public.bp, auth.bp, showtimes.bp, bookings.bp, admin.bp, reports.bp,
-                      staff.bp):
+    for blueprint in (public.bp, auth.bp, account.bp, showtimes.bp, bookings.bp, admin.bp,
+                      reports.bp, staff.bp):
         app.register_blueprint(blueprint)
     return app
 
