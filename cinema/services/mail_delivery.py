@@ -67,9 +67,11 @@ def _claim(now: datetime, outbox_id: int | None = None) -> int | None:
         pick = pick.where(OutboxEmail.id == outbox_id)
     pick = pick.order_by(OutboxEmail.next_attempt_at, OutboxEmail.id).limit(1)
     pick = pick.with_for_update(skip_locked=True)  # ignored by SQLite, which has no row locks
+    # "id = (scalar subquery)", not "id IN (subquery)": PostgreSQL runs a scalar subquery once,
+    # while IN may become a join that re-runs the LIMIT 1 per row and claims every due row.
     claimed = db.session.scalar(
         sa.update(OutboxEmail)
-        .where(OutboxEmail.id.in_(pick.scalar_subquery()), _due(now))
+        .where(OutboxEmail.id == pick.scalar_subquery(), _due(now))
         .values(locked_until=now + LEASE)
         .returning(OutboxEmail.id)
         .execution_options(synchronize_session=False)

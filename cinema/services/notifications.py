@@ -11,6 +11,7 @@ and ``.html``.
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
@@ -42,16 +43,18 @@ def queue_email(kind: str, to: str, subject: str, text: str, html: str | None = 
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=_mail_domain(sender))
-    message.set_content(text)
+    # Quoted-printable and CRLF line ends: the stored bytes go to any SMTP server unchanged.
+    message.set_content(text, cte="quoted-printable")
     if html:
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
         html_part = message.get_payload()[-1]
         for data, cid, filename in inline_images:
             html_part.add_related(data, maintype="image", subtype="png", cid=f"<{cid}>",
                                   filename=filename, disposition="inline")
     for data, maintype, subtype, filename in attachments:
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    row = OutboxEmail(kind=kind, to_address=to, subject=subject, message=message.as_bytes(),
+    row = OutboxEmail(kind=kind, to_address=to, subject=subject[:200],
+                      message=message.as_bytes(policy=SMTP),
                       reservation_id=reservation_id, dedupe_key=dedupe_key)
     db.session.add(row)
     return row
