@@ -139,3 +139,16 @@ def test_the_account_page_changes_name_email_and_password(app, client):
     assert client.get("/account").status_code == 200  # this session goes on
     assert other_device.get("/account").status_code == 302  # the other one ended
     assert login(app.test_client(), "new@example.com", NEW_PASSWORD).status_code == 303
+
+
+def test_reset_requests_are_rate_limited_like_logins(app, monkeypatch):
+    import uuid
+
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "3 per minute")
+    # A fresh client address and email: the counters of other tests cannot interfere.
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"
+    address = f"limited-{uuid.uuid4().hex[:8]}@example.com"
+    answers = [client.post("/auth/reset", data={"email": address}).status_code
+               for _ in range(4)]
+    assert answers == [303, 303, 303, 429]
