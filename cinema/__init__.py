@@ -25,7 +25,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from cinema import cli, security, templating
-    from cinema.blueprints import (admin, auth, bookings, catalogue, public, reports, showtimes,
+    from cinema.blueprints import (account, admin, auth, bookings, catalogue, public, reports, showtimes,
                                    staff)
     from cinema.errors import register_error_handlers
     from cinema.extensions import csrf, db, init_redis, limiter, login_manager, migrate
@@ -47,7 +47,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    for blueprint in (public.bp, auth.bp, catalogue.bp, showtimes.bp, bookings.bp, admin.bp,
+    for blueprint in (public.bp, auth.bp, account.bp, catalogue.bp, showtimes.bp, bookings.bp, admin.bp,
                       reports.bp, staff.bp):
         app.register_blueprint(blueprint)
     return app

@@ -85,6 +85,11 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Lumen Cinema <tickets@lumen.example>")
+        self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+        self.REMINDER_HOURS = _int("REMINDER_HOURS", 3)
+        # Links in emails written outside a request (reminders, by the worker) need the site's
+        # public address; inside a request the request's own host is used unless this is set.
+        self.SITE_URL = os.environ.get("SITE_URL") or None
 
         self.WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
         self.SESSION_COOKIE_HTTPONLY = True

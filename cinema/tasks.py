@@ -43,3 +43,7 @@ def periodic_tick() -> dict:
             log.exception("periodic task %s failed", func.__name__)
             results[func.__name__] = "error"
     return results
+
+
+# Modules whose periodic work registers itself (with ``@periodic``) when imported.
+from cinema.services import reminders, mail_delivery  # noqa: E402,F401,I001 - reminders first

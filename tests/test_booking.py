@@ -197,7 +197,7 @@ def test_box_office_payment_confirms_unpaid(app, app_ctx):
     reservation = db.session.get(Reservation, reservation.id)
     assert reservation.status is ReservationStatus.CONFIRMED and reservation.paid_at is None
     assert "to pay at the box office" in client.get(f"/bookings/{reservation.id}").get_data(
-        as_text=True)
+        as_text=True).lower()
 
 
 def test_cancel_releases_the_hold_at_once(app, app_ctx):

@@ -40,7 +40,7 @@ assert r.status_code == 303, r.status_code
 r = client.post(r.headers["Location"] + "/confirm", data={"payment_method": "card",
     "card_number": "4242424242424242", "card_expiry": "12/34", "card_cvc": "123"})
 assert r.status_code == 303, r.status_code
-assert b"Your ticket" in client.get(r.headers["Location"]).data
+assert b"QR code of booking" in client.get(r.headers["Location"]).data
 print("ok")
 """
     assert run([sys.executable, "-c", check], env).strip().endswith("ok")

@@ -10,10 +10,11 @@ from cinema.access import login_required
 from cinema.errors import on_error_render
 from cinema.extensions import limiter
 from cinema.forms import validate_or_raise
+from cinema.forms.account import ResetPasswordForm, ResetRequestForm
 from cinema.forms.accounts import AdminSignupForm, LoginForm, SignupForm
 from cinema.models import utcnow
 from cinema.rendering import render
-from cinema.services import accounts
+from cinema.services import accounts, password_reset
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -22,12 +23,15 @@ def _email_key() -> str:
     return "email:" + accounts.normalise_email(request.form.get("email", ""))
 
 
-def _limit(config_key: str):
+def _limit(config_key: str, scope: str = "", per_email: bool = True):
     """Per client address and per email, both from configuration (e.g. "5 per minute")."""
     value = lambda: current_app.config[config_key]  # noqa: E731
-    by_client = limiter.limit(value, methods=["POST"], scope=f"{config_key}:client")
+    scope = scope or config_key
+    by_client = limiter.limit(value, methods=["POST"], scope=f"{scope}:client")
+    if not per_email:
+        return by_client
     by_email = limiter.limit(value, methods=["POST"], key_func=_email_key,
-                             scope=f"{config_key}:email")
+                             scope=f"{scope}:email")
     return lambda view: by_client(by_email(view))
 
 
@@ -128,3 +132,58 @@ def logout():
     session.clear()
     flash("You have been signed out.", "info")
     return redirect(url_for("public.index"), 303)
+
+
+# --- password reset ----------------------------------------------------------------------------
+
+RESET_SENT = ("If an account exists for that address, we have emailed it a link to choose a new "
+              "password. The link works once, for one hour.")
+
+
+def _reset_request_page(form, error=None):
+    return render("pages/auth/reset_request.html", form=form, error=error)
+
+
+@bp.get("/reset")
+def reset():
+    """Ask for a password reset link."""
+    return _reset_request_page(ResetRequestForm())
+
+
+@bp.post("/reset")
+@_limit("RATELIMIT_LOGIN", scope="RATELIMIT_RESET")
+def reset_post():
+    """Email a reset link; the answer is the same whether or not the account exists."""
+    form = ResetRequestForm()
+    on_error_render(lambda error: _reset_request_page(form, error=error))
+    validate_or_raise(form)
+    password_reset.request_reset(form.email.data, now=utcnow())
+    flash(RESET_SENT, "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+def _reset_page(token, form, error=None):
+    return render("pages/auth/reset_password.html", token=token, form=form, error=error,
+                  request_form=ResetRequestForm())
+
+
+@bp.get("/reset/<token>")
+def reset_password(token: str):
+    """The new-password form, if the link is still good."""
+    form = ResetPasswordForm()
+    on_error_render(lambda error: _reset_page(token, form, error=error))
+    password_reset.user_for_token(token, now=utcnow())
+    return _reset_page(token, form)
+
+
+@bp.post("/reset/<token>")
+@_limit("RATELIMIT_LOGIN", scope="RATELIMIT_RESET_SET", per_email=False)
+def reset_password_post(token: str):
+    """Set the new password, end every session, and ask to sign in."""
+    form = ResetPasswordForm()
+    on_error_render(lambda error: _reset_page(token, form, error=error))
+    validate_or_raise(form)
+    password_reset.reset_password(token, form.password.data, now=utcnow())
+    flash("Your password has been changed and you have been signed out everywhere. "
+          "Please sign in with the new password.", "success")
+    return redirect(url_for("auth.login"), 303)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.access import login_required
 from cinema.errors import on_error_render
 from cinema.models import ReservationStatus, utcnow
 from cinema.rendering import render
-from cinema.services import booking, bookings_query
+from cinema.services import booking, bookings_query, tickets
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
@@ -90,3 +90,15 @@ def my_bookings():
     upcoming, past = bookings_query.history_for(current_user.id)
     return render("pages/bookings/my.html", upcoming=upcoming, past=past,
                   ReservationStatus=ReservationStatus)
+
+
+@bp.get("/<int:reservation_id>/qr.png")
+@login_required
+def ticket_qr(reservation_id: int):
+    """The ticket's QR code (the signed booking code) as a PNG."""
+    reservation = tickets.ticket_reservation(reservation_id, current_user.id, current_user.role)
+    response = make_response(tickets.ticket_qr_png(reservation))
+    response.content_type = "image/png"
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    return response

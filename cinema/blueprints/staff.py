@@ -1,11 +1,14 @@
 """Staff area (STAFF and ADMIN; checked once, for the whole blueprint)."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user
 
 from cinema.access import require_roles
-from cinema.models import UserRole
+from cinema.errors import on_error_render
+from cinema.models import UserRole, utcnow
 from cinema.rendering import render
+from cinema.services import checkin as checkin_service
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -15,7 +18,28 @@ def check_role():
     return require_roles(UserRole.STAFF, UserRole.ADMIN)
 
 
+def _checkin_page(code: str = "", found=None, error=None):
+    return render("pages/staff/checkin.html", code=code, found=found, error=error)
+
+
 @bp.get("/checkin")
 def checkin():
-    """Admit patrons by booking code."""
-    return render("pages/staff/checkin.html")
+    """Admit patrons: type a booking code or scan the QR code; ``?code=`` shows the booking."""
+    code = request.args.get("code", "").strip()
+    on_error_render(lambda error: _checkin_page(code, error=error))
+    found = checkin_service.lookup(code, utcnow()) if code else None
+    return _checkin_page(code, found)
+
+
+@bp.post("/checkin")
+def admit():
+    """Admit the booking (status COMPLETED); a refusal shows the booking and the reason."""
+    code = request.form.get("code", "").strip()
+    on_error_render(lambda error: _checkin_page(
+        code, found=checkin_service.lookup_or_none(code, utcnow()), error=error))
+    reservation = checkin_service.admit(code, current_user.id, utcnow())
+    seats = ", ".join(line.seat.label for line in reservation.seats)
+    flash(f"Admitted {reservation.code}: {len(reservation.seats)} · "
+          f"{reservation.showtime.movie.title} · {reservation.showtime.auditorium.name} · "
+          f"seats {seats}", "success")
+    return redirect(url_for("staff.checkin"), 303)

@@ -12,7 +12,7 @@ from cinema.errors import EmailTaken, Forbidden, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import User, UserRole
 from cinema.models.user import new_session_token
-from cinema.services import audit
+from cinema.services import audit, notifications
 
 # Argon2id, memory-hard (64 MiB, 3 passes): argon2-cffi's RFC 9106 "low memory" profile.
 _hasher = PasswordHasher()
@@ -65,6 +65,8 @@ def register(email: str, full_name: str, password: str, role: UserRole = UserRol
     if created_by is not None:
         audit.record(created_by, "user.create", "user", user.id,
                      f"created {role.value} account {email}", after={"role": role.value})
+    if role is UserRole.USER:
+        notifications.welcome(user)
     db.session.commit()
     return user
 
@@ -100,6 +102,10 @@ def authenticate(email: str, password: str, now: datetime) -> User | None:
     user.last_login_at = now
     db.session.commit()
     return user
+
+
+def password_matches(user: User, password: str) -> bool:
+    return _verify(user.password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:

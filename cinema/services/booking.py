@@ -312,18 +312,12 @@ def _finalise(reservation_id: int, now: datetime, method: PaymentMethod,
     if payment is not None:
         reservation.payment_id = payment.provider_ref
         reservation.paid_at = now
-    email = notifications.booking_confirmed(reservation)
+    # The email row commits with the confirmation; after the commit, notifications asks the
+    # worker to send it at once (and the periodic sweep sends it if Redis is down).
+    notifications.booking_confirmed(reservation)
     db.session.commit()
     seat_stamps.bump(reservation.showtime_id)
-    _deliver_soon(email)
     return reservation
-
-
-def _deliver_soon(email) -> None:
-    """Ask the worker to send now; if Redis is down the periodic sweep sends it later."""
-    deliver = getattr(notifications, "deliver_one", None)
-    if email is not None and email.id is not None and deliver is not None:
-        jobs.enqueue(deliver, email.id)
 
 
 # --- cancellation and refunds ----------------------------------------------------------------
@@ -356,10 +350,9 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     db.session.execute(sa.update(ReservedSeat).where(
         ReservedSeat.reservation_id == reservation.id).values(is_active=False, updated_at=now))
     refund = _open_refund(reservation, actor_id) if was_confirmed else None
-    email = None
     if was_confirmed:
-        email = notifications.booking_cancelled(
-            reservation, refund.amount_cents if refund is not None else 0)
+        notifications.booking_cancelled(reservation,
+                                        refund.amount_cents if refund is not None else 0)
     if by_admin:
         from cinema.services import audit
 
@@ -371,7 +364,6 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     seat_stamps.bump(reservation.showtime_id)
     if refund is not None:
         _refund_payment(refund, now)
-    _deliver_soon(email)
     return reservation
 
 

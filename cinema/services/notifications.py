@@ -1,69 +1,194 @@
 """Emails caused by events, written to the outbox in the caller's transaction.
 
 Each function adds an ``OutboxEmail`` row to the session and does not commit: the row commits
-(or rolls back) together with the event that caused it. The worker delivers it later.
+(or rolls back) together with the event that caused it. Once that transaction commits, a quick
+delivery job is enqueued for each new row (see ``_deliver_soon`` below); if Redis is down the
+enqueue fails quietly and the worker's periodic sweep delivers the row instead.
+
+Every message has a plain-text and an HTML part, rendered from ``templates/email/<name>.txt``
+and ``.html``.
 """
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
-from flask import current_app
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, has_app_context, has_request_context, render_template, url_for
 
 from cinema.extensions import db
-from cinema.models import OutboxEmail
+from cinema.models import OutboxEmail, Reservation, User, utcnow
+from cinema.services import tickets
+
+QR_CID = "ticket-qr"
 
 
 def queue_email(kind: str, to: str, subject: str, text: str, html: str | None = None,
                 reservation_id: int | None = None, dedupe_key: str | None = None,
-                attachments: list[tuple[bytes, str, str, str]] = ()) -> OutboxEmail:
+                attachments: list[tuple[bytes, str, str, str]] = (),
+                inline_images: list[tuple[bytes, str, str]] = (),
+                to_name: str | None = None) -> OutboxEmail:
     """Render a MIME message and add it to the outbox (the caller commits).
 
-    ``attachments`` are (data, maintype, subtype, filename).
+    ``attachments`` are (data, maintype, subtype, filename); ``inline_images`` are
+    (png data, content id, filename), shown by the HTML part as ``<img src="cid:...">``.
     """
+    sender = current_app.config["MAIL_FROM"]
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
+    message["From"] = sender
+    message["To"] = formataddr((to_name, to)) if to_name else to
     message["Subject"] = subject
-    message.set_content(text)
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=_mail_domain(sender))
+    # Quoted-printable and CRLF line ends: the stored bytes go to any SMTP server unchanged.
+    message.set_content(text, cte="quoted-printable")
     if html:
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
+        html_part = message.get_payload()[-1]
+        for data, cid, filename in inline_images:
+            html_part.add_related(data, maintype="image", subtype="png", cid=f"<{cid}>",
+                                  filename=filename, disposition="inline")
     for data, maintype, subtype, filename in attachments:
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    row = OutboxEmail(kind=kind, to_address=to, subject=subject, message=message.as_bytes(),
+    row = OutboxEmail(kind=kind, to_address=to, subject=subject[:200],
+                      message=message.as_bytes(policy=SMTP),
                       reservation_id=reservation_id, dedupe_key=dedupe_key)
     db.session.add(row)
     return row
 
 
-def _booking_summary(reservation) -> str:
-    from cinema.templating import format_local, format_money
+# --- the messages ----------------------------------------------------------------------------
 
+def booking_confirmed(reservation: Reservation) -> OutboxEmail:
+    """The ticket: code, film, auditorium, seats, time, line items, QR image and an .ics."""
     showtime = reservation.showtime
-    seats = ", ".join(line.seat.label for line in reservation.seats)
-    return (f"Booking code: {reservation.code}\n"
-            f"Film: {showtime.movie.title}\n"
-            f"When: {format_local(showtime.starts_at)}\n"
-            f"Where: {showtime.auditorium.name}\n"
-            f"Seats: {seats}\n"
-            f"Total: {format_money(reservation.total_price_cents)}\n")
+    ticket_url = external_url("bookings.detail", reservation_id=reservation.id)
+    text, html = _render("booking_confirmed", reservation=reservation, ticket_url=ticket_url,
+                         qr_cid=QR_CID)
+    return queue_email(
+        "booking_confirmed", reservation.user.email,
+        f"Your tickets: {showtime.movie.title}, {_when(showtime.starts_at)}", text, html,
+        reservation_id=reservation.id, to_name=reservation.user.full_name,
+        inline_images=[(tickets.ticket_qr_png(reservation), QR_CID,
+                        f"ticket-{reservation.code}.png")],
+        attachments=[(tickets.calendar_event(reservation, utcnow(), ticket_url), "text",
+                      "calendar", f"{_slug(showtime.movie.title)}-{reservation.code}.ics")],
+    )
 
 
-def booking_confirmed(reservation) -> OutboxEmail:
-    """The confirmation (ticket) email of a booking."""
-    return queue_email("booking_confirmed", reservation.user.email,
-                       f"Your tickets for {reservation.showtime.movie.title}",
-                       "Thank you for your booking.\n\n" + _booking_summary(reservation),
-                       reservation_id=reservation.id,
-                       dedupe_key=f"booking_confirmed:{reservation.id}")
+def booking_cancelled(reservation: Reservation, refunded_cents: int) -> OutboxEmail:
+    """The booking was cancelled (by the patron or an admin), with the refund if any."""
+    showtime = reservation.showtime
+    text, html = _render("booking_cancelled", reservation=reservation,
+                         refunded_cents=refunded_cents,
+                         showtimes_url=external_url("public.index"))
+    return queue_email(
+        "booking_cancelled", reservation.user.email,
+        f"Booking cancelled: {showtime.movie.title}, {_when(showtime.starts_at)}", text, html,
+        reservation_id=reservation.id, to_name=reservation.user.full_name)
 
 
-def booking_cancelled(reservation, refunded_cents: int) -> OutboxEmail:
-    """Tells the patron the booking is cancelled and what is refunded."""
-    from cinema.templating import format_money
+def showtime_cancelled(reservation: Reservation) -> OutboxEmail:
+    """The cinema cancelled the showtime: the booking is cancelled and fully refunded."""
+    showtime = reservation.showtime
+    text, html = _render("showtime_cancelled", reservation=reservation,
+                         refunded_cents=reservation.total_price_cents,
+                         showtimes_url=external_url("public.index"))
+    return queue_email(
+        "showtime_cancelled", reservation.user.email,
+        f"Cancelled by the cinema: {showtime.movie.title}, {_when(showtime.starts_at)}",
+        text, html, reservation_id=reservation.id, to_name=reservation.user.full_name)
 
-    return queue_email("booking_cancelled", reservation.user.email,
-                       f"Booking {reservation.code} cancelled",
-                       "Your booking has been cancelled.\n\n" + _booking_summary(reservation)
-                       + f"Refund: {format_money(refunded_cents)}\n",
-                       reservation_id=reservation.id,
-                       dedupe_key=f"booking_cancelled:{reservation.id}")
+
+def welcome(user: User) -> OutboxEmail:
+    """Sent on signup."""
+    text, html = _render("welcome", user=user, home_url=external_url("public.index"),
+                         account_url=external_url("account.index"))
+    return queue_email("welcome", user.email,
+                       f"Welcome to {current_app.config['CINEMA_NAME']}", text, html,
+                       to_name=user.full_name)
+
+
+def password_reset(user: User, reset_url: str) -> OutboxEmail:
+    """The one-hour, single-use link to choose a new password."""
+    text, html = _render("password_reset", user=user, reset_url=reset_url)
+    return queue_email("password_reset", user.email,
+                       f"Reset your {current_app.config['CINEMA_NAME']} password", text, html,
+                       to_name=user.full_name)
+
+
+def reminder(reservation: Reservation) -> OutboxEmail:
+    """A few hours before the showtime; at most one per booking (``dedupe_key``)."""
+    showtime = reservation.showtime
+    ticket_url = external_url("bookings.detail", reservation_id=reservation.id)
+    text, html = _render("reminder", reservation=reservation, ticket_url=ticket_url)
+    return queue_email(
+        "reminder", reservation.user.email,
+        f"Reminder: {showtime.movie.title}, {_when(showtime.starts_at)}",
+        text, html, reservation_id=reservation.id, dedupe_key=f"reminder:{reservation.id}",
+        to_name=reservation.user.full_name)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _render(name: str, **context) -> tuple[str, str]:
+    return (render_template(f"email/{name}.txt", **context),
+            render_template(f"email/{name}.html", **context))
+
+
+def _when(value, fmt: str = "%a %d %b, %H:%M") -> str:
+    from cinema.templating import format_local
+
+    return format_local(value, fmt)
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())[:40]
+
+
+def _mail_domain(address: str) -> str:
+    return parseaddr(address)[1].rpartition("@")[2] or "cinema.invalid"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for an email: ``SITE_URL`` if set, else the current request's host.
+
+    Emails written outside a request (the worker's reminders) need ``SITE_URL``; without it
+    they fall back to the development address.
+    """
+    site = current_app.config.get("SITE_URL")
+    if not site and has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(site or "http://127.0.0.1:5000")
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                       url_scheme=parts.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+# --- quick delivery once the transaction commits ---------------------------------------------
+
+_NEW_ROWS = "cinema_new_outbox_ids"
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _remember_new_rows(session, flush_context) -> None:
+    ids = [obj.id for obj in session.new if isinstance(obj, OutboxEmail)]
+    if ids:
+        session.info.setdefault(_NEW_ROWS, []).extend(ids)
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _deliver_soon(session) -> None:
+    ids = session.info.pop(_NEW_ROWS, None)
+    if ids and has_app_context():
+        from cinema.services import mail_delivery
+
+        mail_delivery.enqueue_delivery(ids)
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _forget_new_rows(session) -> None:
+    session.info.pop(_NEW_ROWS, None)

@@ -1,0 +1,41 @@
+"""The patron's own account page and the password reset forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+
+from cinema.forms.accounts import strip
+from cinema.services.accounts import MIN_PASSWORD_LENGTH
+
+_NEW_PASSWORD = [InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
+                                         message=f"At least {MIN_PASSWORD_LENGTH} characters.")]
+_CONFIRM = [InputRequired(), EqualTo("password", message="The two passwords do not match.")]
+
+
+class ProfileForm(FlaskForm):
+    full_name = StringField("Full name", filters=[strip],
+                            validators=[InputRequired(), Length(min=1, max=120)])
+    email = EmailField("Email", filters=[strip], validators=[
+        InputRequired(), Email(check_deliverability=False), Length(max=254)])
+    current_password = PasswordField("Current password (only to change your email)",
+                                     validators=[Optional(), Length(max=200)])
+
+
+class PasswordChangeForm(FlaskForm):
+    """Shown on the same page as ProfileForm: use with ``prefix="pw"`` so the ids differ."""
+
+    current_password = PasswordField("Current password",
+                                     validators=[InputRequired(), Length(max=200)])
+    password = PasswordField("New password", validators=_NEW_PASSWORD)
+    password_confirm = PasswordField("Confirm new password", validators=_CONFIRM)
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email", filters=[strip], validators=[
+        InputRequired(), Email(check_deliverability=False), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=_NEW_PASSWORD)
+    password_confirm = PasswordField("Confirm new password", validators=_CONFIRM)
