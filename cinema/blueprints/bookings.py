@@ -15,7 +15,7 @@ from cinema.services import booking, bookings_query, tickets
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
 
-def _showtime_page_again(showtime_id, seat_ids):
+def showtime_page_again(showtime_id, seat_ids):
     """On a failed hold: the showtime page, the map fresh, the patron's pick kept if free."""
     from cinema.blueprints.showtimes import showtime_context
 
@@ -33,7 +33,7 @@ def hold():
     showtime_id = request.form.get("showtime_id", type=int)
     seat_ids = request.form.getlist("seat_ids")
     if showtime_id is not None:
-        on_error_render(_showtime_page_again(showtime_id, seat_ids))
+        on_error_render(showtime_page_again(showtime_id, seat_ids))
     reservation = booking.hold_seats(current_user.id, showtime_id, seat_ids, now=utcnow())
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 

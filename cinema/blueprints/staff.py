@@ -43,3 +43,32 @@ def admit():
           f"{reservation.showtime.movie.title} · {reservation.showtime.auditorium.name} · "
           f"seats {seats}", "success")
     return redirect(url_for("staff.checkin"), 303)
+
+
+@bp.post("/box-office/sell")
+def sell():
+    """Sell the seats chosen on the showtime's map to a walk-in, paid at the counter."""
+    from cinema.blueprints.bookings import showtime_page_again
+    from cinema.services import box_office
+
+    showtime_id = request.form.get("showtime_id", type=int)
+    seat_ids = request.form.getlist("seat_ids")
+    if showtime_id is not None:
+        on_error_render(showtime_page_again(showtime_id, seat_ids))
+    reservation = box_office.sell(current_user.id, showtime_id, seat_ids, utcnow(),
+                                  customer_email=request.form.get("customer_email"),
+                                  customer_name=request.form.get("customer_name"))
+    flash(f"Sold {len(reservation.seats)} seat(s), booking {reservation.code}. "
+          "Print the ticket below.", "success")
+    return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
+
+
+@bp.post("/bookings/<int:reservation_id>/paid")
+def mark_paid(reservation_id: int):
+    """Record payment taken at the counter for a "pay at the box office" booking."""
+    from cinema.services import box_office
+
+    reservation = box_office.mark_paid(reservation_id, current_user.id, utcnow())
+    flash(f"Payment recorded for booking {reservation.code}.", "success")
+    return redirect(request.form.get("next") or
+                    url_for("bookings.detail", reservation_id=reservation.id), 303)

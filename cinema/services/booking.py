@@ -105,9 +105,10 @@ def _load_seats(showtime: Showtime, ids: list[int]) -> list[Seat]:
     return seats
 
 
-def _retire_holds(showtime_id: int, ids: list[int], user_id: int, now: datetime) -> None:
-    """Cancel expired holds on these seats and the patron's own previous hold (one statement
-    per table, so the rows are locked in one pass)."""
+def _retire_holds(showtime_id: int, ids: list[int], user_id: int | None,
+                  now: datetime) -> None:
+    """Cancel expired holds on these seats and the patron's own previous hold, if ``user_id``
+    is given (one statement per table, so the rows are locked in one pass)."""
     expired_on_seats = (
         sa.select(ReservedSeat.reservation_id)
         .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
@@ -115,11 +116,11 @@ def _retire_holds(showtime_id: int, ids: list[int], user_id: int, now: datetime)
                ReservedSeat.is_active.is_(True), Reservation.status == ReservationStatus.HELD,
                Reservation.hold_expires_at <= now)
     )
-    for condition, reason in (
-        (Reservation.id.in_(expired_on_seats), CancelReason.EXPIRED),
-        (sa.and_(Reservation.showtime_id == showtime_id, Reservation.user_id == user_id),
-         CancelReason.REPLACED),
-    ):
+    retirements = [(Reservation.id.in_(expired_on_seats), CancelReason.EXPIRED)]
+    if user_id is not None:
+        retirements.append((sa.and_(Reservation.showtime_id == showtime_id,
+                                    Reservation.user_id == user_id), CancelReason.REPLACED))
+    for condition, reason in retirements:
         retired = db.session.scalars(
             sa.update(Reservation)
             .where(condition, Reservation.status == ReservationStatus.HELD)
@@ -155,10 +156,12 @@ def _claim_error(showtime_id: int, ids: list[int], now: datetime):
                            "Please choose other seats.", seats=held)
 
 
-def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime) -> Reservation:
+def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
+               replace_previous: bool = True) -> Reservation:
     """Hold ``seat_ids`` of a showtime for a patron, all or nothing; commits.
 
-    Replaces the patron's previous hold for the same showtime. Raises NotFound,
+    Replaces the patron's previous hold for the same showtime (unless ``replace_previous`` is
+    False: box-office sales on the shared walk-in account must not cancel each other). Raises NotFound,
     ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or too many seats),
     SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
@@ -169,7 +172,7 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime) -> Reser
     ids = _check_seat_request(seat_ids, config["MAX_SEATS_PER_HOLD"])
     for attempt in range(DEADLOCK_RETRIES):
         try:
-            reservation = _hold_once(user_id, showtime_id, ids, now, config)
+            reservation = _hold_once(user_id, showtime_id, ids, now, config, replace_previous)
             break
         except sa.exc.OperationalError as error:
             db.session.rollback()
@@ -182,10 +185,10 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime) -> Reser
     return reservation
 
 
-def _hold_once(user_id, showtime_id, ids, now, config) -> Reservation:
+def _hold_once(user_id, showtime_id, ids, now, config, replace_previous) -> Reservation:
     showtime = bookable_showtime(showtime_id, now)
     seats = _load_seats(showtime, ids)
-    _retire_holds(showtime_id, ids, user_id, now)
+    _retire_holds(showtime_id, ids, user_id if replace_previous else None, now)
     error = _claim_error(showtime_id, ids, now)
     if error is not None:
         db.session.rollback()
