@@ -36,6 +36,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from tests.factories import PASSWORD  # noqa: E402
 from tests.load_support import (  # noqa: E402
     GunicornServer, Patron, clear_rq_queue, create_database, double_booked_seats,
     drop_database, http_request, migrate, run_together, sign_in_all, start_servers,
@@ -227,8 +228,8 @@ SELECT * FROM reservations WHERE id = :reservation_id;
 """
 
 
-def pgbench(database_url: str, setup: dict, auditorium_id: int, workdir: Path) -> tuple[float,
-                                                                                            str]:
+def pgbench(database_url: str, setup: dict, auditorium_id: int,
+            workdir: Path) -> tuple[float, str]:
     """tps of the hold's SQL on PGBENCH_CLIENTS connections (prepared statements, as psycopg
     does for repeated queries), and pgbench's latency line."""
     script = workdir / "hold.pgbench.sql"
@@ -273,86 +274,66 @@ def machine() -> str:
             .stdout.strip())
 
 
-def main() -> None:
-    name = f"cinema_bench_{uuid.uuid4().hex[:8]}"
-    prefix = f"cinemabench-{uuid.uuid4().hex[:8]}"
-    workdir = Path(tempfile.mkdtemp(prefix="cinema-bench-"))
-    servers: list[GunicornServer] = []
-    print(f"machine: {machine()}")
-    print(f"gunicorn: {WORKERS} gthread workers x {THREADS} threads, rate limits off, CSRF on; "
-          f"client: Python threads, one connection per request; {SECONDS:.0f} s per phase")
-    database_url = create_database(PG_SERVER_URL, name)
+def hello_world(workdir: Path) -> Run:
+    """The same client against a WSGI app that does nothing, under the same gunicorn."""
+    folder = workdir / "hello"
+    folder.mkdir()
+    (folder / "hello.py").write_text(HELLO_APP)
+    server = GunicornServer("hello:app", {}, workdir / "hello.log", WORKERS, THREADS,
+                            cwd=folder)
     try:
-        migrate(database_url)
-        setup = seed(database_url, workdir / "instance")
-        auditorium_id = auditorium_of(database_url, setup["showtime_ids"][0])
-
-        hello_dir = workdir / "hello"
-        hello_dir.mkdir()
-        (hello_dir / "hello.py").write_text(HELLO_APP)
-        hello = GunicornServer("hello:app", {}, workdir / "hello.log", WORKERS, THREADS,
-                               cwd=hello_dir)
-        servers.append(hello)
-        hello.wait_ready("/")
-        hello_run = sustained([lambda: http_request(hello.base_url, "GET", "/")]
-                              * DISTINCT_CLIENTS, SECONDS)
-        hello.stop()
-
-        tps, pg_latency = pgbench(database_url, setup, auditorium_id, workdir)
-
-        servers += start_servers(1, "wsgi:app", app_env(database_url, prefix,
-                                                         workdir / "instance"),
-                                 workdir, workers=WORKERS, threads=THREADS)
-        app_url = servers[-1].base_url
-        began = time.perf_counter()
-        patrons = [Patron(app_url, email, "correct-horse-42") for email in setup["emails"]]
-        sign_in_all(patrons, then_visit=f"/showtimes/{setup['showtime_ids'][0]}")
-        print(f"signed in {len(patrons)} patrons in {time.perf_counter() - began:.0f} s "
-              "(argon2 verifies; not part of any figure)")
-
-        distinct_showtime = setup["showtime_ids"][0]
-        requests = []
-        for n, patron in enumerate(patrons[:DISTINCT_CLIENTS]):
-            own = setup["seat_ids"][n * SEATS_PER_CLIENT:(n + 1) * SEATS_PER_CLIENT]
-            pairs = [own[i:i + 2] for i in range(0, len(own), 2)]
-            turn = iter(range(10 ** 9))
-            requests.append(lambda p=patron, pairs=pairs, turn=turn: p.hold(
-                distinct_showtime, pairs[next(turn) % len(pairs)]))
-        distinct = sustained(requests, SECONDS)
-        distinct_ok = double_booked_seats(database_url, distinct_showtime) == {}
-
-        storms = Run()
-        storms_ok = True
-        for n, showtime_id in enumerate(setup["showtime_ids"][1:]):
-            one = storm(patrons, showtime_id, setup["seat_ids"][n * SEATS_PER_ROW])
-            storms.latencies += one.latencies
-            storms.statuses.update(one.statuses)
-            storms.wall += one.wall
-            storms.client_cpu += one.client_cpu
-            storms_ok &= double_booked_seats(database_url, showtime_id) == {}
-        problems = servers[-1].log_problems()
-
-        print()
-        print(f"{'':<38} {'rate':>8} {'':<7} {'p50/p95/p99 ms':>14}")
-        print(line("gunicorn hello-world (same client)", hello_run, "req/s"))
-        print(f"{'pgbench, the hold SQL (8 clients)':<38} {tps:>8,.0f} tps     {pg_latency}")
-        print(line("(a) holds on distinct seats", distinct, "holds/s"))
-        print(f"{'':<38} invariant {'OK' if distinct_ok else 'VIOLATED'}")
-        print(line(f"(b) hot seat, {STORMS} x {STORM_CLIENTS} at once", storms, "holds/s"))
-        print(f"{'':<38} invariant {'OK' if storms_ok else 'VIOLATED'}, each storm "
-              f"{storms.wall / STORMS:.2f} s wall")
-        print()
-        print(f"(a) / hello-world: {distinct.rate() / hello_run.rate():.0%}    "
-              f"(a) / pgbench: {distinct.rate() / tps:.0%}    "
-              f"(b) / (a): {storms.rate() / distinct.rate():.0%}")
-        print(f"gunicorn log: {len(problems)} error lines" + "".join(
-            f"\n  {text}" for text in problems[:10]))
+        server.wait_ready("/")
+        return sustained([lambda: http_request(server.base_url, "GET", "/")]
+                         * DISTINCT_CLIENTS, SECONDS)
     finally:
-        for server in servers:
-            server.stop()
-        drop_database(PG_SERVER_URL, name)
-        clear_rq_queue(REDIS_URL, f"{prefix}-default")
-        clear_prefix(prefix)
+        server.stop()
+
+
+def distinct_holds(patrons: list[Patron], setup: dict) -> tuple[Run, bool]:
+    """(a): each patron holds 2 of its own seats, the next pair each time."""
+    showtime_id = setup["showtime_ids"][0]
+    requests = []
+    for n, patron in enumerate(patrons[:DISTINCT_CLIENTS]):
+        own = setup["seat_ids"][n * SEATS_PER_CLIENT:(n + 1) * SEATS_PER_CLIENT]
+        pairs = [own[i:i + 2] for i in range(0, len(own), 2)]
+        turns = iter(range(10 ** 9))
+        requests.append(lambda p=patron, pairs=pairs, turns=turns: p.hold(
+            showtime_id, pairs[next(turns) % len(pairs)]))
+    run = sustained(requests, SECONDS)
+    return run, double_booked_seats(setup["database_url"], showtime_id) == {}
+
+
+def hot_seat_storms(patrons: list[Patron], setup: dict) -> tuple[Run, bool]:
+    """(b): STORMS times, every patron at once onto one seat (a showtime per storm)."""
+    total, ok = Run(), True
+    for n, showtime_id in enumerate(setup["showtime_ids"][1:]):
+        one = storm(patrons, showtime_id, setup["seat_ids"][n * SEATS_PER_ROW])
+        total.latencies += one.latencies
+        total.statuses.update(one.statuses)
+        total.wall += one.wall
+        total.client_cpu += one.client_cpu
+        ok &= double_booked_seats(setup["database_url"], showtime_id) == {}
+    return total, ok
+
+
+def report(hello: Run, tps: float, pg_latency: str, distinct: Run, distinct_ok: bool,
+           storms: Run, storms_ok: bool, problems: list[str]) -> None:
+    print()
+    print(f"{'':<38} {'rate':>8} {'':<7} {'p50/p95/p99 ms':>14}")
+    print(line("gunicorn hello-world (same client)", hello, "req/s"))
+    print(f"{'pgbench, the hold SQL (8 clients)':<38} {tps:>8,.0f} tps     {pg_latency}")
+    print(line("(a) holds on distinct seats", distinct, "holds/s"))
+    print(f"{'':<38} invariant {'OK' if distinct_ok else 'VIOLATED'}")
+    print(line(f"(b) hot seat, {STORMS} x {STORM_CLIENTS} at once", storms, "holds/s"))
+    print(f"{'':<38} invariant {'OK' if storms_ok else 'VIOLATED'}, each storm "
+          f"{storms.wall / STORMS:.2f} s wall")
+    print()
+    print(f"(a) / hello-world: {distinct.rate() / hello.rate():.0%}    "
+          f"(a) / pgbench: {distinct.rate() / tps:.0%}    "
+          f"(b) / (a): {storms.rate() / distinct.rate():.0%}")
+    print("load average after: %.1f %.1f %.1f" % os.getloadavg())
+    print(f"gunicorn log: {len(problems)} error lines"
+          + "".join(f"\n  {text}" for text in problems[:10]))
 
 
 def auditorium_of(database_url: str, showtime_id: int) -> int:
@@ -370,6 +351,43 @@ def clear_prefix(prefix: str) -> None:
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
     client.close()
+
+
+def main() -> None:
+    name = f"cinema_bench_{uuid.uuid4().hex[:8]}"
+    prefix = f"cinemabench-{uuid.uuid4().hex[:8]}"
+    workdir = Path(tempfile.mkdtemp(prefix="cinema-bench-"))
+    print(f"machine: {machine()}")
+    print("load average before: %.1f %.1f %.1f (other work on the box skews every figure)"
+          % os.getloadavg())
+    print(f"gunicorn: {WORKERS} gthread workers x {THREADS} threads, rate limits off, CSRF on; "
+          f"client: Python threads, one connection per request; {SECONDS:.0f} s per phase")
+    database_url = create_database(PG_SERVER_URL, name)
+    servers: list[GunicornServer] = []
+    try:
+        migrate(database_url)
+        setup = dict(seed(database_url, workdir / "instance"), database_url=database_url)
+        hello = hello_world(workdir)
+        tps, pg_latency = pgbench(database_url, setup,
+                                  auditorium_of(database_url, setup["showtime_ids"][0]), workdir)
+        servers = start_servers(1, "wsgi:app",
+                                app_env(database_url, prefix, workdir / "instance"), workdir,
+                                workers=WORKERS, threads=THREADS)
+        began = time.perf_counter()
+        patrons = [Patron(servers[0].base_url, email, PASSWORD) for email in setup["emails"]]
+        sign_in_all(patrons, then_visit=f"/showtimes/{setup['showtime_ids'][0]}")
+        print(f"signed in {len(patrons)} patrons in {time.perf_counter() - began:.0f} s "
+              "(argon2 verifies; not part of any figure)")
+        distinct, distinct_ok = distinct_holds(patrons, setup)
+        storms, storms_ok = hot_seat_storms(patrons, setup)
+        report(hello, tps, pg_latency, distinct, distinct_ok, storms, storms_ok,
+               servers[0].log_problems())
+    finally:
+        for server in servers:
+            server.stop()
+        drop_database(PG_SERVER_URL, name)
+        clear_rq_queue(REDIS_URL, f"{prefix}-default")
+        clear_prefix(prefix)
 
 
 if __name__ == "__main__":
