@@ -1,0 +1,394 @@
+"""Hold throughput over real HTTP, read against this machine's own limits.
+
+Run by `make bench` (never by `make test`). It creates a database of its own (dropped at the
+end), migrates it, seeds a 20 x 30 auditorium with showtimes and 200 patrons, serves the app with
+gunicorn (2 gthread workers x 8 threads, rate limits off, CSRF on) and measures:
+
+- the limits: a hello-world WSGI app under the same gunicorn settings and the same client, and
+  pgbench running the hold's own SQL (``hold.pgbench.sql``, written next to the database) on 8
+  connections;
+- (a) holds on distinct seats: 32 patrons, each holding 2 of its own 18 seats again and again
+  (each hold replaces the patron's previous one, as when a patron changes their pick);
+- (b) a hot-seat storm: 200 patrons released by a barrier onto one seat, three times;
+
+and prints holds/s, latency percentiles, answers by status and the double-booking invariant.
+The client is Python threads, one connection per request, on the same 2 cores as the server
+and PostgreSQL: its own CPU use is printed so the figures can be read honestly.
+
+Environment: BENCH_PG_SERVER_URL (default postgresql://postgres@127.0.0.1:5432),
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/0), BENCH_SECONDS (default 12, per timed phase).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.factories import PASSWORD  # noqa: E402
+from tests.load_support import (  # noqa: E402
+    GunicornServer, Patron, clear_rq_queue, create_database, double_booked_seats,
+    drop_database, http_request, migrate, run_together, sign_in_all, start_servers,
+)
+
+PG_SERVER_URL = os.environ.get("BENCH_PG_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
+WARMUP_SECONDS = 2
+ROWS, SEATS_PER_ROW = 20, 30
+DISTINCT_CLIENTS = 32
+SEATS_PER_CLIENT = ROWS * SEATS_PER_ROW // DISTINCT_CLIENTS // 2 * 2  # 18: nine pairs each
+STORM_CLIENTS, STORMS = 200, 3
+WORKERS, THREADS = 2, 8
+PGBENCH_CLIENTS, PGBENCH_SECONDS = 8, 10
+HELLO_APP = '''
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+    return [b"hello"]
+'''
+
+
+# --- setup -----------------------------------------------------------------------------------
+
+def seed(database_url: str, instance: Path) -> dict:
+    """Auditorium, a showtime for (a) and one per storm, and the patrons; plain ids back."""
+    from cinema import create_app
+    from cinema.extensions import db
+    from tests.factories import gen_auditorium, gen_movie, gen_showtime, gen_user, seats_of
+
+    app = create_app(dict(SQLALCHEMY_DATABASE_URI=database_url.replace(
+                              "postgresql://", "postgresql+psycopg://", 1), REDIS_URL=None,
+                          SECRET_KEY="bench-seed", INSTANCE_PATH=str(instance)))
+    with app.app_context():
+        auditorium = gen_auditorium(rows=ROWS, seats_per_row=SEATS_PER_ROW)
+        movie = gen_movie()
+        first = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0)
+        showtimes = [gen_showtime(movie=movie, auditorium=auditorium,
+                                  starts_at=first + timedelta(hours=4 * n))
+                     for n in range(1 + STORMS)]
+        users = [gen_user() for _ in range(STORM_CLIENTS)]
+        seat_ids = sorted(seat.id for seat in seats_of(auditorium))
+        user_ids = [user.id for user in users]
+        setup = dict(showtime_ids=[s.id for s in showtimes], seat_ids=seat_ids,
+                     user_ids=user_ids, emails=[user.email for user in users])
+        db.session.remove()
+        db.engine.dispose()
+    # pgbench addresses seats and patrons by arithmetic on the first id.
+    assert seat_ids == list(range(seat_ids[0], seat_ids[0] + len(seat_ids)))
+    assert user_ids == list(range(user_ids[0], user_ids[0] + len(user_ids)))
+    return setup
+
+
+def app_env(database_url: str, prefix: str, instance: Path) -> dict:
+    return {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix,
+            "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": "0",
+            "CINEMA_ENV": "development", "INSTANCE_PATH": str(instance)}
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+class Run:
+    """Latencies and statuses of a phase, with its wall time and the client's own CPU time."""
+
+    def __init__(self):
+        self.latencies: list[float] = []
+        self.statuses: Counter = Counter()
+        self.wall = self.client_cpu = 0.0
+
+    def record(self, status, seconds: float) -> None:
+        self.statuses[status] += 1
+        self.latencies.append(seconds)
+
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall if self.wall else 0.0
+
+    def percentiles(self) -> str:
+        if len(self.latencies) < 2:
+            return "-"
+        cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
+        return " / ".join(f"{cuts[p - 1] * 1000:.0f}" for p in (50, 95, 99))
+
+
+def call(request) -> object:
+    """A request's status, or the exception's name if it never got an answer."""
+    try:
+        return request().status
+    except Exception as error:  # noqa: BLE001 - counted, never hidden
+        return type(error).__name__
+
+
+def sustained(requests: list, seconds: float, warmup: float = WARMUP_SECONDS) -> Run:
+    """Each callable of ``requests`` in its own thread, back to back, for ``seconds`` after a
+    warm-up that is not counted."""
+    run = Run()
+    lock = threading.Lock()
+    start = time.perf_counter() + warmup
+    stop = start + seconds
+
+    def loop(request):
+        while True:
+            began = time.perf_counter()
+            if began >= stop:
+                return
+            status = call(request)
+            ended = time.perf_counter()
+            if began >= start and ended <= stop:
+                with lock:
+                    run.record(status, ended - began)
+
+    threads = [threading.Thread(target=loop, args=(r,)) for r in requests]
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, start - time.perf_counter()))
+    cpu = time.process_time()
+    for thread in threads:
+        thread.join()
+    run.client_cpu = time.process_time() - cpu
+    run.wall = seconds
+    return run
+
+
+def storm(patrons: list[Patron], showtime_id: int, seat_id: int) -> Run:
+    """Every patron at once onto one seat."""
+    run = Run()
+    cpu, began = time.process_time(), time.perf_counter()
+    outcomes = run_together([lambda p=p: call(lambda: p.hold(showtime_id, [seat_id]))
+                             for p in patrons], timeout=120)
+    run.wall = time.perf_counter() - began
+    run.client_cpu = time.process_time() - cpu
+    for outcome in outcomes:
+        run.record(outcome.value, outcome.seconds)
+    return run
+
+
+PGBENCH_SCRIPT = r"""
+-- What POST /bookings/hold runs for 2 seats (see cinema/services/booking.py, _hold_once),
+-- statement for statement: the user loader, showtime (+ movie genres), seats, retire expired
+-- holds on the seats, retire this patron's previous hold (the "release"), the claim check,
+-- the reservation and its two seat rows, commit, then the reservation re-read after commit.
+\set k random(0, 8)
+\set seat_a :first_seat + :client_id * 18 + 2 * :k
+\set seat_b :seat_a + 1
+\set user_id :first_user + :client_id
+BEGIN;
+SELECT * FROM users WHERE id = :user_id;
+SELECT * FROM showtimes s LEFT JOIN movies m ON m.id = s.movie_id
+  LEFT JOIN auditoriums a ON a.id = s.auditorium_id WHERE s.id = :showtime;
+SELECT mg.movie_id, g.* FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
+  WHERE mg.movie_id IN (SELECT movie_id FROM showtimes WHERE id = :showtime) ORDER BY g.name;
+SELECT * FROM seats WHERE id IN (:seat_a, :seat_b) AND auditorium_id = :auditorium
+  AND is_deleted IS false ORDER BY id;
+UPDATE reservations SET status = 'CANCELLED', cancel_reason = 'EXPIRED', cancelled_at = now(),
+  updated_at = now()
+  WHERE id IN (SELECT rs.reservation_id FROM reserved_seats rs
+               JOIN reservations r ON r.id = rs.reservation_id
+               WHERE rs.showtime_id = :showtime AND rs.seat_id IN (:seat_a, :seat_b)
+                 AND rs.is_active IS true AND r.status = 'HELD' AND r.hold_expires_at <= now())
+    AND status = 'HELD' RETURNING id;
+WITH retired AS (
+  UPDATE reservations SET status = 'CANCELLED', cancel_reason = 'REPLACED',
+    cancelled_at = now(), updated_at = now()
+  WHERE showtime_id = :showtime AND user_id = :user_id AND status = 'HELD' RETURNING id)
+SELECT coalesce(array_agg(id), '{}')::text AS retired FROM retired \gset
+UPDATE reserved_seats SET is_active = false, updated_at = now()
+  WHERE reservation_id = ANY(:retired::int[]);
+SELECT rs.seat_id, r.id, r.user_id, r.status, st.row_label, st.number
+  FROM reserved_seats rs JOIN reservations r ON r.id = rs.reservation_id
+  JOIN seats st ON st.id = rs.seat_id
+  WHERE rs.showtime_id = :showtime AND rs.is_active IS true
+    AND (r.status IN ('CONFIRMED', 'COMPLETED')
+         OR (r.status = 'HELD' AND r.hold_expires_at > now()))
+    AND rs.seat_id IN (:seat_a, :seat_b);
+INSERT INTO reservations (code, user_id, showtime_id, status, hold_expires_at,
+    total_price_cents, created_at, updated_at, is_deleted, created_by)
+  VALUES (upper(substr(md5(random()::text), 1, 10)), :user_id, :showtime, 'HELD',
+          now() + interval '10 minutes', 2000, now(), now(), false, :user_id)
+  RETURNING id AS reservation_id \gset
+INSERT INTO reserved_seats (reservation_id, showtime_id, seat_id, is_active, base_price_cents,
+    seat_type_adjustment_cents, time_adjustment_cents, time_rule, discount_cents, price_cents,
+    created_at, updated_at, is_deleted, created_by)
+  VALUES (:reservation_id, :showtime, :seat_a, true, 1000, 0, 0, NULL, 0, 1000, now(), now(),
+          false, :user_id),
+         (:reservation_id, :showtime, :seat_b, true, 1000, 0, 0, NULL, 0, 1000, now(), now(),
+          false, :user_id)
+  RETURNING id;
+COMMIT;
+SELECT * FROM reservations WHERE id = :reservation_id;
+"""
+
+
+def pgbench(database_url: str, setup: dict, auditorium_id: int,
+            workdir: Path) -> tuple[float, str]:
+    """tps of the hold's SQL on PGBENCH_CLIENTS connections (prepared statements, as psycopg
+    does for repeated queries), and pgbench's latency line."""
+    script = workdir / "hold.pgbench.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    result = subprocess.run(
+        ["pgbench", "-n", "-M", "prepared", "-c", str(PGBENCH_CLIENTS), "-j", "2", "-T",
+         str(PGBENCH_SECONDS), "-f", str(script),
+         "-D", f"first_seat={setup['seat_ids'][0]}", "-D", f"first_user={setup['user_ids'][0]}",
+         "-D", f"showtime={setup['showtime_ids'][0]}", "-D", f"auditorium={auditorium_id}",
+         database_url], capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"pgbench failed:\n{result.stdout}\n{result.stderr}")
+    tps = latency = None
+    for line in result.stdout.splitlines():
+        if line.startswith("tps ="):
+            tps = float(line.split()[2])
+        if line.startswith("latency average"):
+            latency = line.strip()
+    return tps, latency or ""
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def line(label: str, run: Run, unit: str) -> str:
+    cpu = run.client_cpu / run.wall if run.wall else 0
+    return (f"{label:<38} {run.rate():>8,.0f} {unit:<7} {run.percentiles():>14}   "
+            f"client CPU {cpu:4.2f} cores   {dict(sorted(run.statuses.items(), key=str))}")
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                cpu = text.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python "
+            f"{platform.python_version()}, "
+            + subprocess.run(["pgbench", "--version"], capture_output=True, text=True)
+            .stdout.strip())
+
+
+def hello_world(workdir: Path) -> Run:
+    """The same client against a WSGI app that does nothing, under the same gunicorn."""
+    folder = workdir / "hello"
+    folder.mkdir()
+    (folder / "hello.py").write_text(HELLO_APP)
+    server = GunicornServer("hello:app", {}, workdir / "hello.log", WORKERS, THREADS,
+                            cwd=folder)
+    try:
+        server.wait_ready("/")
+        return sustained([lambda: http_request(server.base_url, "GET", "/")]
+                         * DISTINCT_CLIENTS, SECONDS)
+    finally:
+        server.stop()
+
+
+def distinct_holds(patrons: list[Patron], setup: dict) -> tuple[Run, bool]:
+    """(a): each patron holds 2 of its own seats, the next pair each time."""
+    showtime_id = setup["showtime_ids"][0]
+    requests = []
+    for n, patron in enumerate(patrons[:DISTINCT_CLIENTS]):
+        own = setup["seat_ids"][n * SEATS_PER_CLIENT:(n + 1) * SEATS_PER_CLIENT]
+        pairs = [own[i:i + 2] for i in range(0, len(own), 2)]
+        turns = iter(range(10 ** 9))
+        requests.append(lambda p=patron, pairs=pairs, turns=turns: p.hold(
+            showtime_id, pairs[next(turns) % len(pairs)]))
+    run = sustained(requests, SECONDS)
+    return run, double_booked_seats(setup["database_url"], showtime_id) == {}
+
+
+def hot_seat_storms(patrons: list[Patron], setup: dict) -> tuple[Run, bool]:
+    """(b): STORMS times, every patron at once onto one seat (a showtime per storm)."""
+    total, ok = Run(), True
+    for n, showtime_id in enumerate(setup["showtime_ids"][1:]):
+        one = storm(patrons, showtime_id, setup["seat_ids"][n * SEATS_PER_ROW])
+        total.latencies += one.latencies
+        total.statuses.update(one.statuses)
+        total.wall += one.wall
+        total.client_cpu += one.client_cpu
+        ok &= double_booked_seats(setup["database_url"], showtime_id) == {}
+    return total, ok
+
+
+def report(hello: Run, tps: float, pg_latency: str, distinct: Run, distinct_ok: bool,
+           storms: Run, storms_ok: bool, problems: list[str]) -> None:
+    print()
+    print(f"{'':<38} {'rate':>8} {'':<7} {'p50/p95/p99 ms':>14}")
+    print(line("gunicorn hello-world (same client)", hello, "req/s"))
+    print(f"{'pgbench, the hold SQL (8 clients)':<38} {tps:>8,.0f} tps     {pg_latency}")
+    print(line("(a) holds on distinct seats", distinct, "holds/s"))
+    print(f"{'':<38} invariant {'OK' if distinct_ok else 'VIOLATED'}")
+    print(line(f"(b) hot seat, {STORMS} x {STORM_CLIENTS} at once", storms, "holds/s"))
+    print(f"{'':<38} invariant {'OK' if storms_ok else 'VIOLATED'}, each storm "
+          f"{storms.wall / STORMS:.2f} s wall")
+    print()
+    print(f"(a) / hello-world: {distinct.rate() / hello.rate():.0%}    "
+          f"(a) / pgbench: {distinct.rate() / tps:.0%}    "
+          f"(b) / (a): {storms.rate() / distinct.rate():.0%}")
+    print("load average after: %.1f %.1f %.1f" % os.getloadavg())
+    print(f"gunicorn log: {len(problems)} error lines"
+          + "".join(f"\n  {text}" for text in problems[:10]))
+
+
+def auditorium_of(database_url: str, showtime_id: int) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT auditorium_id FROM showtimes WHERE id = %s",
+                            (showtime_id,)).fetchone()[0]
+
+
+def clear_prefix(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def main() -> None:
+    name = f"cinema_bench_{uuid.uuid4().hex[:8]}"
+    prefix = f"cinemabench-{uuid.uuid4().hex[:8]}"
+    workdir = Path(tempfile.mkdtemp(prefix="cinema-bench-"))
+    print(f"machine: {machine()}")
+    print("load average before: %.1f %.1f %.1f (other work on the box skews every figure)"
+          % os.getloadavg())
+    print(f"gunicorn: {WORKERS} gthread workers x {THREADS} threads, rate limits off, CSRF on; "
+          f"client: Python threads, one connection per request; {SECONDS:.0f} s per phase")
+    database_url = create_database(PG_SERVER_URL, name)
+    servers: list[GunicornServer] = []
+    try:
+        migrate(database_url)
+        setup = dict(seed(database_url, workdir / "instance"), database_url=database_url)
+        hello = hello_world(workdir)
+        tps, pg_latency = pgbench(database_url, setup,
+                                  auditorium_of(database_url, setup["showtime_ids"][0]), workdir)
+        servers = start_servers(1, "wsgi:app",
+                                app_env(database_url, prefix, workdir / "instance"), workdir,
+                                workers=WORKERS, threads=THREADS)
+        began = time.perf_counter()
+        patrons = [Patron(servers[0].base_url, email, PASSWORD) for email in setup["emails"]]
+        sign_in_all(patrons, then_visit=f"/showtimes/{setup['showtime_ids'][0]}")
+        print(f"signed in {len(patrons)} patrons in {time.perf_counter() - began:.0f} s "
+              "(argon2 verifies; not part of any figure)")
+        distinct, distinct_ok = distinct_holds(patrons, setup)
+        storms, storms_ok = hot_seat_storms(patrons, setup)
+        report(hello, tps, pg_latency, distinct, distinct_ok, storms, storms_ok,
+               servers[0].log_problems())
+    finally:
+        for server in servers:
+            server.stop()
+        drop_database(PG_SERVER_URL, name)
+        clear_rq_queue(REDIS_URL, f"{prefix}-default")
+        clear_prefix(prefix)
+
+
+if __name__ == "__main__":
+    main()
