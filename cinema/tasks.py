@@ -25,3 +25,19 @@ def periodic_tick() -> dict:
             log.exception("periodic task %s failed", func.__name__)
             results[func.__name__] = "error"
     return results
+
+
+def export_report(export_id: str) -> str:
+    """Build a report's CSV export under instance/exports/, with progress in the job's meta."""
+    from rq import get_current_job
+
+    from cinema.services import report_exports
+
+    job = get_current_job()
+
+    def progress(done: int, total: int) -> None:
+        if job is not None:
+            job.meta.update(progress=done, total=total)
+            job.save_meta()
+
+    return report_exports.build_export(export_id, progress)
