@@ -18,4 +18,4 @@ def check_role():
 
 
 # Imported for their routes (they register on ``bp``).
-from cinema.blueprints.admin import dashboard, users  # noqa: E402,F401
+from cinema.blueprints.admin import bookings, dashboard, users  # noqa: E402,F401
