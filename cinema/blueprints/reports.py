@@ -120,12 +120,12 @@ def start_export():
 def export_status(export_id: str):
     """An export's progress (polled by htmx until done), then its download link."""
     status = report_exports.export_status(export_id)
-    return render("pages/reports/export.html", "partials/_export_status.html", status=status)
+    return render("pages/reports/export.html", "partials/_export_status.html", export=status)
 
 
 @bp.get("/exports/<export_id>/download")
 def export_download(export_id: str):
     """The finished export's CSV file."""
     path, name = report_exports.export_file(export_id)
-    return send_file(path, mimetype=report_csv.CONTENT_TYPE, as_attachment=True,
+    return send_file(path, mimetype="text/csv", as_attachment=True,
                      download_name=name, max_age=0)
