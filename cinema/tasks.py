@@ -45,5 +45,21 @@ def periodic_tick() -> dict:
     return results
 
 
+def export_report(export_id: str) -> str:
+    """Build a report's CSV export under instance/exports/, with progress in the job's meta."""
+    from rq import get_current_job
+
+    from cinema.services import report_exports
+
+    job = get_current_job()
+
+    def progress(done: int, total: int) -> None:
+        if job is not None:
+            job.meta.update(progress=done, total=total)
+            job.save_meta()
+
+    return report_exports.build_export(export_id, progress)
+
+
 # Modules whose periodic work registers itself (with ``@periodic``) when imported.
 from cinema.services import reminders, mail_delivery  # noqa: E402,F401,I001 - reminders first

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start PostgreSQL and Redis if they are stopped, and install Debian's Chromium if missing.
+# Start PostgreSQL and Redis if they are stopped, and install Debian's Chromium (browser tests)
+# and poppler-utils (pdftotext: the report print test reads the PDF) if missing.
 set -euo pipefail
 PGHOST=${TEST_PGHOST:-127.0.0.1}
 if ! pg_isready -q -h "$PGHOST" -p 5432; then
@@ -19,4 +20,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get install -y -q chromium >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q chromium >/dev/null; }
+fi
+if ! command -v pdftotext >/dev/null 2>&1; then
+  echo "Installing Debian's poppler-utils (pdftotext) for the report print test"
+  export DEBIAN_FRONTEND=noninteractive
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get install -y -q poppler-utils >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q poppler-utils >/dev/null; }
 fi

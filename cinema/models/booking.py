@@ -65,6 +65,8 @@ class Reservation(AuditMixin, db.Model):
         sa.CheckConstraint("total_price_cents >= 0", name="total_not_negative"),
         sa.Index("ix_reservations_status_expiry", "status", "hold_expires_at"),
         sa.Index("ix_reservations_showtime_user", "showtime_id", "user_id"),
+        # Reports: sales are found by the day of confirmation (docs/PERFORMANCE.md).
+        sa.Index("ix_reservations_confirmed_at", "confirmed_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -142,6 +144,8 @@ class Payment(AuditMixin, db.Model):
     """One call to a payment provider (a charge or a refund), keyed for idempotency."""
 
     __tablename__ = "payments"
+    # Reports: refunds are found by kind and day (docs/PERFORMANCE.md).
+    __table_args__ = (sa.Index("ix_payments_kind_created_at", "kind", "created_at"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reservation_id: so.Mapped[int] = so.mapped_column(

@@ -359,7 +359,7 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     if by_admin:
         from cinema.services import audit
 
-        audit.record(actor_id, "booking.cancel", "reservation", reservation.id,
+        audit.record(actor_id, "reservation.cancel", "reservation", reservation.id,
                      f"cancelled booking {reservation.code}",
                      before={"status": "CONFIRMED" if was_confirmed else "HELD"},
                      after={"status": "CANCELLED"})

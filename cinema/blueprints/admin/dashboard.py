@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from cinema.blueprints.admin import bp
+from cinema.models import utcnow
 from cinema.rendering import render
+from cinema.services import charts
+from cinema.services.dashboard import dashboard as dashboard_figures
 
 
 @bp.get("/")
 def dashboard():
-    """The admin dashboard."""
-    return render("pages/admin/dashboard.html")
+    """Today's showtimes and occupancy, holds in progress, revenue, sell-outs, failed emails."""
+    return render("pages/admin/dashboard.html", board=dashboard_figures(utcnow()),
+                  bar=charts.fill_bar)

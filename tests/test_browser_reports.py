@@ -1,0 +1,64 @@
+"""Reports printed to PDF by headless Chromium: title, range and totals on paper."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from tests.factories import PASSWORD
+from tests.reports_factories import build_week
+
+pytestmark = pytest.mark.browser
+
+
+def pdf_text(path, page: int | None = None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(["pdftotext", "-layout", *pages, str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def pdf_pages(path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True,
+                          text=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+@pytest.fixture
+def staff_page(browser, base_url, app_ctx):
+    week = build_week()
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill(week["staff"].email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    yield page
+    context.close()
+
+
+def test_a_week_of_revenue_prints_on_one_page_with_title_and_totals(staff_page, tmp_path):
+    staff_page.goto("/admin/reports/revenue?date_from=2030-06-10&date_to=2030-06-16")
+    pdf = tmp_path / "revenue.pdf"
+    staff_page.pdf(path=str(pdf), format="A4", print_background=True)
+    text = pdf_text(pdf)
+    for expected in ("Revenue report", "10 Jun 2030 – 16 Jun 2030", "Generated",
+                     "£107.00", "−£23.00", "£84.00", "Alpha", "Screen B"):
+        assert expected in text, expected
+    assert "Sign out" not in text and "Download CSV" not in text  # no screen-only parts
+    assert pdf_pages(pdf) == 1
+
+
+def test_every_printed_page_carries_title_range_and_time(staff_page, tmp_path):
+    staff_page.goto("/admin/reports/revenue?date_from=2030-04-01&date_to=2030-07-31")
+    pdf = tmp_path / "long.pdf"
+    staff_page.pdf(path=str(pdf), format="A4")
+    pages = pdf_pages(pdf)
+    assert pages >= 2
+    for number in range(1, pages + 1):
+        text = pdf_text(pdf, number)
+        assert "Revenue report" in text, number
+        assert "01 Apr 2030 – 31 Jul 2030" in text, number
+        assert "generated" in text, number
+    assert "£97.50" in pdf_text(pdf)  # the range now also holds R8 (17 June)

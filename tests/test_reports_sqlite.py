@@ -1,0 +1,70 @@
+"""The reports on the zero-setup SQLite mode: same pages, no 500 (run in a subprocess)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHECK = """
+from datetime import datetime, timedelta, timezone
+import sqlalchemy as sa
+from cinema import create_app
+from cinema.extensions import db
+from cinema.models import Reservation, ReservationStatus, ReservedSeat, Seat, Showtime, User
+app = create_app({"WTF_CSRF_ENABLED": False})
+with app.app_context():
+    # One confirmed booking on the first demo showtime, confirmed just after local midnight
+    # in summer time (23:30 UTC = 00:30 BST): it belongs to the next local day.
+    showtime = db.session.scalars(sa.select(Showtime).order_by(Showtime.id)).first()
+    seat = db.session.scalars(sa.select(Seat).where(Seat.auditorium_id == showtime.auditorium_id)).first()
+    patron = db.session.scalar(sa.select(User).where(User.email == "patron@lumen.example"))
+    at = datetime(2026, 7, 1, 23, 30, tzinfo=timezone.utc)
+    r = Reservation(user_id=patron.id, showtime_id=showtime.id, status=ReservationStatus.CONFIRMED,
+                    confirmed_at=at, hold_expires_at=at, total_price_cents=1250)
+    r.seats.append(ReservedSeat(showtime_id=showtime.id, seat_id=seat.id, base_price_cents=1250,
+                                price_cents=1250))
+    db.session.add(r)
+    db.session.commit()
+    from cinema.services import reports
+    from cinema.services.report_dates import DateRange
+    from datetime import date
+    days = reports.revenue_by_day(DateRange(date(2026, 6, 30), date(2026, 7, 3)), reports.Filters())
+    assert [(d.key.isoformat(), d.sales_cents) for d in days if d.sales_cents] == [("2026-07-02", 1250)], days
+client = app.test_client()
+assert client.post("/auth/login", data={"email": "staff@lumen.example", "password": "staff-demo-pass"}).status_code == 303
+for url in ["/admin/reports/revenue", "/admin/reports/revenue?date_from=2026-06-01&date_to=2026-07-31",
+            "/admin/reports/revenue?date_from=2026-06-01&date_to=2026-07-31&format=csv",
+            "/admin/reports/occupancy", "/admin/reports/occupancy?format=csv",
+            "/admin/reports/user-stats?period=week", "/admin/reports/user-stats?period=month&format=csv",
+            "/admin/reports/user-stats?date_from=2026-01-01&date_to=2026-12-31"]:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+assert "12.50" in client.get("/admin/reports/revenue?date_from=2026-06-01&date_to=2026-07-31&format=csv").get_data(as_text=True)
+admin = app.test_client()
+admin.post("/auth/login", data={"email": "admin@lumen.example", "password": "admin-demo-pass"})
+for url in ["/admin/", "/admin/bookings", "/admin/bookings?email=patron&status=CONFIRMED"]:
+    assert admin.get(url).status_code == 200, url
+r = client.post("/admin/reports/exports", data={"kind": "revenue", "date_from": "2026-01-01", "date_to": "2026-12-31"})
+assert r.status_code == 303, r.status_code
+page = client.get(r.headers["Location"]).get_data(as_text=True)
+assert "Download" in page, page
+print("ok")
+"""
+
+
+def run(args, env):
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_reports_dashboard_and_bookings_work_on_sqlite(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "CINEMA_ENV", "SECRET_KEY")}
+    env.update(INSTANCE_PATH=str(tmp_path), FLASK_APP="wsgi")
+    run([sys.executable, "-m", "flask", "db", "upgrade"], env)
+    run([sys.executable, "-m", "flask", "seed-demo"], env)
+    assert run([sys.executable, "-c", CHECK], env).strip().endswith("ok")
