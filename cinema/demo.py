@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
+from cinema.errors import DomainError
 from cinema.extensions import db
 from cinema.models import Auditorium, Genre, Movie, Showtime, User, UserRole, utcnow
 from cinema.services import accounts, scheduling, venues
@@ -195,6 +196,55 @@ def _seed_showtimes(movies: list[Movie], auditoriums: list[Auditorium], now: dat
                 summary.add("showtimes")
 
 
+DEMO_BOOKERS = 12
+
+
+def _seed_bookings(now: datetime, summary: SeedSummary) -> None:
+    """Some sales on the next showtimes, so seat maps, reports and the dashboard have
+    something to show. Only on a cinema without any booking yet (so a rerun adds nothing)."""
+    from cinema.models import Reservation, Seat
+    from cinema.services import booking
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Reservation)):
+        return
+    patron_hash = accounts.hash_password("patron-demo-pass")
+    bookers = []
+    for n in range(1, DEMO_BOOKERS + 1):
+        email = f"demo-patron-{n:02d}@lumen.example"
+        user = accounts.find_by_email(email)
+        if user is None:
+            user = User(email=email, full_name=f"Demo Patron {n}", password_hash=patron_hash)
+            db.session.add(user)
+            summary.add("accounts")
+        bookers.append(user)
+    patron = accounts.find_by_email(DEMO_ACCOUNTS[2][0])
+    db.session.commit()
+    upcoming = db.session.scalars(
+        sa.select(Showtime).where(Showtime.starts_at > now + timedelta(hours=2))
+        .order_by(Showtime.starts_at).limit(18)).all()
+    for index, showtime in enumerate(upcoming):
+        seats = db.session.scalars(
+            sa.select(Seat).where(Seat.auditorium_id == showtime.auditorium_id,
+                                  Seat.is_deleted.is_(False), Seat.is_blocked.is_(False))
+            .order_by(Seat.row_index.desc(), Seat.col_index)).all()
+        # Fill from the middle rows outwards: a few groups of 2-4 friends per showtime.
+        middle = len(seats) // 2
+        groups = 3 + index % 5
+        for group in range(groups):
+            size = 2 + (index + group) % 3
+            start = middle + (group - groups // 2) * 7 + index % 3
+            chosen = [seat.id for seat in seats[max(0, start):max(0, start) + size]]
+            user = patron if (index, group) == (2, 0) else bookers[(index * 3 + group) % DEMO_BOOKERS]
+            try:
+                held = booking.hold_seats(user.id, showtime.id, chosen, now)
+                booking.confirm_booking(held.id, user.id, "card", now,
+                                        card_number="4242424242424242", card_expiry="12/34",
+                                        card_cvc="123", idempotency_key=f"demo-{held.id}")
+                summary.add("bookings")
+            except DomainError:  # an overlapping demo group: skip it
+                db.session.rollback()
+
+
 def seed(now: datetime | None = None) -> SeedSummary:
     """Create whatever of the demo cinema is missing, in one transaction."""
     now = now or utcnow()
@@ -204,4 +254,5 @@ def seed(now: datetime | None = None) -> SeedSummary:
     auditoriums = _seed_auditoriums(summary)
     _seed_showtimes(movies, auditoriums, now, summary)
     db.session.commit()
+    _seed_bookings(now, summary)
     return summary
