@@ -50,6 +50,19 @@ def init_app(app: Flask) -> None:
 
         return require_roles()
 
+    @app.before_request
+    def refuse_nul_characters():
+        """A NUL character is never valid input, and PostgreSQL refuses text containing one:
+        answer 400 here rather than letting any query fail with a 500."""
+        from flask import abort, request
+
+        values = [request.path, *request.args.values()]
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            values += request.form.values()
+        if any("\x00" in value for value in values):
+            abort(400, "The request contains a character that is not allowed.")
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers

@@ -44,7 +44,8 @@ def redis_url():
     client = redis_lib.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
     client.ping()  # fails the run loudly if Redis is not there
     yield REDIS_URL
-    for key in client.scan_iter(f"cinematest-{RUN_ID}*"):
+    # The run's own keys, and RQ's keys that carry the run's queue name (rq:queue:..., ...).
+    for key in client.scan_iter(f"*cinematest-{RUN_ID}*"):
         client.delete(key)
 
 

@@ -77,3 +77,11 @@ def test_healthz_reports_database_and_redis(client):
     assert body["status"] == "ok"
     assert body["checks"]["database"] == {"ok": True, "backend": "postgresql"}
     assert body["checks"]["redis"]["ok"] is True
+
+
+def test_nul_characters_are_a_400_not_a_500(client):
+    assert client.get("/movies", query_string={"q": "abc\x00def"}).status_code == 400
+    response = client.post("/auth/login", data={"email": "a\x00@b.c", "password": "x"},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error_code"] == "BAD_REQUEST"
