@@ -158,6 +158,15 @@ def base_url(live_server):
     return live_server
 
 
+@pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
+def browser_page(request, browser, base_url):
+    """A page in a fresh browser context, once with JavaScript on and once with it off."""
+    context = browser.new_context(base_url=base_url, java_script_enabled=request.param)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     # Playwright cannot download its own browsers here: launch Debian's Chromium.

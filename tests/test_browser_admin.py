@@ -15,14 +15,6 @@ from tests.factories import PASSWORD, gen_movie, gen_user
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
-def browser_page(request, browser, base_url):
-    context = browser.new_context(base_url=base_url, java_script_enabled=request.param)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_admin_builds_an_auditorium_and_schedules_a_series(browser_page, app):
     page = browser_page
     with app.app_context():

@@ -10,14 +10,6 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
-def browser_page(request, browser, base_url):
-    context = browser.new_context(base_url=base_url, java_script_enabled=request.param)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_signup_login_logout(browser_page, app):
     page = browser_page
     email = f"walker-{uuid.uuid4().hex[:6]}@example.com"

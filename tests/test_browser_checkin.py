@@ -11,14 +11,6 @@ from tests.factories import PASSWORD, gen_reservation, gen_showtime, gen_user, s
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
-def browser_page(request, browser, base_url):
-    context = browser.new_context(base_url=base_url, java_script_enabled=request.param)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_staff_admit_a_booking_by_typing_its_code(browser_page, app):
     with app.app_context():
         staff = gen_user(role=UserRole.STAFF, full_name="Dora Door")

@@ -39,7 +39,8 @@ def hold():
 
 
 def _detail_page(reservation_id: int, error=None):
-    reservation = booking.get_for_viewer(reservation_id, current_user.id, current_user.is_staff)
+    reservation = bookings_query.visible_to(reservation_id, current_user.id,
+                                            current_user.is_staff)
     now = utcnow()
     return render("pages/bookings/detail.html", reservation=reservation, error=error, now=now,
                   hold_live=booking.hold_is_live(reservation, now),
@@ -96,7 +97,8 @@ def my_bookings():
 @login_required
 def ticket_qr(reservation_id: int):
     """The ticket's QR code (the signed booking code) as a PNG."""
-    reservation = tickets.ticket_reservation(reservation_id, current_user.id, current_user.role)
+    reservation = tickets.ticket_reservation(reservation_id, current_user.id,
+                                             current_user.is_staff)
     response = make_response(tickets.ticket_qr_png(reservation))
     response.content_type = "image/png"
     response.cache_control.private = True

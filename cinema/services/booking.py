@@ -33,7 +33,9 @@ from cinema.models import (
     CancelReason, Payment, PaymentKind, PaymentMethod, PaymentStatus, Reservation,
     ReservationStatus, ReservedSeat, Seat, Showtime,
 )
-from cinema.services import notifications, payments, pricing, scheduling, seat_stamps, seatmap
+from cinema.services import (
+    bookings_query, notifications, payments, pricing, scheduling, seat_stamps, seatmap,
+)
 
 log = logging.getLogger(__name__)
 
@@ -215,15 +217,6 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous) -> Rese
     return reservation
 
 
-def get_for_viewer(reservation_id: int, user_id: int, is_staff: bool) -> Reservation:
-    """A reservation the viewer may see: their own, or any for staff/admin; else 404."""
-    reservation = db.session.get(Reservation, reservation_id)
-    if reservation is None or reservation.is_deleted or \
-            (reservation.user_id != user_id and not is_staff):
-        raise NotFound("We could not find that booking.")
-    return reservation
-
-
 def hold_is_live(reservation: Reservation, now: datetime) -> bool:
     return reservation.status is ReservationStatus.HELD and reservation.hold_expires_at > now
 
@@ -239,7 +232,7 @@ def confirm_booking(reservation_id: int, user_id: int, payment_method: str, now:
     Raises NotFound, HoldExpired (409), ValidationFailed (422: method or card format),
     PaymentDeclined (402; the hold stays) or PaymentInProgress (409).
     """
-    reservation = get_for_viewer(reservation_id, user_id, is_staff=False)
+    reservation = bookings_query.visible_to(reservation_id, user_id, viewer_is_staff=False)
     if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED):
         return reservation  # a double submit after success: nothing more to do
     if reservation.status is not ReservationStatus.HELD or reservation.hold_expires_at <= now:

@@ -4,8 +4,26 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from cinema.errors import NotFound
 from cinema.extensions import db
-from cinema.models import Reservation, Showtime, utcnow
+from cinema.models import Reservation, ReservedSeat, Showtime, utcnow
+
+
+def visible_to(reservation_id: int, viewer_id: int, viewer_is_staff: bool) -> Reservation:
+    """The reservation if the viewer owns it or is STAFF/ADMIN; NotFound otherwise.
+
+    Someone else's booking answers exactly like a missing one, so ids reveal nothing.
+    """
+    reservation = db.session.scalar(
+        sa.select(Reservation)
+        .where(Reservation.id == reservation_id, Reservation.is_deleted.is_(False))
+        .options(so.selectinload(Reservation.seats).joinedload(ReservedSeat.seat),
+                 so.joinedload(Reservation.showtime).joinedload(Showtime.movie),
+                 so.joinedload(Reservation.user))
+    )
+    if reservation is None or (reservation.user_id != viewer_id and not viewer_is_staff):
+        raise NotFound("We could not find that booking.")
+    return reservation
 
 
 def history_for(user_id: int):

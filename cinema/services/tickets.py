@@ -12,14 +12,11 @@ import io
 from datetime import datetime
 
 import qrcode
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import current_app
 from itsdangerous import BadSignature, Signer
 
 from cinema.errors import NotFound
-from cinema.extensions import db
-from cinema.models import Reservation, ReservationStatus, ReservedSeat, Showtime, UserRole
+from cinema.models import Reservation, ReservationStatus
 
 TICKET_SALT = "ticket"
 TICKET_STATUSES = (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
@@ -60,30 +57,13 @@ def ticket_qr_png(reservation: Reservation) -> bytes:
     return qr_png(sign_code(reservation.code))
 
 
-def viewable_reservation(reservation_id: int, viewer_id: int, viewer_role: UserRole
-                         ) -> Reservation:
-    """The reservation if the viewer owns it or is STAFF/ADMIN; NotFound otherwise.
-
-    Someone else's booking answers exactly like a missing one, so ids reveal nothing.
-    """
-    reservation = db.session.scalar(
-        sa.select(Reservation)
-        .where(Reservation.id == reservation_id, Reservation.is_deleted.is_(False))
-        .options(so.selectinload(Reservation.seats).joinedload(ReservedSeat.seat),
-                 so.joinedload(Reservation.showtime).joinedload(Showtime.movie),
-                 so.joinedload(Reservation.user))
-    )
-    if reservation is None:
-        raise NotFound("We could not find that booking.")
-    if reservation.user_id != viewer_id and viewer_role not in (UserRole.STAFF, UserRole.ADMIN):
-        raise NotFound("We could not find that booking.")
-    return reservation
-
-
-def ticket_reservation(reservation_id: int, viewer_id: int, viewer_role: UserRole
+def ticket_reservation(reservation_id: int, viewer_id: int, viewer_is_staff: bool
                        ) -> Reservation:
-    """Like ``viewable_reservation``, but only a confirmed or admitted booking has a ticket."""
-    reservation = viewable_reservation(reservation_id, viewer_id, viewer_role)
+    """A booking the viewer may see (``bookings_query.visible_to``) that has a ticket:
+    confirmed or admitted; NotFound otherwise."""
+    from cinema.services.bookings_query import visible_to
+
+    reservation = visible_to(reservation_id, viewer_id, viewer_is_staff)
     if reservation.status not in TICKET_STATUSES:
         raise NotFound("This booking has no ticket.")
     return reservation
