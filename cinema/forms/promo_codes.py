@@ -5,6 +5,7 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, \
     ValidationError
 
@@ -20,7 +21,8 @@ class PromoCodeForm(FlaskForm):
         Regexp(r"^[A-Za-z0-9-]+$", message="Letters, digits and dashes only.")])
     description = StringField("Description", filters=[strip], validators=[Length(max=200)])
     kind = RadioField("Discount", default=PERCENT, choices=[
-        (PERCENT, "Percentage off each seat"), (AMOUNT, "Fixed amount off the booking")])
+        SelectChoice(PERCENT, "Percentage off each seat"),
+        SelectChoice(AMOUNT, "Fixed amount off the booking")])
     value = StringField("Amount", filters=[strip], validators=[
         InputRequired("How much off? e.g. 10 (percent) or 2.50 (amount).")])
     valid_from = DateField("First day", validators=[Optional()])

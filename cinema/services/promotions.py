@@ -191,10 +191,9 @@ def refuse_and_remove(reservation: Reservation, refusal: DomainError) -> DomainE
     """Remove the booking's discount (in the caller's transaction) and return ``refusal``
     telling the patron so, with the new total."""
     _set_discounts(reservation, None)
-    refusal.detail = (f"{refusal.detail} Its discount has been removed, so the total is now "
-                      f"{format_money(reservation.total_price_cents)}. Please check it and pay "
-                      "again.")
-    return refusal
+    return type(refusal)(f"{refusal.detail} Its discount has been removed, so the total is now "
+                         f"{format_money(reservation.total_price_cents)}. Please check it and "
+                         "pay again.")
 
 
 def consume_use(promo_code_id: int) -> bool:
