@@ -60,7 +60,7 @@ def test_admin_adds_a_code_stored_upper_case_with_local_day_bounds(admin):
     client, user = admin
     response = client.post("/admin/promo-codes", data=NEW_CODE)
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/admin/promo-codes")
+    assert response.headers["Location"].endswith("/admin/promo-codes#main")
     promo = stored("SUMMER-10")
     assert (promo.percent_off, promo.amount_off_cents, promo.max_uses) == (10, None, 5)
     assert promo.description == "Summer students" and promo.times_used == 0
@@ -128,7 +128,10 @@ def test_codes_are_unique_whatever_the_case(admin):
 def test_admin_edits_a_code_and_the_change_is_audited(admin):
     client, _ = admin
     promo = gen_promo("AUTUMN", amount_off_cents=300, max_uses=10, times_used=4)
-    form = client.get(f"/admin/promo-codes/{promo.id}/edit").get_data(as_text=True)
+    response = client.get(f"/admin/promo-codes/{promo.id}/edit")
+    assert response.status_code == 200
+    form = response.get_data(as_text=True)
+    assert 'promo-status-active">Active</span>' in form
     assert 'value="AUTUMN"' in form and 'value="3.00"' in form and 'value="10"' in form
     assert "Used 4 times of 10" in form
     response = client.post(f"/admin/promo-codes/{promo.id}/edit", data={

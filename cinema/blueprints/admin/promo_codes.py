@@ -25,7 +25,7 @@ def _list_page(form=None, error=None):
 def _edit_page(promo, form, error=None):
     return render("pages/admin/promo_code_edit.html", promo=promo,
                   form=show_errors(form, error), error=error,
-                  status=promo_codes.status_of(promo, now()),
+                  promo_status=promo_codes.status_of(promo, now()),
                   history=audit.list_entries(entity_type="promo_code", entity_id=promo.id,
                                              per_page=20))
 
@@ -43,7 +43,8 @@ def promo_codes_create():
     on_error_render(lambda error: _list_page(form, error))
     validate_or_raise(form)
     promo = promo_codes.create_code(form.data_for_service(), actor_id(), cinema_zone())
-    return done(f"Added promo code {promo.code}.", "admin.promo_codes")
+    # The form posts to #new-code so that its errors are in view; back at the top after.
+    return done(f"Added promo code {promo.code}.", "admin.promo_codes", _anchor="main")
 
 
 @bp.get("/promo-codes/<int:promo_id>/edit")
