@@ -10,7 +10,7 @@ from cinema.access import login_required
 from cinema.errors import on_error_render
 from cinema.models import ReservationStatus, utcnow
 from cinema.rendering import render
-from cinema.services import booking, bookings_query, tickets
+from cinema.services import booking, bookings_query, promotions, tickets
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
@@ -45,6 +45,7 @@ def _detail_page(reservation_id: int, error=None):
     return render("pages/bookings/detail.html", reservation=reservation, error=error, now=now,
                   hold_live=booking.hold_is_live(reservation, now),
                   is_owner=reservation.user_id == current_user.id,
+                  promo=promotions.applied_code(reservation),
                   idempotency_key=uuid.uuid4().hex, form=request.form)
 
 
@@ -67,6 +68,18 @@ def confirm(reservation_id: int):
         card_cvc=form.get("card_cvc"), idempotency_key=form.get("idempotency_key"))
     flash("Booking confirmed. Enjoy the film!" if reservation.paid_at else
           "Seats reserved: please pay at the box office before the film.", "success")
+    return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
+
+
+@bp.post("/<int:reservation_id>/promo")
+@login_required
+def apply_promo(reservation_id: int):
+    """Apply a promo code to the patron's held booking; an empty code removes it."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    reservation = promotions.apply_promo(reservation_id, current_user.id,
+                                         request.form.get("promo_code", ""), now=utcnow())
+    promo = promotions.applied_code(reservation)
+    flash(f"Promo code {promo.code} applied." if promo else "Promo code removed.", "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 

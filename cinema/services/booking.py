@@ -34,7 +34,8 @@ from cinema.models import (
     ReservationStatus, ReservedSeat, Seat, Showtime,
 )
 from cinema.services import (
-    bookings_query, notifications, payments, pricing, scheduling, seat_stamps, seatmap,
+    bookings_query, notifications, payments, pricing, promotions, scheduling, seat_stamps,
+    seatmap,
 )
 
 log = logging.getLogger(__name__)
@@ -230,7 +231,8 @@ def confirm_booking(reservation_id: int, user_id: int, payment_method: str, now:
     """Pay for a held booking and confirm it; commits. A repeated submit never charges twice.
 
     Raises NotFound, HoldExpired (409), ValidationFailed (422: method or card format),
-    PaymentDeclined (402; the hold stays) or PaymentInProgress (409).
+    PaymentDeclined (402; the hold stays), PaymentInProgress (409), or a promo code refusal
+    (its discount removed first, see ``promotions.check_before_payment``).
     """
     reservation = bookings_query.visible_to(reservation_id, user_id, viewer_is_staff=False)
     if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED):
@@ -242,6 +244,7 @@ def confirm_booking(reservation_id: int, user_id: int, payment_method: str, now:
     except (ValueError, AttributeError):
         raise ValidationFailed("Please choose how to pay.",
                                field_errors={"payment_method": ["Card or box office."]})
+    promotions.check_before_payment(reservation, now)  # before any money moves
     if method is PaymentMethod.BOX_OFFICE:
         return _finalise(reservation.id, now, method, payment=None)
     card = payments.parse_card(card_number, card_expiry, card_cvc, now)
@@ -291,17 +294,27 @@ def _record_charge(payment_id: int, result: payments.ProviderResult) -> Payment:
 
 def _finalise(reservation_id: int, now: datetime, method: PaymentMethod,
               payment: Payment | None) -> Reservation:
-    """Confirm under a row lock, re-checking the hold: it may have expired during the call."""
+    """Confirm under a row lock, re-checking the hold (it may have expired during the call)
+    and counting a use of the booking's promo code; if either fails, refund and refuse."""
     reservation = db.session.scalar(
-        sa.select(Reservation).where(Reservation.id == reservation_id).with_for_update())
+        sa.select(Reservation).where(Reservation.id == reservation_id).with_for_update()
+        .execution_options(populate_existing=True))
     if reservation.status is ReservationStatus.CONFIRMED:
         db.session.commit()
         return reservation
+    refusal = None
     if not hold_is_live(reservation, now):
+        refusal = HoldExpired()
+    elif payment is not None and payment.amount_cents != reservation.total_price_cents:
+        refusal = promotions.TotalChanged()  # a promo code applied or removed during the charge
+    elif reservation.promo_code_id is not None and \
+            not promotions.consume_use(reservation.promo_code_id):
+        refusal = promotions.used_up(reservation)  # the last use went to another booking
+    if refusal is not None:
         db.session.commit()
         if payment is not None:
-            _refund_payment(payment, now)  # charged, but too late: give the money back
-        raise HoldExpired()
+            _refund_payment(payment, now)  # charged, but cannot confirm: give the money back
+        raise refusal
     reservation.status = ReservationStatus.CONFIRMED
     reservation.confirmed_at = now
     reservation.payment_method = method
@@ -375,14 +388,17 @@ def _open_refund(reservation: Reservation, actor_id: int | None) -> Payment | No
 
 
 def _refund_payment(payment: Payment, now: datetime) -> None:
-    """Refund a charge (or finish a PENDING refund row). Safe to repeat: keyed per booking."""
+    """Refund a charge (or finish a PENDING refund row). Safe to repeat: keyed per charge
+    (a charge that could not confirm) or per booking (a cancellation)."""
     if payment.kind is PaymentKind.CHARGE:
-        refund = db.session.scalar(sa.select(Payment).where(
-            Payment.idempotency_key == f"refund:{payment.reservation_id}"))
+        # Keyed by the charge, not the booking: a hold refused at confirmation (a promo code
+        # ran out) stays held, and may be paid, confirmed and refunded later under its own key.
+        key = f"refund-charge:{payment.id}"
+        refund = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
         if refund is None:
             refund = Payment(reservation_id=payment.reservation_id, provider=payment.provider,
                              kind=PaymentKind.REFUND, amount_cents=payment.amount_cents,
-                             idempotency_key=f"refund:{payment.reservation_id}")
+                             idempotency_key=key)
             db.session.add(refund)
             db.session.commit()
     else:
@@ -391,7 +407,7 @@ def _refund_payment(payment: Payment, now: datetime) -> None:
         return
     charge_ref = db.session.scalar(sa.select(Payment.provider_ref).where(
         Payment.reservation_id == refund.reservation_id, Payment.kind == PaymentKind.CHARGE,
-        Payment.status == PaymentStatus.SUCCEEDED))
+        Payment.status == PaymentStatus.SUCCEEDED).order_by(Payment.id.desc()).limit(1))
     result = payments.provider_for(refund.provider).refund(charge_ref or "", refund.amount_cents,
                                                            refund.idempotency_key)
     if result.ok:
