@@ -1,4 +1,4 @@
-"""The cinema seat reservation app: ``create_app(config)`` wires everything and does nothing else."""
+"""The cinema seat reservation app: ``create_app(config)`` wires everything, nothing else."""
 from __future__ import annotations
 
 import logging
@@ -21,12 +21,14 @@ def create_app(config: Config | dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=config.INSTANCE_PATH, instance_relative_config=False)
     app.config.from_mapping(config.as_dict())
     os.makedirs(app.instance_path, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from cinema import cli, security, templating
-    from cinema.blueprints import (account, admin, auth, bookings, catalogue, public, reports, showtimes,
-                                   staff)
+    from cinema.blueprints import (
+        account, admin, auth, bookings, catalogue, public, reports, showtimes, staff,
+    )
     from cinema.errors import register_error_handlers
     from cinema.extensions import csrf, db, init_redis, limiter, login_manager, migrate
 
@@ -47,8 +49,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    for blueprint in (public.bp, auth.bp, account.bp, catalogue.bp, showtimes.bp, bookings.bp, admin.bp,
-                      reports.bp, staff.bp):
+    for blueprint in (public.bp, auth.bp, account.bp, catalogue.bp, showtimes.bp, bookings.bp,
+                      admin.bp, reports.bp, staff.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -39,7 +39,8 @@ AUDITORIUMS = [
 # title, minutes, rating, genres, language, format, synopsis
 FILMS = [
     ("The Lighthouse Keeper's Daughter", 118, "12A", ["Drama", "Mystery"], "English", "2D",
-     "On a storm-battered island, a young woman uncovers the secret her father kept for forty years."),
+     "On a storm-battered island, a young woman uncovers the secret her father kept for "
+     "forty years."),
     ("Orbital Drift", 142, "12A", ["Science Fiction", "Thriller"], "English", "IMAX",
      "A salvage crew finds a derelict station that is still, impossibly, broadcasting."),
     ("Paper Lanterns", 96, "PG", ["Animation", "Family"], "English", "3D",
@@ -234,7 +235,8 @@ def _seed_bookings(now: datetime, summary: SeedSummary) -> None:
             size = 2 + (index + group) % 3
             start = middle + (group - groups // 2) * 7 + index % 3
             chosen = [seat.id for seat in seats[max(0, start):max(0, start) + size]]
-            user = patron if (index, group) == (2, 0) else bookers[(index * 3 + group) % DEMO_BOOKERS]
+            user = patron if (index, group) == (2, 0) else \
+                bookers[(index * 3 + group) % DEMO_BOOKERS]
             try:
                 held = booking.hold_seats(user.id, showtime.id, chosen, now)
                 booking.confirm_booking(held.id, user.id, "card", now,

@@ -28,9 +28,9 @@ def sweep_expired_holds() -> int:
 def finish_pending_refunds() -> int:
     """Retry refunds whose provider call did not complete."""
     from cinema.models import utcnow
-    from cinema.services import booking
+    from cinema.services import refunds
 
-    return booking.retry_pending_refunds(utcnow())
+    return refunds.retry_pending_refunds(utcnow())
 
 
 def periodic_tick() -> dict:

@@ -20,7 +20,8 @@ def strip(value):
 class SignupForm(FlaskForm):
     email = EmailField("Email", filters=[strip], validators=[
         InputRequired(), Email(check_deliverability=False), Length(max=254)])
-    full_name = StringField("Full name", filters=[strip], validators=[InputRequired(), Length(min=1, max=120)])
+    full_name = StringField("Full name", filters=[strip],
+                            validators=[InputRequired(), Length(min=1, max=120)])
     password = PasswordField("Password", validators=[
         InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
                                 message=f"At least {MIN_PASSWORD_LENGTH} characters.")])

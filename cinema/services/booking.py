@@ -34,8 +34,7 @@ from cinema.models import (
     ReservationStatus, ReservedSeat, Seat, Showtime,
 )
 from cinema.services import (
-    bookings_query, notifications, payments, pricing, promotions, scheduling, seat_stamps,
-    seatmap,
+    bookings_query, notifications, payments, pricing, promotions, refunds, seat_stamps, seatmap,
 )
 
 log = logging.getLogger(__name__)
@@ -164,9 +163,9 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     """Hold ``seat_ids`` of a showtime for a patron, all or nothing; commits.
 
     Replaces the patron's previous hold for the same showtime (unless ``replace_previous`` is
-    False: box-office sales on the shared walk-in account must not cancel each other). Raises NotFound,
-    ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or too many seats),
-    SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
+    False: box-office sales on the shared walk-in account must not cancel each other).
+    Raises NotFound, ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or
+    too many seats), SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
     config = current_app.config
     if not isinstance(showtime_id, int):
@@ -313,7 +312,8 @@ def _finalise(reservation_id: int, now: datetime, method: PaymentMethod,
     if refusal is not None:
         db.session.commit()
         if payment is not None:
-            _refund_payment(payment, now)  # charged, but cannot confirm: give the money back
+            # Charged, but it cannot be confirmed: give the money back.
+            refunds.refund_payment(payment, now)
         raise refusal
     reservation.status = ReservationStatus.CONFIRMED
     reservation.confirmed_at = now
@@ -329,7 +329,7 @@ def _finalise(reservation_id: int, now: datetime, method: PaymentMethod,
     return reservation
 
 
-# --- cancellation and refunds ----------------------------------------------------------------
+# --- cancellation -------------------------------------------------------------------------
 
 def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
                    by_admin: bool = False) -> Reservation:
@@ -358,7 +358,7 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     reservation.cancelled_at = now
     db.session.execute(sa.update(ReservedSeat).where(
         ReservedSeat.reservation_id == reservation.id).values(is_active=False, updated_at=now))
-    refund = _open_refund(reservation, actor_id) if was_confirmed else None
+    refund = refunds.open_refund(reservation, actor_id) if was_confirmed else None
     if was_confirmed:
         notifications.booking_cancelled(reservation,
                                         refund.amount_cents if refund is not None else 0)
@@ -372,59 +372,8 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     db.session.commit()
     seat_stamps.bump(reservation.showtime_id)
     if refund is not None:
-        _refund_payment(refund, now)
+        refunds.refund_payment(refund, now)
     return reservation
-
-
-def _open_refund(reservation: Reservation, actor_id: int | None) -> Payment | None:
-    """A PENDING refund row for a card-paid booking, in the cancelling transaction."""
-    if reservation.payment_method is not PaymentMethod.CARD or reservation.paid_at is None:
-        return None
-    refund = Payment(reservation_id=reservation.id, provider=current_app.config[
-        "PAYMENT_PROVIDER"], kind=PaymentKind.REFUND, amount_cents=reservation.total_price_cents,
-        idempotency_key=f"refund:{reservation.id}", created_by=actor_id)
-    db.session.add(refund)
-    return refund
-
-
-def _refund_payment(payment: Payment, now: datetime) -> None:
-    """Refund a charge (or finish a PENDING refund row). Safe to repeat: keyed per charge
-    (a charge that could not confirm) or per booking (a cancellation)."""
-    if payment.kind is PaymentKind.CHARGE:
-        # Keyed by the charge, not the booking: a hold refused at confirmation (a promo code
-        # ran out) stays held, and may be paid, confirmed and refunded later under its own key.
-        key = f"refund-charge:{payment.id}"
-        refund = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
-        if refund is None:
-            refund = Payment(reservation_id=payment.reservation_id, provider=payment.provider,
-                             kind=PaymentKind.REFUND, amount_cents=payment.amount_cents,
-                             idempotency_key=key)
-            db.session.add(refund)
-            db.session.commit()
-    else:
-        refund = payment
-    if refund.status is not PaymentStatus.PENDING:
-        return
-    charge_ref = db.session.scalar(sa.select(Payment.provider_ref).where(
-        Payment.reservation_id == refund.reservation_id, Payment.kind == PaymentKind.CHARGE,
-        Payment.status == PaymentStatus.SUCCEEDED).order_by(Payment.id.desc()).limit(1))
-    result = payments.provider_for(refund.provider).refund(charge_ref or "", refund.amount_cents,
-                                                           refund.idempotency_key)
-    if result.ok:
-        refund.status, refund.provider_ref = PaymentStatus.SUCCEEDED, result.reference
-    else:
-        refund.error_code, refund.error_message = result.error_code, result.message
-    db.session.commit()
-
-
-def retry_pending_refunds(now: datetime) -> int:
-    """Finish refunds whose provider call did not complete (the periodic sweep runs this)."""
-    pending = db.session.scalars(sa.select(Payment).where(
-        Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.PENDING,
-        Payment.created_at <= now - timedelta(minutes=1))).all()
-    for refund in pending:
-        _refund_payment(refund, now)
-    return len(pending)
 
 
 # --- expiry ----------------------------------------------------------------------------------
@@ -459,19 +408,3 @@ def release_hold(reservation_id: int) -> int:
     from cinema.models import utcnow
 
     return release_expired_holds(utcnow(), reservation_id)
-
-
-def refund_cancelled_by_cinema(reservation: Reservation, now: datetime) -> None:
-    """Refund a card-paid booking the cinema cancelled (a cancelled showtime). Runs after the
-    cancelling commit; safe to run twice (one refund row per booking, keyed)."""
-    refund = db.session.scalar(sa.select(Payment).where(
-        Payment.idempotency_key == f"refund:{reservation.id}"))
-    if refund is None:
-        refund = _open_refund(db.session.get(Reservation, reservation.id), actor_id=None)
-        if refund is None:
-            return  # not paid by card: nothing to give back
-        db.session.commit()
-    _refund_payment(refund, now)
-
-
-scheduling.ON_RESERVATION_CANCELLED_BY_CINEMA.append(refund_cancelled_by_cinema)

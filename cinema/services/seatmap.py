@@ -40,7 +40,8 @@ def version(showtime: Showtime, now: datetime, user_id: int | None, requested) -
 
     Made of the Redis change stamp (or, without Redis, a database aggregate over the showtime's
     reservations), the next moment a live hold expires (expiry frees seats by the clock, with no
-    write to stamp it), the seats' last change, the viewer and the selection they asked for (None: the default).
+    write to stamp it), the seats' last change, the viewer and the selection they asked for
+    (None: the default).
     """
     import hashlib
 
