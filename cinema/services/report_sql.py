@@ -68,10 +68,11 @@ def without_jit() -> None:
     """Turn PostgreSQL's JIT compilation off until the end of the current transaction.
 
     The reports read sale by sale and showtime by showtime (LATERAL subqueries), which the
-    planner costs as if every index probe went to disk: a month's report crosses
-    ``jit_above_cost`` and a year's the inlining and optimising thresholds, and compiling
-    then took from 80 ms to over a second, more than running the query (docs/PERFORMANCE.md,
-    "Reports"). ``SET LOCAL`` ends with the transaction: nothing else is affected.
+    planner costs as if every index probe went to disk: from about a month the estimate
+    crosses ``jit_above_cost``, from about a quarter the inlining and optimising thresholds,
+    and compiling then costs more than it saves (a quarter's revenue report measured 0.75 s
+    with JIT, 0.55 s without: docs/PERFORMANCE.md, "Reports"). ``SET LOCAL`` ends with the
+    transaction; nothing else on the connection or the server is affected.
     """
     if dialect_name() == "postgresql":
         db.session.execute(sa.text("SET LOCAL jit = off"))
