@@ -2,9 +2,9 @@
 of its line items), refunds (by the documented rule), and the film/auditorium filters.
 
 The definitions are those of ``cinema.services.reports`` (its module docstring). Each
-subquery starts from what bounds the range (``confirmed_at``, the refund instants) and
-reaches the big tables through indexes only; docs/PERFORMANCE.md ("Reports") has the plans
-and the figures.
+subquery starts from what bounds the range (``confirmed_at``, the refund instants), so its
+cost follows the length of the range, not the size of the tables; docs/PERFORMANCE.md
+("Reports") has the plans and the figures.
 """
 from __future__ import annotations
 
@@ -46,9 +46,11 @@ def sale_rows(start: datetime, end: datetime, filters: Filters):
     PostgreSQL the sums come from a LATERAL subquery: each sale's seat rows are read from the
     covering index on ``reserved_seats.reservation_id`` (never the table), and the planner
     cannot turn it into a scan of every booked seat of the year, as it did with a plain join
-    for ranges of a week or more (docs/PERFORMANCE.md, "Reports"). SQLite gets the plain join.
+    for ranges of a week or more (docs/PERFORMANCE.md, "Reports"). A sale without seat rows
+    is left out, as by the plain join SQLite gets.
     """
-    # count(*), not count(id): the index holds no ids, and every row counted has one.
+    # count(*), not count(id): the index holds no ids (asking for one costs a heap fetch per
+    # row), and every row counted has one.
     sums = [
         sa.func.count().label("seats"),
         sa.func.coalesce(sa.func.sum(ReservedSeat.base_price_cents), 0).label("base"),
