@@ -179,19 +179,28 @@ def run_reports() -> list:
     from cinema.services import dashboard, report_csv, reports, user_stats
     from cinema.services.report_dates import DateRange
 
-    year, month, week = (DateRange(date(2025, 1, 1), date(2025, 12, 31)),
-                         DateRange(date(2025, 7, 1), date(2025, 7, 31)),
-                         DateRange(date(2025, 7, 7), date(2025, 7, 13)))
+    year, quarter, month, week, day = (DateRange(date(2025, 1, 1), date(2025, 12, 31)),
+                                       DateRange(date(2025, 7, 1), date(2025, 9, 30)),
+                                       DateRange(date(2025, 7, 1), date(2025, 7, 31)),
+                                       DateRange(date(2025, 7, 7), date(2025, 7, 13)),
+                                       DateRange(date(2025, 7, 9), date(2025, 7, 9)))
     now = datetime(2025, 7, 15, 17, 0, tzinfo=timezone.utc)
     film = reports.Filters(movie_id=7)
     results: list = []
     timed("dashboard (15 Jul 2025, 18:00 local)", lambda: dashboard.dashboard(now), results)
+    timed("revenue, a day", lambda: reports.revenue_report(day), results)
     timed("revenue, a week", lambda: reports.revenue_report(week), results)
     timed("revenue, a month", lambda: reports.revenue_report(month), results)
+    timed("revenue, a month, one film", lambda: reports.revenue_report(month, film), results)
+    timed("revenue, a quarter", lambda: reports.revenue_report(quarter), results)
     timed("revenue, the year", lambda: reports.revenue_report(year), results)
     timed("revenue, the year, one film", lambda: reports.revenue_report(year, film), results)
+    timed("occupancy, a day (page)", lambda: reports.occupancy_report(day), results)
+    timed("occupancy, a week (page)", lambda: reports.occupancy_report(week), results)
     timed("occupancy, a month (page)", lambda: reports.occupancy_report(month), results)
+    timed("occupancy, a quarter (page)", lambda: reports.occupancy_report(quarter), results)
     timed("occupancy, the year (page)", lambda: reports.occupancy_report(year), results)
+    timed("user stats, a week by day", lambda: user_stats.user_stats(week, "day", now), results)
     timed("user stats, a month by day", lambda: user_stats.user_stats(month, "day", now), results)
     timed("user stats, the year by month", lambda: user_stats.user_stats(year, "month", now),
           results)

@@ -65,8 +65,18 @@ class Reservation(AuditMixin, db.Model):
         sa.CheckConstraint("total_price_cents >= 0", name="total_not_negative"),
         sa.Index("ix_reservations_status_expiry", "status", "hold_expires_at"),
         sa.Index("ix_reservations_showtime_user", "showtime_id", "user_id"),
-        # Reports: sales are found by the day of confirmation (docs/PERFORMANCE.md).
+        # Reports (docs/PERFORMANCE.md, "Reports"): sales are found by the day of
+        # confirmation; occupancy reads a showtime's sold bookings from an index holding
+        # only those; refunds of bookings cancelled without a refund payment are found by
+        # the instant they count (the expression services/reports.refund_events filters on).
         sa.Index("ix_reservations_confirmed_at", "confirmed_at"),
+        sa.Index("ix_reservations_sold_by_showtime", "showtime_id", postgresql_include=["id"],
+                 postgresql_where=sa.text("status IN ('CONFIRMED', 'COMPLETED')"),
+                 sqlite_where=sa.text("status IN ('CONFIRMED', 'COMPLETED')")),
+        sa.Index("ix_reservations_refund_due",
+                 sa.func.coalesce(sa.column("cancelled_at"), sa.column("updated_at")),
+                 postgresql_where=sa.text("status = 'CANCELLED' AND confirmed_at IS NOT NULL"),
+                 sqlite_where=sa.text("status = 'CANCELLED' AND confirmed_at IS NOT NULL")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -120,11 +130,17 @@ class ReservedSeat(AuditMixin, db.Model):
             name="price_is_sum_of_line_items",
         ),
         sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        # A booking's seat rows, and (for the reports' index-only scans) everything the
+        # reports read of them (docs/PERFORMANCE.md, "Reports"). Also the foreign key's index.
+        sa.Index("ix_reserved_seats_reservation_lines", "reservation_id",
+                 postgresql_include=["seat_id", "is_active", "base_price_cents",
+                                     "seat_type_adjustment_cents", "time_adjustment_cents",
+                                     "discount_cents", "price_cents"]),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reservation_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("reservations.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("reservations.id", ondelete="CASCADE")
     )
     showtime_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("showtimes.id"))
     seat_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("seats.id"), index=True)

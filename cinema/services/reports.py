@@ -1,4 +1,4 @@
-"""Revenue and occupancy reports: one SQL aggregation per table, never a loop over bookings.
+"""Revenue and occupancy reports: SQL aggregations, never a loop over bookings.
 
 Definitions (also in README.md, "Reports"); every amount is integer cents:
 
@@ -24,6 +24,9 @@ Definitions (also in README.md, "Reports"); every amount is integer cents:
   are left out. A showtime counts in a range by the local day it starts.
 
 Filters: ``movie_id`` and ``auditorium_id`` (of the showtime) narrow every table and total.
+
+A report's tables come from one statement (``report_sql.grouped``: GROUPING SETS), over the
+rows of ``report_rows`` (sales, refunds) or of ``showtime_occupancy``.
 """
 from __future__ import annotations
 
@@ -34,31 +37,15 @@ import sqlalchemy as sa
 
 from cinema.extensions import db
 from cinema.models import (
-    Auditorium, Movie, Payment, PaymentKind, PaymentStatus, Reservation, ReservationStatus,
-    ReservedSeat, Seat, SeatType, Showtime, utcnow,
+    Auditorium, Movie, Reservation, ReservationStatus, ReservedSeat, Seat, SeatType, Showtime,
+    utcnow,
 )
-from cinema.services.report_dates import DateRange, as_date, local_date
+from cinema.services.report_dates import DateRange, as_date, dialect_name
+from cinema.services.report_rows import Filters, refund_rows, sale_rows
+from cinema.services.report_sql import grouped, without_jit
 
 SOLD_STATUSES = (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
 SEAT_TYPES = tuple(SeatType)
-
-
-@dataclass(frozen=True)
-class Filters:
-    movie_id: int | None = None
-    auditorium_id: int | None = None
-
-    def apply(self, stmt):
-        """Narrow a statement that joins ``Showtime``."""
-        if self.movie_id:
-            stmt = stmt.where(Showtime.movie_id == self.movie_id)
-        if self.auditorium_id:
-            stmt = stmt.where(Showtime.auditorium_id == self.auditorium_id)
-        return stmt
-
-    def as_dict(self) -> dict:
-        return {k: v for k, v in (("movie_id", self.movie_id),
-                                  ("auditorium_id", self.auditorium_id)) if v}
 
 
 # --- revenue ---------------------------------------------------------------------------------
@@ -95,90 +82,38 @@ class RevenueReport:
     generated_at: datetime = field(default_factory=utcnow)
 
 
-FILM = (Movie, Movie.id == Showtime.movie_id)
-AUDITORIUM = (Auditorium, Auditorium.id == Showtime.auditorium_id)
+# The revenue tables: the key columns each is grouped by, how a row's key and label read.
+MONEY_TABLES = {
+    "days": (("day",), lambda r: as_date(r.day), lambda r: ""),
+    "films": (("movie_id", "title"), lambda r: r.movie_id, lambda r: r.title),
+    "auditoriums": (("auditorium_id", "auditorium"), lambda r: r.auditorium_id,
+                    lambda r: r.auditorium),
+    "total": ((), lambda r: "total", lambda r: "Total"),
+}
 
 
-def _sales(rng: DateRange, filters: Filters, keys: list, joins: tuple = ()) -> list:
-    """Sales aggregated by ``keys`` (none: one total row); ``joins`` add (table, on) pairs."""
+def _money_tables(rng: DateRange, filters: Filters, tables: tuple[str, ...]) -> dict:
+    """{table: {key: MoneyRow}} for the named MONEY_TABLES: one statement for the sales of
+    every table, one for the refunds (report_sql.grouped)."""
+    without_jit()
     start, end = rng.utc_bounds()
-    stmt = (
-        sa.select(
-            *keys,
-            sa.func.count(sa.distinct(Reservation.id)).label("bookings"),
-            sa.func.count(ReservedSeat.id).label("seats"),
-            sa.func.coalesce(sa.func.sum(ReservedSeat.base_price_cents), 0).label("base"),
-            sa.func.coalesce(sa.func.sum(ReservedSeat.seat_type_adjustment_cents), 0)
-            .label("seat_type"),
-            sa.func.coalesce(sa.func.sum(ReservedSeat.time_adjustment_cents), 0).label("time"),
-            sa.func.coalesce(sa.func.sum(ReservedSeat.discount_cents), 0).label("discount"),
-            sa.func.coalesce(sa.func.sum(ReservedSeat.price_cents), 0).label("sales"),
-        )
-        .select_from(Reservation)
-        .join(ReservedSeat, ReservedSeat.reservation_id == Reservation.id)
-        .join(Showtime, Showtime.id == Reservation.showtime_id)
-        .where(Reservation.confirmed_at >= start, Reservation.confirmed_at < end,
-               Reservation.is_deleted.is_(False))
-    )
-    for target, on in joins:
-        stmt = stmt.join(target, on)
-    if keys:
-        stmt = stmt.group_by(*keys)
-    return db.session.execute(filters.apply(stmt)).all()
+    sales, refunds = sale_rows(start, end, filters), refund_rows(start, end, filters)
 
+    def groupings(rows) -> dict:
+        return {t: [rows.c[key] for key in MONEY_TABLES[t][0]] for t in tables}
 
-def refund_events(start: datetime, end: datetime):
-    """Subquery (reservation_id, refunded_at, amount_cents): every refund in [start, end).
+    def summed(column):
+        return sa.func.coalesce(sa.func.sum(column), 0)
 
-    See the module docstring for the rule: successful REFUND payments, plus reservations
-    cancelled after confirmation that have none, refunded in full on their cancellation day.
-    """
-    paid = (
-        sa.select(Payment.reservation_id.label("reservation_id"),
-                  Payment.created_at.label("refunded_at"),
-                  Payment.amount_cents.label("amount_cents"))
-        .where(Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.SUCCEEDED,
-               Payment.is_deleted.is_(False),
-               Payment.created_at >= start, Payment.created_at < end)
-    )
-    has_paid_refund = (
-        sa.select(Payment.id)
-        .where(Payment.reservation_id == Reservation.id, Payment.kind == PaymentKind.REFUND,
-               Payment.status == PaymentStatus.SUCCEEDED, Payment.is_deleted.is_(False))
-        .exists()
-    )
-    line_total = (
-        sa.select(sa.func.coalesce(sa.func.sum(ReservedSeat.price_cents), 0))
-        .where(ReservedSeat.reservation_id == Reservation.id)
-        .scalar_subquery()
-    )
-    cancelled_at = sa.func.coalesce(Reservation.cancelled_at, Reservation.updated_at)
-    unpaid = (
-        sa.select(Reservation.id, cancelled_at, line_total)
-        .where(Reservation.status == ReservationStatus.CANCELLED,
-               Reservation.confirmed_at.is_not(None), Reservation.is_deleted.is_(False),
-               cancelled_at >= start, cancelled_at < end, ~has_paid_refund)
-    )
-    return sa.union_all(paid, unpaid).subquery("refund_events")
-
-
-def _refunds(rng: DateRange, filters: Filters, keys_for, joins: tuple = ()) -> list:
-    """Refunds aggregated by ``keys_for(events)`` (the events subquery is made here)."""
-    start, end = rng.utc_bounds()
-    events = refund_events(start, end)
-    keys = keys_for(events)
-    stmt = (
-        sa.select(*keys, sa.func.count().label("refunds"),
-                  sa.func.coalesce(sa.func.sum(events.c.amount_cents), 0).label("refunds_cents"))
-        .select_from(events)
-        .join(Reservation, Reservation.id == events.c.reservation_id)
-        .join(Showtime, Showtime.id == Reservation.showtime_id)
-    )
-    for target, on in joins:
-        stmt = stmt.join(target, on)
-    if keys:
-        stmt = stmt.group_by(*keys)
-    return db.session.execute(filters.apply(stmt)).all()
+    sold = grouped(sales, groupings(sales), [
+        sa.func.count().label("bookings"), summed(sales.c.seats).label("seats"),
+        summed(sales.c.base).label("base"), summed(sales.c.seat_type).label("seat_type"),
+        summed(sales.c.time).label("time"), summed(sales.c.discount).label("discount"),
+        summed(sales.c.sales).label("sales")])
+    refunded = grouped(refunds, groupings(refunds), [
+        sa.func.count().label("refunds"),
+        summed(refunds.c.amount_cents).label("refunds_cents")])
+    return {t: _money_rows(sold[t], refunded[t], *MONEY_TABLES[t][1:]) for t in tables}
 
 
 def _money_rows(sales, refunds, key_of, label_of) -> dict:
@@ -186,58 +121,56 @@ def _money_rows(sales, refunds, key_of, label_of) -> dict:
     rows: dict = {}
     for r in sales:
         key = key_of(r)
-        rows[key] = MoneyRow(key=key, label=label_of(r), bookings=r.bookings, seats=r.seats,
-                             base_cents=r.base, seat_type_cents=r.seat_type, time_cents=r.time,
-                             discount_cents=r.discount, sales_cents=r.sales)
+        rows[key] = MoneyRow(key=key, label=label_of(r), bookings=r.bookings, seats=int(r.seats),
+                             base_cents=int(r.base), seat_type_cents=int(r.seat_type),
+                             time_cents=int(r.time), discount_cents=int(r.discount),
+                             sales_cents=int(r.sales))
     for r in refunds:
         key = key_of(r)
         row = rows.setdefault(key, MoneyRow(key=key, label=label_of(r)))
-        row.refunds, row.refunds_cents = r.refunds, r.refunds_cents
+        row.refunds, row.refunds_cents = r.refunds, int(r.refunds_cents)
     return rows
+
+
+def _days(rng: DateRange, rows: dict) -> list[MoneyRow]:
+    return [rows.get(day) or MoneyRow(key=day) for day in rng.each_day()]
+
+
+def _by_net(rows: dict) -> list[MoneyRow]:
+    return sorted(rows.values(), key=lambda row: (-row.net_cents, row.label))
+
+
+def _total(rows: dict) -> MoneyRow:
+    return rows.get("total") or MoneyRow(key="total", label="Total")
 
 
 def revenue_by_day(rng: DateRange, filters: Filters) -> list[MoneyRow]:
     """Every day of the range (days without sales too), oldest first."""
-    start, end = rng.utc_bounds()
-    sales = _sales(rng, filters, [local_date(Reservation.confirmed_at, start, end).label("day")])
-    refunds = _refunds(rng, filters,
-                       lambda ev: [local_date(ev.c.refunded_at, start, end).label("day")])
-    rows = _money_rows(sales, refunds, lambda r: as_date(r.day), lambda r: "")
-    return [rows.get(day) or MoneyRow(key=day) for day in rng.each_day()]
-
-
-def _revenue_by(rng: DateRange, filters: Filters, join) -> list[MoneyRow]:
-    target = join[0]
-    keys = [target.id.label("key_id"),
-            (target.title if target is Movie else target.name).label("key_label")]
-    sales = _sales(rng, filters, keys, (join,))
-    refunds = _refunds(rng, filters, lambda ev: keys, (join,))
-    rows = _money_rows(sales, refunds, lambda r: r.key_id, lambda r: r.key_label)
-    return sorted(rows.values(), key=lambda row: (-row.net_cents, row.label))
+    return _days(rng, _money_tables(rng, filters, ("days",))["days"])
 
 
 def revenue_by_film(rng: DateRange, filters: Filters) -> list[MoneyRow]:
     """Films with sales or refunds in the range, highest net revenue first."""
-    return _revenue_by(rng, filters, FILM)
+    return _by_net(_money_tables(rng, filters, ("films",))["films"])
 
 
 def revenue_by_auditorium(rng: DateRange, filters: Filters) -> list[MoneyRow]:
     """Auditoriums with sales or refunds in the range, highest net revenue first."""
-    return _revenue_by(rng, filters, AUDITORIUM)
+    return _by_net(_money_tables(rng, filters, ("auditoriums",))["auditoriums"])
 
 
 def revenue_total(rng: DateRange, filters: Filters = Filters()) -> MoneyRow:
     """The range's totals, from their own SQL aggregate (not by adding up the other tables)."""
-    rows = _money_rows(_sales(rng, filters, []), _refunds(rng, filters, lambda ev: []),
-                       lambda r: "total", lambda r: "Total")
-    return rows.get("total") or MoneyRow(key="total", label="Total")
+    return _total(_money_tables(rng, filters, ("total",))["total"])
 
 
 def revenue_report(rng: DateRange, filters: Filters = Filters()) -> RevenueReport:
-    return RevenueReport(range=rng, filters=filters, days=revenue_by_day(rng, filters),
-                         films=revenue_by_film(rng, filters),
-                         auditoriums=revenue_by_auditorium(rng, filters),
-                         total=revenue_total(rng, filters))
+    """The four tables, from one statement for the sales and one for the refunds."""
+    tables = _money_tables(rng, filters, tuple(MONEY_TABLES))
+    return RevenueReport(range=rng, filters=filters, days=_days(rng, tables["days"]),
+                         films=_by_net(tables["films"]),
+                         auditoriums=_by_net(tables["auditoriums"]),
+                         total=_total(tables["total"]))
 
 
 # --- occupancy -------------------------------------------------------------------------------
@@ -297,16 +230,27 @@ def showtime_occupancy(start: datetime, end: datetime, filters: Filters = Filter
         .group_by(Seat.auditorium_id)
         .subquery("capacity")
     )
-    sold = filters.apply(
-        sa.select(ReservedSeat.showtime_id, sa.func.count().label("sold"),
-                  *_per_type(Seat.seat_type, "sold"))
-        .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
+    sold_seats = (
+        sa.select(sa.func.count().label("sold"), *_per_type(Seat.seat_type, "sold"))
+        .select_from(Reservation)
+        .join(ReservedSeat, sa.and_(ReservedSeat.reservation_id == Reservation.id,
+                                    ReservedSeat.is_active.is_(True)))
         .join(Seat, Seat.id == ReservedSeat.seat_id)
-        .join(Showtime, Showtime.id == ReservedSeat.showtime_id)
-        .where(ReservedSeat.is_active.is_(True), Reservation.status.in_(SOLD_STATUSES),
-               Showtime.starts_at >= start, Showtime.starts_at < end)
-        .group_by(ReservedSeat.showtime_id)
-    ).subquery("sold")
+        .where(Reservation.status.in_(SOLD_STATUSES))
+    )
+    if dialect_name() == "postgresql":
+        # Showtime by showtime (LATERAL): its sold bookings from a partial index that holds
+        # exactly those, then their seat rows from the covering index on reservation_id. Index
+        # reads only, in time proportional to the range; with a plain join the planner
+        # switched to reading every booked seat of the year for a month's report.
+        sold = sold_seats.where(Reservation.showtime_id == Showtime.id).lateral("sold")
+        sold_on = sa.true()
+    else:
+        sold = (sold_seats.add_columns(Reservation.showtime_id)
+                .join(Showtime, Showtime.id == Reservation.showtime_id)
+                .where(Showtime.starts_at >= start, Showtime.starts_at < end)
+                .group_by(Reservation.showtime_id).subquery("sold"))
+        sold_on = sold.c.showtime_id == Showtime.id
     types = [t.value.lower() for t in SEAT_TYPES]
     stmt = (
         sa.select(
@@ -320,7 +264,7 @@ def showtime_occupancy(start: datetime, end: datetime, filters: Filters = Filter
         .join(Movie, Movie.id == Showtime.movie_id)
         .join(Auditorium, Auditorium.id == Showtime.auditorium_id)
         .outerjoin(capacity, capacity.c.auditorium_id == Showtime.auditorium_id)
-        .outerjoin(sold, sold.c.showtime_id == Showtime.id)
+        .outerjoin(sold, sold_on)
         .where(Showtime.starts_at >= start, Showtime.starts_at < end,
                Showtime.cancelled_at.is_(None), Showtime.is_deleted.is_(False))
     )
@@ -335,12 +279,11 @@ def _occupancy_row(r, key=None, label="") -> OccupancyRow:
         sold_by_type={t: int(getattr(r, f"sold_{t.value.lower()}")) for t in SEAT_TYPES})
 
 
-def _grouped(st, keys: list):
-    sums = [sa.func.coalesce(sa.func.sum(st.c[name]), 0).label(name)
-            for name in ["capacity", "sold"]
-            + [f"{kind}_{t.value.lower()}" for kind in ("cap", "sold") for t in SEAT_TYPES]]
-    stmt = sa.select(*keys, sa.func.count().label("showtimes"), *sums).select_from(st)
-    return stmt.group_by(*keys) if keys else stmt
+def _occupancy_sums(st) -> list:
+    return [sa.func.count().label("showtimes")] + [
+        sa.func.coalesce(sa.func.sum(st.c[name]), 0).label(name)
+        for name in ["capacity", "sold"]
+        + [f"{kind}_{t.value.lower()}" for kind in ("cap", "sold") for t in SEAT_TYPES]]
 
 
 def occupancy_showtimes(start: datetime, end: datetime, filters: Filters = Filters(),
@@ -348,6 +291,7 @@ def occupancy_showtimes(start: datetime, end: datetime, filters: Filters = Filte
                         order_by_fill: bool = False) -> list[OccupancyRow]:
     """Per-showtime rows in start order (or fullest first), optionally only those at least
     ``min_fraction`` full."""
+    without_jit()
     st = showtime_occupancy(start, end, filters)
     stmt = sa.select(st)
     if min_fraction is not None:
@@ -369,15 +313,18 @@ def occupancy_showtimes(start: datetime, end: datetime, filters: Filters = Filte
 
 def occupancy_report(rng: DateRange, filters: Filters = Filters(),
                      showtime_limit: int | None = 400) -> OccupancyReport:
-    """Occupancy per film, per auditorium, in total, and per showtime: the first
-    ``showtime_limit`` showtimes (None: all of them; 0: none)."""
+    """Occupancy per film, per auditorium, in total (one statement), and per showtime: the
+    first ``showtime_limit`` showtimes (None: all of them; 0: none)."""
+    without_jit()
     start, end = rng.utc_bounds()
     st = showtime_occupancy(start, end, filters)
-    films = [_occupancy_row(r, r.movie_id, r.title) for r in db.session.execute(
-        _grouped(st, [st.c.movie_id, st.c.title]).order_by(st.c.title))]
-    auditoriums = [_occupancy_row(r, r.auditorium_id, r.auditorium) for r in db.session.execute(
-        _grouped(st, [st.c.auditorium_id, st.c.auditorium]).order_by(st.c.auditorium))]
-    total = _occupancy_row(db.session.execute(_grouped(st, [])).one(), "total", "Total")
+    tables = grouped(st, {"films": [st.c.movie_id, st.c.title],
+                          "auditoriums": [st.c.auditorium_id, st.c.auditorium], "total": []},
+                     _occupancy_sums(st), order_by=(st.c.title, st.c.auditorium))
+    films = [_occupancy_row(r, r.movie_id, r.title) for r in tables["films"]]
+    auditoriums = [_occupancy_row(r, r.auditorium_id, r.auditorium)
+                   for r in tables["auditoriums"]]
+    total = _occupancy_row(tables["total"][0], "total", "Total")
     seat_types = [t for t in SEAT_TYPES if total.capacity_by_type.get(t)]
     return OccupancyReport(
         range=rng, filters=filters, showtime_count=total.showtimes,
