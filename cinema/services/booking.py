@@ -115,7 +115,7 @@ def _retire_holds(showtime_id: int, ids: list[int], user_id: int | None,
         sa.select(ReservedSeat.reservation_id)
         .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
         .where(ReservedSeat.showtime_id == showtime_id, ReservedSeat.seat_id.in_(ids),
-               ReservedSeat.is_active.is_(True), Reservation.status == ReservationStatus.HELD,
+               ReservedSeat.is_active, Reservation.status == ReservationStatus.HELD,
                Reservation.hold_expires_at <= now)
     )
     retirements = [(Reservation.id.in_(expired_on_seats), CancelReason.EXPIRED)]

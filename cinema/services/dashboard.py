@@ -42,7 +42,7 @@ def holds_in_progress(now: datetime) -> Holds:
                   sa.func.min(Reservation.hold_expires_at))
         .select_from(Reservation)
         .join(ReservedSeat, sa.and_(ReservedSeat.reservation_id == Reservation.id,
-                                    ReservedSeat.is_active.is_(True)))
+                                    ReservedSeat.is_active))
         .where(Reservation.status == ReservationStatus.HELD,
                Reservation.hold_expires_at > now)).one()
     return Holds(*row)

@@ -234,7 +234,7 @@ def showtime_occupancy(start: datetime, end: datetime, filters: Filters = Filter
         sa.select(sa.func.count().label("sold"), *_per_type(Seat.seat_type, "sold"))
         .select_from(Reservation)
         .join(ReservedSeat, sa.and_(ReservedSeat.reservation_id == Reservation.id,
-                                    ReservedSeat.is_active.is_(True)))
+                                    ReservedSeat.is_active))
         .join(Seat, Seat.id == ReservedSeat.seat_id)
         .where(Reservation.status.in_(SOLD_STATUSES))
     )

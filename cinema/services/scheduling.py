@@ -312,7 +312,7 @@ def booked_seat_counts(showtime_ids: list[int], now: datetime) -> dict[int, int]
     rows = db.session.execute(
         sa.select(ReservedSeat.showtime_id, sa.func.count())
         .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
-        .where(ReservedSeat.showtime_id.in_(showtime_ids), ReservedSeat.is_active.is_(True),
+        .where(ReservedSeat.showtime_id.in_(showtime_ids), ReservedSeat.is_active,
                sa.or_(Reservation.status.in_([ReservationStatus.CONFIRMED,
                                               ReservationStatus.COMPLETED]),
                       sa.and_(Reservation.status == ReservationStatus.HELD,

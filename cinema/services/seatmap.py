@@ -24,7 +24,9 @@ def active_claims(showtime_id: int, now: datetime):
         .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
         .where(
             ReservedSeat.showtime_id == showtime_id,
-            ReservedSeat.is_active.is_(True),
+            # Plain ``is_active`` (not ``IS TRUE``): it matches the predicate of the partial
+            # unique index uq_reserved_seats_active, so PostgreSQL can use that index.
+            ReservedSeat.is_active,
             sa.or_(
                 Reservation.status.in_([ReservationStatus.CONFIRMED,
                                         ReservationStatus.COMPLETED]),

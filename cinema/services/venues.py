@@ -193,7 +193,7 @@ def seats_in_use(seat_ids: list[int], now: datetime) -> list[Seat]:
         sa.select(ReservedSeat.seat_id)
         .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
         .join(Showtime, Showtime.id == ReservedSeat.showtime_id)
-        .where(ReservedSeat.seat_id.in_(seat_ids), ReservedSeat.is_active.is_(True),
+        .where(ReservedSeat.seat_id.in_(seat_ids), ReservedSeat.is_active,
                Showtime.ends_at > now, Showtime.cancelled_at.is_(None),
                Showtime.is_deleted.is_(False),
                sa.or_(Reservation.status.in_([ReservationStatus.CONFIRMED,
