@@ -307,3 +307,24 @@ def test_a_cancelled_showtime_refunds_its_card_bookings(app, app_ctx):
     for reservation in (paid, counter):
         assert db.session.get(Reservation, reservation.id).cancel_reason is \
             CancelReason.SHOWTIME_CANCELLED
+
+
+def test_a_charge_refunded_because_the_hold_expired_is_neither_sale_nor_refund(app, app_ctx):
+    from cinema.services import refunds, reports
+    from cinema.services.report_dates import DateRange
+
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    charge = Payment(reservation_id=reservation.id, provider="simulated",
+                     kind=PaymentKind.CHARGE, status=PaymentStatus.SUCCEEDED,
+                     amount_cents=reservation.total_price_cents, idempotency_key="charge:x",
+                     provider_ref="sim_ch_x")
+    db.session.add(charge)
+    db.session.commit()
+    refunds.refund_payment(charge, now())  # what _finalise does when the hold ran out
+    today = now().date()
+    total = reports.revenue_total(DateRange(today - timedelta(days=1), today + timedelta(days=1)))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment).where(
+        Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.SUCCEEDED)) == 1
+    assert (total.sales_cents, total.refunds_cents) == (0, 0)

@@ -15,6 +15,11 @@ from cinema.extensions import db
 from cinema.models import Payment, PaymentKind, PaymentMethod, PaymentStatus, Reservation
 from cinema.services import payments, scheduling
 
+# Refund keys: "refund:<reservation id>" gives back a cancelled booking's payment (a revenue
+# event); "refund-charge:<payment id>" gives back a charge that could not confirm (the hold
+# expired or a promo code ran out while paying): never a sale, so not a refund in the reports.
+COMPENSATION_PREFIX = "refund-charge:"
+
 
 def open_refund(reservation: Reservation, actor_id: int | None) -> Payment | None:
     """A PENDING refund row for a card-paid booking, in the cancelling transaction."""
@@ -33,7 +38,7 @@ def refund_payment(payment: Payment, now: datetime) -> None:
     if payment.kind is PaymentKind.CHARGE:
         # Keyed by the charge, not the booking: a hold refused at confirmation (a promo code
         # ran out) stays held, and may be paid, confirmed and refunded later under its own key.
-        key = f"refund-charge:{payment.id}"
+        key = f"{COMPENSATION_PREFIX}{payment.id}"
         refund = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
         if refund is None:
             refund = Payment(reservation_id=payment.reservation_id, provider=payment.provider,

@@ -17,6 +17,7 @@ from cinema.models import (
     Auditorium, Movie, Payment, PaymentKind, PaymentStatus, Reservation, ReservationStatus,
     ReservedSeat, Showtime,
 )
+from cinema.services.refunds import COMPENSATION_PREFIX
 from cinema.services.report_dates import dialect_name, local_date
 
 
@@ -88,18 +89,21 @@ def refund_events(start: datetime, end: datetime):
     See the module docstring for the rule: successful REFUND payments, plus reservations
     cancelled after confirmation that have none, refunded in full on their cancellation day.
     """
+    # A charge that could not confirm (the hold expired or a promo code ran out while paying)
+    # is refunded at once under the key "refund-charge:<payment id>" (refunds.refund_payment):
+    # it was never a sale, so its refund is not one either.
+    cancellation_refund = sa.and_(
+        Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.SUCCEEDED,
+        Payment.is_deleted.is_(False), ~Payment.idempotency_key.startswith(COMPENSATION_PREFIX))
     paid = (
         sa.select(Payment.reservation_id.label("reservation_id"),
                   Payment.created_at.label("refunded_at"),
                   Payment.amount_cents.label("amount_cents"))
-        .where(Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.SUCCEEDED,
-               Payment.is_deleted.is_(False),
-               Payment.created_at >= start, Payment.created_at < end)
+        .where(cancellation_refund, Payment.created_at >= start, Payment.created_at < end)
     )
     has_paid_refund = (
         sa.select(Payment.id)
-        .where(Payment.reservation_id == Reservation.id, Payment.kind == PaymentKind.REFUND,
-               Payment.status == PaymentStatus.SUCCEEDED, Payment.is_deleted.is_(False))
+        .where(Payment.reservation_id == Reservation.id, cancellation_refund)
         .exists()
     )
     line_total = (
