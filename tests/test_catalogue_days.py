@@ -175,7 +175,7 @@ def test_a_day_beyond_the_tabs_is_shown_with_its_own_tab(client, screen):
 def test_cancelled_showtimes_are_marked_and_not_linked(client, screen):
     film = gen_movie("Quiet Hours")
     tomorrow = local_today() + timedelta(days=1)
-    cancelled = cancel(gen_showtime(film, screen, local(tomorrow, "18:00")))
+    cancel(gen_showtime(film, screen, local(tomorrow, "18:00")))
     live = gen_showtime(film, screen, local(tomorrow, "21:00"))
 
     body = client.get(f"/showtimes?date={tomorrow.isoformat()}").get_data(as_text=True)

@@ -149,7 +149,7 @@ def race(servers, race_setup):
     seat_sets = overlapping_seat_sets(race_setup["seat_ids"], len(patrons))
     rounds = []
     for showtime_id in race_setup["showtime_ids"]:
-        tasks = [lambda p=patron, s=seats: p.hold(showtime_id, s, timeout=REQUEST_TIMEOUT)
+        tasks = [lambda p=patron, s=seats, t=showtime_id: p.hold(t, s, timeout=REQUEST_TIMEOUT)
                  for patron, seats in zip(patrons, seat_sets)]
         outcomes = run_together(tasks, timeout=REQUEST_TIMEOUT + 30)
         rounds.append((showtime_id, [(seats, outcome.error or outcome.value)

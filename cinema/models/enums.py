@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import enum
 
+import sqlalchemy as sa
+
 
 class UserRole(str, enum.Enum):
     USER = "USER"
@@ -58,9 +60,7 @@ class OutboxStatus(str, enum.Enum):
     FAILED = "FAILED"  # gave up after the last retry; an admin can retry it
 
 
-def db_enum(enum_cls) -> "sa.Enum":
-    import sqlalchemy as sa
-
+def db_enum(enum_cls) -> sa.Enum:
     # Stored as VARCHAR with a CHECK on both PostgreSQL and SQLite: adding a member later is a
     # plain migration, not an ALTER TYPE.
     return sa.Enum(
