@@ -8,6 +8,8 @@ export FLASK_APP=wsgi
 BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
+# Links in emails written outside a request (demo bookings, reminders) point at this server.
+export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
 
 if [ -n "${DATABASE_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
   echo "==> Mode: PostgreSQL ($DATABASE_URL) + Redis ($REDIS_URL) with the RQ worker"
