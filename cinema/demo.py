@@ -224,17 +224,20 @@ def _seed_bookings(now: datetime, summary: SeedSummary) -> None:
         sa.select(Showtime).where(Showtime.starts_at > now + timedelta(hours=2))
         .order_by(Showtime.starts_at).limit(18)).all()
     for index, showtime in enumerate(upcoming):
-        seats = db.session.scalars(
-            sa.select(Seat).where(Seat.auditorium_id == showtime.auditorium_id,
-                                  Seat.is_deleted.is_(False), Seat.is_blocked.is_(False))
-            .order_by(Seat.row_index.desc(), Seat.col_index)).all()
-        # Fill from the middle rows outwards: a few groups of 2-4 friends per showtime.
-        middle = len(seats) // 2
+        rows: dict[str, list[Seat]] = {}
+        for seat in db.session.scalars(
+                sa.select(Seat).where(Seat.auditorium_id == showtime.auditorium_id,
+                                      Seat.is_deleted.is_(False), Seat.is_blocked.is_(False))
+                .order_by(Seat.row_index, Seat.col_index)):
+            rows.setdefault(seat.row_label, []).append(seat)
+        labels = list(rows)
+        # A few groups of 2-4 friends per showtime, side by side in the middle rows.
         groups = 3 + index % 5
         for group in range(groups):
             size = 2 + (index + group) % 3
-            start = middle + (group - groups // 2) * 7 + index % 3
-            chosen = [seat.id for seat in seats[max(0, start):max(0, start) + size]]
+            row = rows[labels[(len(labels) // 2 + group - groups // 2 + index) % len(labels)]]
+            start = max(0, len(row) // 2 - size // 2 + ((index + group) % 3 - 1) * 3)
+            chosen = [seat.id for seat in row[start:start + size]]
             user = patron if (index, group) == (2, 0) else \
                 bookers[(index * 3 + group) % DEMO_BOOKERS]
             try:
