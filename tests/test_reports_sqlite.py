@@ -1,12 +1,7 @@
 """The reports on the zero-setup SQLite mode: same pages, no 500 (run in a subprocess)."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.sqlite_mode import FLASK, embedded_env, run, run_python
 
 CHECK = """
 from datetime import datetime, timedelta, timezone
@@ -55,16 +50,8 @@ print("ok")
 """
 
 
-def run(args, env):
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
 def test_reports_dashboard_and_bookings_work_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "CINEMA_ENV", "SECRET_KEY")}
-    env.update(INSTANCE_PATH=str(tmp_path), FLASK_APP="wsgi")
-    run([sys.executable, "-m", "flask", "db", "upgrade"], env)
-    run([sys.executable, "-m", "flask", "seed-demo"], env)
-    assert run([sys.executable, "-c", CHECK], env).strip().endswith("ok")
+    env = embedded_env(tmp_path)
+    run(FLASK + ["db", "upgrade"], env)
+    run(FLASK + ["seed-demo"], env)
+    assert run_python(CHECK, env).strip().endswith("ok")

@@ -1,28 +1,14 @@
 """The zero-setup default: SQLite in instance/, no Redis. Run in subprocesses, as `make run` does."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(args, env):
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+from tests.sqlite_mode import FLASK, embedded_env, run, run_python
 
 
 def test_default_path_migrates_seeds_serves_and_books_on_sqlite(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "CINEMA_ENV", "SECRET_KEY")}
-    env.update(INSTANCE_PATH=str(tmp_path), FLASK_APP="wsgi")
-    flask = [sys.executable, "-m", "flask"]
-    run(flask + ["db", "upgrade"], env)
+    env = embedded_env(tmp_path)
+    run(FLASK + ["db", "upgrade"], env)
     assert (tmp_path / "cinema.sqlite3").exists()
-    output = run(flask + ["seed-demo"], env)
+    output = run(FLASK + ["seed-demo"], env)
     assert "patron@lumen.example" in output
     check = """
 from cinema import create_app
@@ -43,4 +29,4 @@ assert r.status_code == 303, r.status_code
 assert b"QR code of booking" in client.get(r.headers["Location"]).data
 print("ok")
 """
-    assert run([sys.executable, "-c", check], env).strip().endswith("ok")
+    assert run_python(check, env).strip().endswith("ok")
