@@ -42,14 +42,18 @@ def movies():
     return response
 
 
+def _film_context(movie_id: int) -> dict:
+    """A film and its upcoming showtimes by day, for its page and its showtimes page."""
+    now, tz = utcnow(), cinema_tz()
+    movie = catalogue.get_movie(movie_id)
+    return dict(movie=movie, schedule=catalogue.film_schedule(movie.id, now, tz),
+                today=catalogue.local_today(now, tz))
+
+
 @bp.get("/movies/<int:movie_id>")
 def movie_detail(movie_id: int):
     """A film: poster, synopsis, details and its upcoming showtimes by day."""
-    now = utcnow()
-    movie = catalogue.get_movie(movie_id)
-    return render("pages/catalogue/movie_detail.html", movie=movie,
-                  schedule=catalogue.film_schedule(movie.id, now, cinema_tz()),
-                  today=catalogue.local_today(now, cinema_tz()))
+    return render("pages/catalogue/movie_detail.html", **_film_context(movie_id))
 
 
 @bp.get("/showtimes")
@@ -72,8 +76,4 @@ def showtimes():
 @bp.get("/showtimes/movie/<int:movie_id>")
 def movie_showtimes(movie_id: int):
     """Every upcoming showtime of one film, by day."""
-    now = utcnow()
-    movie = catalogue.get_movie(movie_id)
-    return render("pages/catalogue/movie_showtimes.html", movie=movie,
-                  schedule=catalogue.film_schedule(movie.id, now, cinema_tz()),
-                  today=catalogue.local_today(now, cinema_tz()))
+    return render("pages/catalogue/movie_showtimes.html", **_film_context(movie_id))
