@@ -5,7 +5,10 @@
 Creates its own PostgreSQL database (``cinema_bench_<random>`` on ``BENCH_PG_SERVER_URL``,
 default ``postgresql://postgres@127.0.0.1:5432``), migrates it, generates the year with
 set-based ``INSERT ... SELECT generate_series`` (about a minute), runs each report and the
-dashboard a few times, prints the timings, and drops the database. Figures are recorded in
+dashboard a few times, prints the timings, and drops the database. The reports run twice:
+live (as of a day before the year: nothing closed) and from the rollups (as of a day after
+it: every day closed and summed, cinema/services/report_rollup.py), with the cost of summing
+the year once in between. Figures are recorded in
 docs/PERFORMANCE.md ("Reports").
 
 The year (2025, Europe/London): 12 auditoriums of 112 to 360 seats (one blocked seat each),
@@ -35,6 +38,9 @@ from cinema.extensions import db  # noqa: E402
 
 SERVER = os.environ.get("BENCH_PG_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))  # BENCH_KEEP=1 keeps the database
+BEFORE = datetime(2024, 12, 31, 12, 0, tzinfo=timezone.utc)
+MIDYEAR = datetime(2025, 7, 15, 17, 0, tzinfo=timezone.utc)
+AFTER = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 
 GENERATE = [
     ("patrons", """
@@ -163,9 +169,9 @@ def generate(connection) -> None:
                                "(SELECT max(id) FROM reservations))"))
 
 
-def timed(label: str, func, results: list) -> None:
+def timed(label: str, func, results: list, runs: int = RUNS) -> None:
     samples = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         db.session.remove()
         started = time.perf_counter()
         func()
@@ -175,8 +181,10 @@ def timed(label: str, func, results: list) -> None:
           flush=True)
 
 
-def run_reports() -> list:
-    from cinema.services import dashboard, report_csv, reports, user_stats
+def run_reports(now: datetime, label: str, results: list) -> None:
+    """Every report as of ``now``: before the year (nothing closed: all live) or after it
+    (every day closed and every showtime over: read from the rollups)."""
+    from cinema.services import report_csv, reports, user_stats
     from cinema.services.report_dates import DateRange
 
     year, quarter, month, week, day = (DateRange(date(2025, 1, 1), date(2025, 12, 31)),
@@ -184,30 +192,52 @@ def run_reports() -> list:
                                        DateRange(date(2025, 7, 1), date(2025, 7, 31)),
                                        DateRange(date(2025, 7, 7), date(2025, 7, 13)),
                                        DateRange(date(2025, 7, 9), date(2025, 7, 9)))
-    now = datetime(2025, 7, 15, 17, 0, tzinfo=timezone.utc)
     film = reports.Filters(movie_id=7)
-    results: list = []
-    timed("dashboard (15 Jul 2025, 18:00 local)", lambda: dashboard.dashboard(now), results)
-    timed("revenue, a day", lambda: reports.revenue_report(day), results)
-    timed("revenue, a week", lambda: reports.revenue_report(week), results)
-    timed("revenue, a month", lambda: reports.revenue_report(month), results)
-    timed("revenue, a month, one film", lambda: reports.revenue_report(month, film), results)
-    timed("revenue, a quarter", lambda: reports.revenue_report(quarter), results)
-    timed("revenue, the year", lambda: reports.revenue_report(year), results)
-    timed("revenue, the year, one film", lambda: reports.revenue_report(year, film), results)
-    timed("occupancy, a day (page)", lambda: reports.occupancy_report(day), results)
-    timed("occupancy, a week (page)", lambda: reports.occupancy_report(week), results)
-    timed("occupancy, a month (page)", lambda: reports.occupancy_report(month), results)
-    timed("occupancy, a quarter (page)", lambda: reports.occupancy_report(quarter), results)
-    timed("occupancy, the year (page)", lambda: reports.occupancy_report(year), results)
+    print(f"{label}:", flush=True)
+
+    def revenue(rng, filters=reports.Filters()):
+        return lambda: reports.revenue_report(rng, filters, now=now)
+
+    def occupancy(rng, limit=400):
+        return lambda: reports.occupancy_report(rng, showtime_limit=limit, now=now)
+
+    timed("revenue, a day", revenue(day), results)
+    timed("revenue, a week", revenue(week), results)
+    timed("revenue, a month", revenue(month), results)
+    timed("revenue, a month, one film", revenue(month, film), results)
+    timed("revenue, a quarter", revenue(quarter), results)
+    timed("revenue, the year", revenue(year), results)
+    timed("revenue, the year, one film", revenue(year, film), results)
+    timed("occupancy, a day (page)", occupancy(day), results)
+    timed("occupancy, a week (page)", occupancy(week), results)
+    timed("occupancy, a month (page)", occupancy(month), results)
+    timed("occupancy, a quarter (page)", occupancy(quarter), results)
+    timed("occupancy, the year (page)", occupancy(year), results)
     timed("user stats, a week by day", lambda: user_stats.user_stats(week, "day", now), results)
     timed("user stats, a month by day", lambda: user_stats.user_stats(month, "day", now), results)
     timed("user stats, the year by month", lambda: user_stats.user_stats(year, "month", now),
           results)
-    timed("CSV: revenue, the year", lambda: report_csv.revenue_csv(reports.revenue_report(year)),
-          results)
-    timed("CSV: occupancy, the year (26,280 showtimes)", lambda: report_csv.occupancy_csv(
-        reports.occupancy_report(year, showtime_limit=None)), results)
+    timed("CSV: revenue, the year", lambda: report_csv.revenue_csv(revenue(year)()), results)
+    timed("CSV: occupancy, the year (26,280 showtimes)",
+          lambda: report_csv.occupancy_csv(occupancy(year, None)()), results)
+
+
+def run_all() -> list:
+    from cinema.services import dashboard, report_rollup, reports
+    from cinema.services.report_dates import DateRange
+
+    results: list = []
+    run_reports(BEFORE, "Live (as of 31 Dec 2024: no day of 2025 closed, nothing summed)",
+                results)
+    print("Summing the rollups (once):", flush=True)
+    year = DateRange(date(2025, 1, 1), date(2025, 12, 31))
+    timed("revenue, the year, summing its 365 days", lambda: reports.revenue_report(
+        year, now=AFTER), results, runs=1)
+    timed("occupancy, the year, counting 26,280 showtimes", lambda: reports.occupancy_report(
+        year, now=AFTER), results, runs=1)
+    timed("worker tick with nothing new to sum", lambda: report_rollup.keep_up(AFTER), results)
+    run_reports(AFTER, "From the rollups (as of 15 Jan 2026: the whole year closed)", results)
+    timed("dashboard (15 Jul 2025, 18:00 local)", lambda: dashboard.dashboard(MIDYEAR), results)
     return results
 
 
@@ -237,7 +267,7 @@ def main() -> int:
                   f"seats, {counts[3]:,} payments", flush=True)
             print(f"Timings ({RUNS} runs each, PostgreSQL "
                   f"{db.session.scalar(sa.text('SHOW server_version'))}):", flush=True)
-            run_reports()
+            run_all()
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -1,4 +1,5 @@
-"""Command line: ``flask create-admin``, ``flask seed-demo``, ``flask serve``."""
+"""Command line: ``flask create-admin``, ``flask seed-demo``, ``flask serve``,
+``flask forget-report-rollups``."""
 from __future__ import annotations
 
 import getpass
@@ -28,6 +29,17 @@ def init_app(app: Flask) -> None:
         """Load a believable demo cinema (safe to run again: nothing is duplicated)."""
         summary = demo.seed()
         click.echo(summary.report())
+
+    @app.cli.command("forget-report-rollups")
+    @click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), default=None)
+    @click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), default=None)
+    def forget_report_rollups(first, last):
+        """Drop the reports' sums of past days (after correcting past data by hand); they are
+        summed again from the bookings when next needed."""
+        from cinema.services import report_rollup
+
+        report_rollup.forget(first.date() if first else None, last.date() if last else None)
+        click.echo("Report rollups dropped; they are summed again when next needed.")
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1")

@@ -33,6 +33,15 @@ def finish_pending_refunds() -> int:
     return refunds.retry_pending_refunds(utcnow())
 
 
+@periodic
+def keep_report_rollups() -> int:
+    """Sum the days and showtimes that closed since the last tick, ahead of the reports."""
+    from cinema.models import utcnow
+    from cinema.services import report_rollup
+
+    return report_rollup.keep_up(utcnow())
+
+
 def periodic_tick() -> dict:
     """Run every periodic task once; one failing does not stop the others."""
     results = {}

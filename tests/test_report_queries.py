@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from cinema.extensions import db
 from cinema.services import reports
 from cinema.services.report_dates import DateRange
-from tests.reports_factories import FIRST, LAST, build_week
+from tests.reports_factories import FIRST, LAST, build_week, utc
 
 WEEK = DateRange(FIRST, LAST)
 NOTHING = DateRange(date(2031, 1, 5), date(2031, 1, 11))
@@ -37,10 +37,19 @@ def statements_of(func) -> list[str]:
     return sent
 
 
-def test_the_revenue_report_reads_sales_once_and_refunds_once_for_its_four_tables(week):
+def test_the_revenue_report_reads_sales_and_refunds_in_one_statement_for_its_four_tables(week):
     sent = statements_of(lambda: reports.revenue_report(WEEK))
-    assert len(sent) == 2
-    assert all("GROUPING SETS" in statement for statement in sent)
+    assert len(sent) == 1
+    assert "GROUPING SETS" in sent[0] and "reserved_seats" in sent[0]
+
+
+def test_closed_days_are_read_from_the_rollup_not_from_the_bookings(week):
+    after = utc(30, 12)
+    reports.revenue_report(WEEK, now=after)  # sums the closed days once
+    sent = statements_of(lambda: reports.revenue_report(WEEK, now=after))
+    assert len(sent) == 2  # which days are summed, then the report
+    assert "report_day_sales" in sent[1] and "reserved_seats" not in sent[1]
+    assert "payments" not in sent[1]
 
 
 def test_the_occupancy_report_is_one_statement_for_its_tables_and_one_for_the_showtimes(week):

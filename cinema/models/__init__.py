@@ -13,12 +13,13 @@ from cinema.models.enums import (
     UserRole,
 )
 from cinema.models.messaging import AuditLog, OutboxEmail
+from cinema.models.rollup import ClosedReportDay, DaySales, ShowtimeSales
 from cinema.models.showtime import Showtime
 from cinema.models.user import User
 
 __all__ = [
-    "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "Genre", "Movie", "MovieGenre",
+    "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "ClosedReportDay", "DaySales", "Genre", "Movie", "MovieGenre",
     "OutboxEmail", "OutboxStatus", "Payment", "PaymentKind", "PaymentMethod", "PaymentStatus",
     "PromoCode", "Reservation", "ReservationStatus", "ReservedSeat", "Seat", "SeatType",
-    "Showtime", "UTCDateTime", "User", "UserRole", "new_booking_code", "utcnow",
+    "Showtime", "ShowtimeSales", "UTCDateTime", "User", "UserRole", "new_booking_code", "utcnow",
 ]

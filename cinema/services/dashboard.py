@@ -48,12 +48,13 @@ def holds_in_progress(now: datetime) -> Holds:
     return Holds(*row)
 
 
-def revenue_periods(today) -> list[tuple[str, DateRange, reports.MoneyRow]]:
+def revenue_periods(now: datetime) -> list[tuple[str, DateRange, reports.MoneyRow]]:
     """Net revenue of today, this week (from Monday) and this month (from the 1st)."""
+    today = local_today(now)
     periods = [("Today", DateRange(today, today)),
                ("This week", DateRange(today - timedelta(days=today.weekday()), today)),
                ("This month", DateRange(today.replace(day=1), today))]
-    return [(label, rng, reports.revenue_total(rng)) for label, rng in periods]
+    return [(label, rng, reports.revenue_total(rng, now=now)) for label, rng in periods]
 
 
 def failed_emails(limit: int = 5) -> tuple[int, list]:
@@ -76,7 +77,7 @@ def dashboard(now: datetime) -> Dashboard:
         today=rng,
         showtimes_today=reports.occupancy_showtimes(start, end),
         holds=holds_in_progress(now),
-        revenue=revenue_periods(today),
+        revenue=revenue_periods(now),
         selling_out=reports.occupancy_showtimes(
             now, now + timedelta(days=SELLING_OUT_DAYS), limit=10,
             min_fraction=SELLING_OUT_FRACTION, order_by_fill=True),

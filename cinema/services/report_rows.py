@@ -15,10 +15,13 @@ import sqlalchemy as sa
 
 from cinema.models import (
     Auditorium, Movie, Payment, PaymentKind, PaymentStatus, Reservation, ReservationStatus,
-    ReservedSeat, Showtime,
+    ReservedSeat, Seat, SeatType, Showtime,
 )
 from cinema.services.refunds import COMPENSATION_PREFIX
 from cinema.services.report_dates import dialect_name, local_date
+
+SOLD_STATUSES = (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
+SEAT_TYPES = tuple(SeatType)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class Filters:
         if self.auditorium_id:
             stmt = stmt.where(Showtime.auditorium_id == self.auditorium_id)
         return stmt
+
+    def conditions(self, movie_id, auditorium_id) -> list:
+        """The filters on other columns holding a film and an auditorium (a rollup's)."""
+        return [column == value for column, value in ((movie_id, self.movie_id),
+                                                      (auditorium_id, self.auditorium_id))
+                if value]
 
     def as_dict(self) -> dict:
         return {k: v for k, v in (("movie_id", self.movie_id),
@@ -138,3 +147,77 @@ def refund_rows(start: datetime, end: datetime, filters: Filters):
         .join(Auditorium, Auditorium.id == Showtime.auditorium_id)
     )
     return filters.apply(stmt).subquery("refunds")
+
+
+# The sums per day, film and auditorium (the rollup's columns, cinema.models.rollup.DaySales).
+DAY_SUMS = ("bookings", "seats", "base", "seat_type", "time", "discount", "sales", "refunds",
+            "refunds_cents")
+
+
+def day_sums(start: datetime, end: datetime, filters: Filters):
+    """Select: the sales and refunds of [start, end) summed per local day, film and auditorium
+    (columns ``day, movie_id, auditorium_id`` and ``DAY_SUMS``): one row per key that had any.
+
+    What the rollup stores for a closed day, and what a report computes live for the others.
+    """
+    sales, refunds = sale_rows(start, end, filters), refund_rows(start, end, filters)
+
+    def keyed(rows, sums: dict):
+        keys = [rows.c.day, rows.c.movie_id, rows.c.auditorium_id]
+        return sa.select(*keys, *[sums.get(name, sa.literal(0)).label(name)
+                                  for name in DAY_SUMS]).group_by(*keys)
+
+    def summed(column):
+        return sa.func.coalesce(sa.func.sum(column), 0)
+
+    both = sa.union_all(
+        keyed(sales, {"bookings": sa.func.count(), "seats": summed(sales.c.seats),
+                      "base": summed(sales.c.base), "seat_type": summed(sales.c.seat_type),
+                      "time": summed(sales.c.time), "discount": summed(sales.c.discount),
+                      "sales": summed(sales.c.sales)}),
+        keyed(refunds, {"refunds": sa.func.count(),
+                        "refunds_cents": summed(refunds.c.amount_cents)}),
+    ).subquery("day_events")
+    keys = [both.c.day, both.c.movie_id, both.c.auditorium_id]
+    return sa.select(*keys, *[sa.func.sum(both.c[name]).label(name) for name in DAY_SUMS]) \
+        .group_by(*keys)
+
+
+def per_type(column, name: str) -> list:
+    """``<name>_<type>``: how many rows have each seat type in ``column``."""
+    return [sa.func.coalesce(sa.func.sum(sa.case((column == t, 1), else_=0)), 0)
+            .label(f"{name}_{t.value.lower()}") for t in SEAT_TYPES]
+
+
+SOLD_COLUMNS = ("sold", *[f"sold_{t.value.lower()}" for t in SEAT_TYPES])
+
+
+def sold_seats(start: datetime, end: datetime, only_if=None):
+    """The seats sold of each showtime starting in [start, end), to outer-join to ``Showtime``:
+    ``(from clause, on clause)``, with columns ``SOLD_COLUMNS`` (null or zero for a showtime
+    with none). ``only_if`` (PostgreSQL): a condition on the enclosing query's row; the seats
+    are counted only where it holds (the rest have them from the rollup).
+
+    On PostgreSQL it goes showtime by showtime (LATERAL): the sold bookings from a partial
+    index that holds exactly those, then their seat rows from the covering index on
+    ``reservation_id``: index reads only, in time proportional to the range. With a plain join
+    the planner switched to reading every booked seat of the year for a month's report.
+    """
+    sold = (
+        sa.select(sa.func.count().label("sold"), *per_type(Seat.seat_type, "sold"))
+        .select_from(Reservation)
+        .join(ReservedSeat, sa.and_(ReservedSeat.reservation_id == Reservation.id,
+                                    ReservedSeat.is_active))
+        .join(Seat, Seat.id == ReservedSeat.seat_id)
+        .where(Reservation.status.in_(SOLD_STATUSES))
+    )
+    if dialect_name() == "postgresql":
+        sold = sold.where(Reservation.showtime_id == Showtime.id)
+        if only_if is not None:
+            sold = sold.where(only_if)
+        return sold.lateral("sold"), sa.true()
+    sold = (sold.add_columns(Reservation.showtime_id)
+            .join(Showtime, Showtime.id == Reservation.showtime_id)
+            .where(Showtime.starts_at >= start, Showtime.starts_at < end)
+            .group_by(Reservation.showtime_id).subquery("sold"))
+    return sold, sold.c.showtime_id == Showtime.id

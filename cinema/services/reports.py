@@ -36,16 +36,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from cinema.extensions import db
-from cinema.models import (
-    Auditorium, Movie, Reservation, ReservationStatus, ReservedSeat, Seat, SeatType, Showtime,
-    utcnow,
+from cinema.models import Auditorium, Movie, Seat, SeatType, Showtime, ShowtimeSales, utcnow
+from cinema.services import report_rollup
+from cinema.services.report_dates import DateRange, as_date
+from cinema.services.report_rows import (
+    DAY_SUMS, SEAT_TYPES, SOLD_COLUMNS, Filters, per_type, sold_seats,
 )
-from cinema.services.report_dates import DateRange, as_date, dialect_name
-from cinema.services.report_rows import Filters, refund_rows, sale_rows
 from cinema.services.report_sql import grouped, without_jit
-
-SOLD_STATUSES = (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
-SEAT_TYPES = tuple(SeatType)
 
 
 # --- revenue ---------------------------------------------------------------------------------
@@ -92,44 +89,29 @@ MONEY_TABLES = {
 }
 
 
-def _money_tables(rng: DateRange, filters: Filters, tables: tuple[str, ...]) -> dict:
-    """{table: {key: MoneyRow}} for the named MONEY_TABLES: one statement for the sales of
-    every table, one for the refunds (report_sql.grouped)."""
+def _money_tables(rng: DateRange, filters: Filters, tables: tuple[str, ...],
+                 now: datetime | None) -> dict:
+    """{table: {key: MoneyRow}} for the named MONEY_TABLES, from one statement
+    (report_sql.grouped) over the range's sums per day, film and auditorium: the rollup's for
+    closed days, computed live for the others (report_rollup.day_rows)."""
+    rows = report_rollup.day_rows(rng, filters, now or utcnow())
     without_jit()
-    start, end = rng.utc_bounds()
-    sales, refunds = sale_rows(start, end, filters), refund_rows(start, end, filters)
-
-    def groupings(rows) -> dict:
-        return {t: [rows.c[key] for key in MONEY_TABLES[t][0]] for t in tables}
-
-    def summed(column):
-        return sa.func.coalesce(sa.func.sum(column), 0)
-
-    sold = grouped(sales, groupings(sales), [
-        sa.func.count().label("bookings"), summed(sales.c.seats).label("seats"),
-        summed(sales.c.base).label("base"), summed(sales.c.seat_type).label("seat_type"),
-        summed(sales.c.time).label("time"), summed(sales.c.discount).label("discount"),
-        summed(sales.c.sales).label("sales")])
-    refunded = grouped(refunds, groupings(refunds), [
-        sa.func.count().label("refunds"),
-        summed(refunds.c.amount_cents).label("refunds_cents")])
-    return {t: _money_rows(sold[t], refunded[t], *MONEY_TABLES[t][1:]) for t in tables}
+    named = (sa.select(rows, Movie.title, Auditorium.name.label("auditorium"))
+             .join(Movie, Movie.id == rows.c.movie_id)
+             .join(Auditorium, Auditorium.id == rows.c.auditorium_id).subquery("money"))
+    result = grouped(named, {t: [named.c[key] for key in MONEY_TABLES[t][0]] for t in tables},
+                     [sa.func.coalesce(sa.func.sum(named.c[name]), 0).label(name)
+                      for name in DAY_SUMS])
+    return {t: _money_rows(result[t], *MONEY_TABLES[t][1:]) for t in tables}
 
 
-def _money_rows(sales, refunds, key_of, label_of) -> dict:
-    """Sales and refund rows of the same keys, merged (aggregates, not bookings)."""
-    rows: dict = {}
-    for r in sales:
-        key = key_of(r)
-        rows[key] = MoneyRow(key=key, label=label_of(r), bookings=r.bookings, seats=int(r.seats),
-                             base_cents=int(r.base), seat_type_cents=int(r.seat_type),
-                             time_cents=int(r.time), discount_cents=int(r.discount),
-                             sales_cents=int(r.sales))
-    for r in refunds:
-        key = key_of(r)
-        row = rows.setdefault(key, MoneyRow(key=key, label=label_of(r)))
-        row.refunds, row.refunds_cents = r.refunds, int(r.refunds_cents)
-    return rows
+def _money_rows(rows, key_of, label_of) -> dict:
+    """{key: MoneyRow} of summed rows (aggregates, not bookings)."""
+    return {key_of(r): MoneyRow(
+        key=key_of(r), label=label_of(r), bookings=int(r.bookings), seats=int(r.seats),
+        base_cents=int(r.base), seat_type_cents=int(r.seat_type), time_cents=int(r.time),
+        discount_cents=int(r.discount), sales_cents=int(r.sales), refunds=int(r.refunds),
+        refunds_cents=int(r.refunds_cents)) for r in rows}
 
 
 def _days(rng: DateRange, rows: dict) -> list[MoneyRow]:
@@ -144,29 +126,35 @@ def _total(rows: dict) -> MoneyRow:
     return rows.get("total") or MoneyRow(key="total", label="Total")
 
 
-def revenue_by_day(rng: DateRange, filters: Filters) -> list[MoneyRow]:
+def revenue_by_day(rng: DateRange, filters: Filters,
+                   now: datetime | None = None) -> list[MoneyRow]:
     """Every day of the range (days without sales too), oldest first."""
-    return _days(rng, _money_tables(rng, filters, ("days",))["days"])
+    return _days(rng, _money_tables(rng, filters, ("days",), now)["days"])
 
 
-def revenue_by_film(rng: DateRange, filters: Filters) -> list[MoneyRow]:
+def revenue_by_film(rng: DateRange, filters: Filters,
+                    now: datetime | None = None) -> list[MoneyRow]:
     """Films with sales or refunds in the range, highest net revenue first."""
-    return _by_net(_money_tables(rng, filters, ("films",))["films"])
+    return _by_net(_money_tables(rng, filters, ("films",), now)["films"])
 
 
-def revenue_by_auditorium(rng: DateRange, filters: Filters) -> list[MoneyRow]:
+def revenue_by_auditorium(rng: DateRange, filters: Filters,
+                          now: datetime | None = None) -> list[MoneyRow]:
     """Auditoriums with sales or refunds in the range, highest net revenue first."""
-    return _by_net(_money_tables(rng, filters, ("auditoriums",))["auditoriums"])
+    return _by_net(_money_tables(rng, filters, ("auditoriums",), now)["auditoriums"])
 
 
-def revenue_total(rng: DateRange, filters: Filters = Filters()) -> MoneyRow:
+def revenue_total(rng: DateRange, filters: Filters = Filters(),
+                  now: datetime | None = None) -> MoneyRow:
     """The range's totals, from their own SQL aggregate (not by adding up the other tables)."""
-    return _total(_money_tables(rng, filters, ("total",))["total"])
+    return _total(_money_tables(rng, filters, ("total",), now)["total"])
 
 
-def revenue_report(rng: DateRange, filters: Filters = Filters()) -> RevenueReport:
-    """The four tables, from one statement for the sales and one for the refunds."""
-    tables = _money_tables(rng, filters, tuple(MONEY_TABLES))
+def revenue_report(rng: DateRange, filters: Filters = Filters(),
+                   now: datetime | None = None) -> RevenueReport:
+    """The four tables, from one statement. ``now`` (default: the clock) says which days are
+    closed (report_rollup)."""
+    tables = _money_tables(rng, filters, tuple(MONEY_TABLES), now)
     return RevenueReport(range=rng, filters=filters, days=_days(rng, tables["days"]),
                          films=_by_net(tables["films"]),
                          auditoriums=_by_net(tables["auditoriums"]),
@@ -215,55 +203,34 @@ class OccupancyReport:
     generated_at: datetime = field(default_factory=utcnow)
 
 
-def _per_type(column, name: str):
-    return [sa.func.coalesce(sa.func.sum(sa.case((column == t, 1), else_=0)), 0)
-            .label(f"{name}_{t.value.lower()}") for t in SEAT_TYPES]
-
-
 def showtime_occupancy(start: datetime, end: datetime, filters: Filters = Filters()):
     """Subquery: one row per live showtime starting in [start, end), with its capacity and
-    seats sold, in total and per seat type."""
+    seats sold, in total and per seat type. The seats sold of a showtime that has ended come
+    from the rollup when it has them (report_rollup.count_ended_showtimes), the others are
+    counted live."""
     capacity = (
         sa.select(Seat.auditorium_id, sa.func.count().label("capacity"),
-                  *_per_type(Seat.seat_type, "cap"))
+                  *per_type(Seat.seat_type, "cap"))
         .where(Seat.is_deleted.is_(False), Seat.is_blocked.is_(False))
         .group_by(Seat.auditorium_id)
         .subquery("capacity")
     )
-    sold_seats = (
-        sa.select(sa.func.count().label("sold"), *_per_type(Seat.seat_type, "sold"))
-        .select_from(Reservation)
-        .join(ReservedSeat, sa.and_(ReservedSeat.reservation_id == Reservation.id,
-                                    ReservedSeat.is_active))
-        .join(Seat, Seat.id == ReservedSeat.seat_id)
-        .where(Reservation.status.in_(SOLD_STATUSES))
-    )
-    if dialect_name() == "postgresql":
-        # Showtime by showtime (LATERAL): its sold bookings from a partial index that holds
-        # exactly those, then their seat rows from the covering index on reservation_id. Index
-        # reads only, in time proportional to the range; with a plain join the planner
-        # switched to reading every booked seat of the year for a month's report.
-        sold = sold_seats.where(Reservation.showtime_id == Showtime.id).lateral("sold")
-        sold_on = sa.true()
-    else:
-        sold = (sold_seats.add_columns(Reservation.showtime_id)
-                .join(Showtime, Showtime.id == Reservation.showtime_id)
-                .where(Showtime.starts_at >= start, Showtime.starts_at < end)
-                .group_by(Reservation.showtime_id).subquery("sold"))
-        sold_on = sold.c.showtime_id == Showtime.id
+    counted = ShowtimeSales.__table__
+    sold, sold_on = sold_seats(start, end, only_if=counted.c.showtime_id.is_(None))
     types = [t.value.lower() for t in SEAT_TYPES]
     stmt = (
         sa.select(
             Showtime.id.label("showtime_id"), Showtime.starts_at, Showtime.movie_id,
             Showtime.auditorium_id, Movie.title, Auditorium.name.label("auditorium"),
             sa.func.coalesce(capacity.c.capacity, 0).label("capacity"),
-            sa.func.coalesce(sold.c.sold, 0).label("sold"),
             *[sa.func.coalesce(capacity.c[f"cap_{t}"], 0).label(f"cap_{t}") for t in types],
-            *[sa.func.coalesce(sold.c[f"sold_{t}"], 0).label(f"sold_{t}") for t in types],
+            *[sa.func.coalesce(counted.c[name], sold.c[name], 0).label(name)
+              for name in SOLD_COLUMNS],
         )
         .join(Movie, Movie.id == Showtime.movie_id)
         .join(Auditorium, Auditorium.id == Showtime.auditorium_id)
         .outerjoin(capacity, capacity.c.auditorium_id == Showtime.auditorium_id)
+        .outerjoin(counted, counted.c.showtime_id == Showtime.id)
         .outerjoin(sold, sold_on)
         .where(Showtime.starts_at >= start, Showtime.starts_at < end,
                Showtime.cancelled_at.is_(None), Showtime.is_deleted.is_(False))
@@ -312,11 +279,14 @@ def occupancy_showtimes(start: datetime, end: datetime, filters: Filters = Filte
 
 
 def occupancy_report(rng: DateRange, filters: Filters = Filters(),
-                     showtime_limit: int | None = 400) -> OccupancyReport:
+                     showtime_limit: int | None = 400,
+                     now: datetime | None = None) -> OccupancyReport:
     """Occupancy per film, per auditorium, in total (one statement), and per showtime: the
-    first ``showtime_limit`` showtimes (None: all of them; 0: none)."""
-    without_jit()
+    first ``showtime_limit`` showtimes (None: all of them; 0: none). The showtimes of the
+    range that ended before ``now`` (default: the clock) are counted into the rollup first."""
     start, end = rng.utc_bounds()
+    report_rollup.count_ended_showtimes(start, end, now or utcnow())
+    without_jit()
     st = showtime_occupancy(start, end, filters)
     tables = grouped(st, {"films": [st.c.movie_id, st.c.title],
                           "auditoriums": [st.c.auditorium_id, st.c.auditorium], "total": []},
