@@ -31,6 +31,11 @@ def format_money(cents: int | None) -> str:
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
 
 
+def format_count(value: int | None) -> str:
+    """A whole number with thousands separators (653,126 bookings)."""
+    return "" if value is None else f"{int(value):,}"
+
+
 def format_local(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     if value is None:
         return ""
@@ -40,6 +45,7 @@ def format_local(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["thousands"] = format_count
     app.jinja_env.globals["htmx_available"] = lambda: os.path.exists(
         os.path.join(app.static_folder, "vendor", "htmx.min.js")
     )

@@ -13,7 +13,8 @@ summing the days again in the new zone.
 **Ended showtimes.** A showtime's seats sold stop changing once it has played (no booking,
 cancellation or hold can start after it begins); ``GRACE`` after its end they are counted
 once into ``report_showtime_sales``. Capacity is not stored: it follows the auditorium's
-seats as they are now, as the live report does.
+seats as they are now, as the live report does. (The split by seat type keeps the types the
+seats had then; live, a seat retyped later would move its past sales to its new type.)
 
 The rollups are a cache: reports give the same figures with or without them (the tests check
 both ways). If past data is ever corrected by hand, ``forget`` drops the affected sums
