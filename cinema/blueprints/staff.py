@@ -57,7 +57,8 @@ def sell():
         on_error_render(showtime_page_again(showtime_id, seat_ids))
     reservation = box_office.sell(current_user.id, showtime_id, seat_ids, utcnow(),
                                   customer_email=request.form.get("customer_email"),
-                                  customer_name=request.form.get("customer_name"))
+                                  customer_name=request.form.get("customer_name"),
+                                  promo_code=request.form.get("promo_code"))
     flash(f"Sold {len(reservation.seats)} seat(s), booking {reservation.code}. "
           "Print the ticket below.", "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)

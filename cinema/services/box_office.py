@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.models import PaymentMethod, Reservation, ReservationStatus, User, UserRole
-from cinema.services import accounts, audit, booking, notifications
+from cinema.services import accounts, audit, booking, notifications, promotions
 
 WALK_IN_EMAIL = "walk-in@box-office.invalid"
 
@@ -51,16 +51,29 @@ def _patron(email: str | None, full_name: str | None) -> User:
 
 
 def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
-         customer_email: str | None = None, customer_name: str | None = None) -> Reservation:
-    """Sell seats paid at the counter: a CONFIRMED, paid booking sold by ``staff_id``. Commits.
+         customer_email: str | None = None, customer_name: str | None = None,
+         promo_code: str | None = None) -> Reservation:
+    """Sell seats paid at the counter: a CONFIRMED, paid booking sold by ``staff_id``, with
+    ``promo_code``'s discount if one is given (one use counted). Commits.
 
-    Raises what ``booking.hold_seats`` raises (409 for taken seats, 422 for invalid ones).
+    Raises what ``booking.hold_seats`` raises (409 for taken seats, 422 for invalid ones) and
+    what ``promotions.usable_code`` raises; nothing is sold then.
     """
+    promo = promotions.usable_code(promo_code, now)  # before anything is written
     patron = _patron(customer_email, customer_name)
     reservation = booking.hold_seats(patron.id, showtime_id, seat_ids, now,
                                      replace_previous=False)
     reservation = db.session.scalar(sa.select(Reservation).where(
         Reservation.id == reservation.id).with_for_update())
+    if promo is not None and not promotions.use_at_counter(reservation, promo):
+        # Its last use went to another booking since the check: sell nothing, free the seats.
+        reservation.hold_expires_at = now
+        db.session.commit()
+        booking.release_expired_holds(now, reservation.id)
+        refusal = promotions.PromoExhausted(
+            f"The promo code {promo.code} has just been used up: nothing was sold.")
+        refusal.field_errors = {"promo_code": [refusal.detail]}
+        raise refusal
     reservation.status = ReservationStatus.CONFIRMED
     reservation.confirmed_at = reservation.paid_at = now
     reservation.payment_method = PaymentMethod.BOX_OFFICE
@@ -68,7 +81,8 @@ def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
     seats = ", ".join(line.seat.label for line in reservation.seats)
     audit.record(staff_id, "boxoffice.sell", "reservation", reservation.id,
                  f"sold {reservation.code} ({seats}) at the box office",
-                 after={"status": "CONFIRMED", "total_cents": reservation.total_price_cents})
+                 after={"status": "CONFIRMED", "total_cents": reservation.total_price_cents,
+                        "promo_code": promo.code if promo is not None else None})
     if patron.email != WALK_IN_EMAIL:
         notifications.booking_confirmed(reservation)
     db.session.commit()

@@ -164,6 +164,30 @@ def apply_promo(reservation_id: int, user_id: int, code: str | None,
     return reservation
 
 
+def usable_code(code: str | None, now: datetime) -> PromoCode | None:
+    """The promo code ``code`` names if it can be used at ``now`` (None for an empty code).
+    Reads only. Raises PromoUnknown, PromoNotYetValid, PromoExpired (422) or PromoExhausted
+    (409), with the message on the ``promo_code`` field."""
+    code = normalise_code(code)
+    if not code:
+        return None
+    promo = db.session.scalar(sa.select(PromoCode).where(PromoCode.code == code))
+    refusal = _refusal(promo, code, now)
+    if refusal is not None:
+        refusal.field_errors = {"promo_code": [refusal.detail]}
+        raise refusal
+    return promo
+
+
+def use_at_counter(reservation: Reservation, promo: PromoCode) -> bool:
+    """Discount a box-office sale with ``promo`` and count one use, in the caller's
+    transaction. False (nothing changed) when the code's last use has just gone."""
+    if not consume_use(promo.id):
+        return False
+    _set_discounts(reservation, promo)
+    return True
+
+
 def applied_code(reservation: Reservation) -> PromoCode | None:
     """The promo code a booking carries, if any."""
     if reservation.promo_code_id is None:
