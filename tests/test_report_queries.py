@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from cinema.extensions import db
-from cinema.services import reports
+from cinema.services import reports, user_stats
 from cinema.services.report_dates import DateRange
-from tests.reports_factories import FIRST, LAST, build_week
+from tests.factories import gen_user
+from tests.reports_factories import EXPECTED, FIRST, LAST, add_booking, build_week, utc
 
 WEEK = DateRange(FIRST, LAST)
 NOTHING = DateRange(date(2031, 1, 5), date(2031, 1, 11))
@@ -68,3 +69,24 @@ def test_a_range_without_sales_or_showtimes_gives_zero_totals_and_empty_tables(w
     occupancy = reports.occupancy_report(NOTHING)
     assert (occupancy.total.showtimes, occupancy.total.capacity, occupancy.total.sold) == (0, 0, 0)
     assert occupancy.films == [] and occupancy.auditoriums == [] and occupancy.showtimes == []
+
+
+def test_user_stats_of_a_range_without_sales_are_zeros_and_no_patrons(week):
+    stats = user_stats.user_stats(NOTHING, "day", utc(17, 12))
+    assert (stats.active_bookers, stats.repeat_bookers, stats.bookings,
+            stats.cancelled_bookings) == (0, 0, 0, 0)
+    assert stats.top_patrons == []
+
+
+def test_top_patrons_leave_out_a_sale_without_seat_rows(week):
+    """As the revenue report does: the app never makes such a sale, but the top patrons, summed
+    from the bookings' totals, must not count it as a booking nor list its patron for it."""
+    nobody = gen_user(email="seatless@example.com")
+    for user in (nobody, week["u4"]):
+        add_booking(user, week["s1"], [], [], confirmed_at=utc(13, 12))
+    stats = user_stats.user_stats(WEEK, "day", utc(17, 12))
+    assert [(p.email, p.bookings, p.spend_cents) for p in stats.top_patrons] == \
+        EXPECTED["top_patrons"]
+    # Still sales for the other figures, as before.
+    assert (stats.active_bookers, stats.bookings) == (EXPECTED["active_bookers"] + 1,
+                                                      EXPECTED["bookings"] + 2)

@@ -20,9 +20,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from cinema.extensions import db
-from cinema.models import Reservation, ReservationStatus, User, UserRole, utcnow
-from cinema.services.report_dates import DateRange, as_date, period_key, period_start
-from cinema.services.report_rows import Filters, refund_events, sale_rows
+from cinema.models import (
+    Reservation, ReservationStatus, ReservedSeat, User, UserRole, utcnow,
+)
+from cinema.services.report_dates import (
+    DateRange, as_date, dialect_name, period_key, period_start,
+)
+from cinema.services.report_rows import refund_events
 from cinema.services.report_sql import without_jit
 
 
@@ -112,49 +116,122 @@ def _periods(rng: DateRange, period: str, start: datetime, end: datetime) -> lis
     return sorted(rows.values(), key=lambda row: row.start)
 
 
-def _top_patrons(start: datetime, end: datetime, limit: int) -> list[Patron]:
+def _sales_by_patron(start: datetime, end: datetime):
+    """CTE: per patron with a sale in [start, end), their bookings (sales), how many of those
+    are cancelled since, and the sum of their totals."""
+    return (
+        sa.select(Reservation.user_id, sa.func.count().label("bookings"),
+                  sa.func.count().filter(Reservation.status == ReservationStatus.CANCELLED)
+                  .label("cancelled"),
+                  sa.func.sum(Reservation.total_price_cents).label("sales"))
+        .where(_sales_in(start, end)).group_by(Reservation.user_id)
+    ).cte("sales_by_patron")
+
+
+def _refunds_by_patron(start: datetime, end: datetime):
+    """CTE: per patron with a refund in [start, end), the sum and the number of their refunds."""
     events = refund_events(start, end)
-    sold = sale_rows(start, end, Filters())
-    lines = sa.union_all(
-        sa.select(sold.c.user_id, sold.c.reservation_id.label("booking_id"),
-                  sold.c.sales, sa.literal(0).label("refunds")),
-        sa.select(Reservation.user_id, sa.null(), sa.literal(0), events.c.amount_cents)
-        .join(events, events.c.reservation_id == Reservation.id),
-    ).subquery("spend")
-    sales = sa.func.sum(lines.c.sales)
-    refunds = sa.func.sum(lines.c.refunds)
-    per_user = (
-        # One sale row per booking, so counting booking ids counts bookings.
-        sa.select(lines.c.user_id, sa.func.count(lines.c.booking_id).label("bookings"),
-                  sales.label("sales"), refunds.label("refunds"))
-        .group_by(lines.c.user_id)
-        .order_by((sales - refunds).desc(), lines.c.user_id)
-        .limit(limit)
-    ).subquery("per_user")
+    # The patron of each refund by primary key, refund by refund: a join lets the planner
+    # hash every reservation of the table to find the few thousand refunded in a year.
+    patron = (sa.select(Reservation.user_id).where(Reservation.id == events.c.reservation_id)
+              .scalar_subquery().label("user_id"))
+    # A sum of integers (a booking's refund is one): PostgreSQL sums bigints as numeric, which
+    # is slower to add up and, for the ranking, to sort.
+    amount = sa.cast(events.c.amount_cents, sa.Integer)
+    refunds = sa.select(patron, amount.label("amount")).subquery("refunds")
+    return (
+        sa.select(refunds.c.user_id, sa.func.sum(refunds.c.amount).label("refunds"),
+                  sa.func.count().label("refund_count"))
+        .group_by(refunds.c.user_id)
+    ).cte("refunds_by_patron")
+
+
+def _by_spend(sales, refunds):
+    """Subquery: every patron with a sale or a refund, with their sales, refunds, number of
+    refunds and spend, by spend (highest first, then user id)."""
+    refunded = sa.func.coalesce(refunds.c.refunds, 0)
+    # A full outer join, written so that SQLite before 3.39 (no FULL JOIN) runs it too.
+    with_sales = (
+        sa.select(sales.c.user_id, sales.c.sales, refunded.label("refunds"),
+                  sa.func.coalesce(refunds.c.refund_count, 0).label("refund_count"),
+                  (sales.c.sales - refunded).label("spend"))
+        .select_from(sales).outerjoin(refunds, refunds.c.user_id == sales.c.user_id)
+    )
+    without_sales = (
+        sa.select(refunds.c.user_id, sa.literal(0), refunds.c.refunds, refunds.c.refund_count,
+                  -refunds.c.refunds)
+        .where(~sa.exists().where(sales.c.user_id == refunds.c.user_id))
+    )
+    return (
+        sa.union_all(with_sales, without_sales)
+        .order_by(sa.desc("spend"), sa.column("user_id"))
+    ).subquery("by_spend")
+
+
+def _top_patrons(sales, refunds, start: datetime, end: datetime, limit: int):
+    """Subquery: the ``limit`` patrons of highest spend, with their bookings.
+
+    A patron's sales are summed from ``reservations.total_price_cents``, not from the seat rows
+    (``report_rows.sale_rows``): booking and promotions always set a booking's total to the sum
+    of its line items, so the figures are the same without reading 1.3 million seat rows for
+    a year. As in the revenue report, a sale without seat rows is left out: such a sale adds
+    nothing to a patron's sales (its total is an empty sum) but must not count as one of their
+    bookings nor list a patron who has nothing else. The app never makes one (a hold has at
+    least one seat, seat rows are never deleted), so this is checked only for the patrons
+    listed, after ranking.
+    """
+    ranked = _by_spend(sales, refunds)
+    seated = (
+        sa.select(sa.func.count().label("bookings"))
+        .where(Reservation.user_id == ranked.c.user_id, _sales_in(start, end),
+               sa.exists().where(ReservedSeat.reservation_id == Reservation.id))
+    )
+    if dialect_name() == "postgresql":
+        # LATERAL: run for the ranked patrons in order, and only until ``limit`` are found
+        # (the ranked subquery is already sorted, so the limit stops the nested loop).
+        seated = seated.lateral("seated")
+        bookings = seated.c.bookings
+        stmt = sa.select(ranked, bookings).join(seated, sa.true())
+    else:
+        bookings = seated.scalar_subquery()
+        stmt = sa.select(ranked, bookings.label("bookings"))
+    return (
+        stmt.where(sa.or_(bookings > 0, ranked.c.refund_count > 0))
+        .order_by(ranked.c.spend.desc(), ranked.c.user_id).limit(limit)
+    ).subquery("top")
+
+
+def _totals_and_top_patrons(start: datetime, end: datetime, limit: int):
+    """The range's active and repeat bookers, bookings and cancelled bookings, and its top
+    patrons: one statement, one pass over the sales of the range grouped by patron.
+
+    Returns ``(totals row, [Patron])``.
+    """
+    sales, refunds = _sales_by_patron(start, end), _refunds_by_patron(start, end)
+    totals = sa.select(
+        sa.func.count().label("active"),
+        sa.func.count().filter(sales.c.bookings >= 2).label("repeat"),
+        sa.func.coalesce(sa.func.sum(sales.c.bookings), 0).label("bookings"),
+        sa.func.coalesce(sa.func.sum(sales.c.cancelled), 0).label("cancelled"),
+    ).subquery("totals")
+    top = _top_patrons(sales, refunds, start, end, limit)
+    # One row per top patron, each with the totals; one row of totals alone if none.
     rows = db.session.execute(
-        sa.select(per_user, User.email, User.full_name)
-        .join(User, User.id == per_user.c.user_id)
-        .order_by((per_user.c.sales - per_user.c.refunds).desc(), per_user.c.user_id)).all()
-    return [Patron(r.user_id, r.email, r.full_name, r.bookings, int(r.sales), int(r.refunds))
-            for r in rows]
+        sa.select(totals, top.c.user_id, top.c.bookings.label("patron_bookings"),
+                  top.c.sales, top.c.refunds, User.email, User.full_name)
+        .select_from(totals)
+        .outerjoin(top.join(User, User.id == top.c.user_id), sa.true())
+        .order_by(top.c.spend.desc(), top.c.user_id)).all()
+    patrons = [Patron(r.user_id, r.email, r.full_name, r.patron_bookings, int(r.sales),
+                      int(r.refunds)) for r in rows if r.user_id is not None]
+    return rows[0], patrons
 
 
 def user_stats(rng: DateRange, period: str, now: datetime, top: int = 10) -> UserStats:
     """The patron statistics of the range (see the module docstring)."""
     without_jit()
     start, end = rng.utc_bounds()
-    per_user = (
-        sa.select(Reservation.user_id, sa.func.count().label("n"))
-        .where(_sales_in(start, end)).group_by(Reservation.user_id).subquery()
-    )
-    active, repeat = db.session.execute(sa.select(
-        sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((per_user.c.n >= 2, 1),
-                                                              else_=0)), 0))).one()
-    bookings, cancelled = db.session.execute(sa.select(
-        sa.func.count(),
-        sa.func.coalesce(sa.func.sum(sa.case(
-            (Reservation.status == ReservationStatus.CANCELLED, 1), else_=0)), 0),
-    ).where(_sales_in(start, end))).one()
+    totals, top_patrons = _totals_and_top_patrons(start, end, top)
     over = sa.or_(Reservation.status == ReservationStatus.CANCELLED,
                   sa.and_(Reservation.status == ReservationStatus.HELD,
                           Reservation.hold_expires_at <= now))
@@ -168,6 +245,6 @@ def user_stats(rng: DateRange, period: str, now: datetime, top: int = 10) -> Use
         _patrons(), User.created_at >= start, User.created_at < end))
     return UserStats(
         range=rng, period=period, periods=_periods(rng, period, start, end), signups=signups,
-        active_bookers=active, repeat_bookers=int(repeat), bookings=bookings,
-        cancelled_bookings=int(cancelled), holds=holds, abandoned_holds=int(abandoned),
-        top_patrons=_top_patrons(start, end, top))
+        active_bookers=totals.active, repeat_bookers=totals.repeat,
+        bookings=int(totals.bookings), cancelled_bookings=int(totals.cancelled), holds=holds,
+        abandoned_holds=int(abandoned), top_patrons=top_patrons)
