@@ -23,9 +23,7 @@ from cinema.extensions import db
 from cinema.models import (
     Reservation, ReservationStatus, ReservedSeat, User, UserRole, utcnow,
 )
-from cinema.services.report_dates import (
-    DateRange, as_date, dialect_name, period_key, period_start,
-)
+from cinema.services.report_dates import DateRange, as_date, period_key, period_start
 from cinema.services.report_rows import refund_events
 from cinema.services.report_sql import without_jit
 
@@ -129,7 +127,7 @@ def _sales_by_patron(start: datetime, end: datetime):
 
 
 def _refunds_by_patron(start: datetime, end: datetime):
-    """CTE: per patron with a refund in [start, end), the sum and the number of their refunds."""
+    """CTE: per patron with a refund in [start, end), the sum of their refunds."""
     events = refund_events(start, end)
     # The patron of each refund by primary key, refund by refund: a join lets the planner
     # hash every reservation of the table to find the few thousand refunded in a year.
@@ -140,65 +138,53 @@ def _refunds_by_patron(start: datetime, end: datetime):
     amount = sa.cast(events.c.amount_cents, sa.Integer)
     refunds = sa.select(patron, amount.label("amount")).subquery("refunds")
     return (
-        sa.select(refunds.c.user_id, sa.func.sum(refunds.c.amount).label("refunds"),
-                  sa.func.count().label("refund_count"))
+        sa.select(refunds.c.user_id, sa.func.sum(refunds.c.amount).label("refunds"))
         .group_by(refunds.c.user_id)
     ).cte("refunds_by_patron")
 
 
 def _by_spend(sales, refunds):
-    """Subquery: every patron with a sale or a refund, with their sales, refunds, number of
-    refunds and spend, by spend (highest first, then user id)."""
-    refunded = sa.func.coalesce(refunds.c.refunds, 0)
+    """Subquery: every patron with a sale or a refund, with their sales, refunds (null if none)
+    and spend."""
     # A full outer join, written so that SQLite before 3.39 (no FULL JOIN) runs it too.
     with_sales = (
-        sa.select(sales.c.user_id, sales.c.sales, refunded.label("refunds"),
-                  sa.func.coalesce(refunds.c.refund_count, 0).label("refund_count"),
-                  (sales.c.sales - refunded).label("spend"))
+        sa.select(sales.c.user_id, sales.c.sales, refunds.c.refunds,
+                  (sales.c.sales - sa.func.coalesce(refunds.c.refunds, 0)).label("spend"))
         .select_from(sales).outerjoin(refunds, refunds.c.user_id == sales.c.user_id)
     )
     without_sales = (
-        sa.select(refunds.c.user_id, sa.literal(0), refunds.c.refunds, refunds.c.refund_count,
-                  -refunds.c.refunds)
+        sa.select(refunds.c.user_id, sa.literal(0), refunds.c.refunds, -refunds.c.refunds)
         .where(~sa.exists().where(sales.c.user_id == refunds.c.user_id))
     )
-    return (
-        sa.union_all(with_sales, without_sales)
-        .order_by(sa.desc("spend"), sa.column("user_id"))
-    ).subquery("by_spend")
+    return sa.union_all(with_sales, without_sales).subquery("by_spend")
 
 
 def _top_patrons(sales, refunds, start: datetime, end: datetime, limit: int):
-    """Subquery: the ``limit`` patrons of highest spend, with their bookings.
+    """Subquery: the ``limit`` patrons of highest spend (then lowest user id), with their
+    bookings.
 
     A patron's sales are summed from ``reservations.total_price_cents``, not from the seat rows
     (``report_rows.sale_rows``): booking and promotions always set a booking's total to the sum
     of its line items, so the figures are the same without reading 1.3 million seat rows for
-    a year. As in the revenue report, a sale without seat rows is left out: such a sale adds
-    nothing to a patron's sales (its total is an empty sum) but must not count as one of their
-    bookings nor list a patron who has nothing else. The app never makes one (a hold has at
-    least one seat, seat rows are never deleted), so this is checked only for the patrons
-    listed, after ranking.
+    a year. As in the revenue report, a sale without seat rows is left out: a patron is listed
+    for a sale with seat rows or for a refund, and their bookings are those sales. By the same
+    rule a sale without seat rows has a total of 0 (an empty sum), so a patron whose spend is
+    not 0 has one or the other: only patrons at 0 without a refund are looked up before the
+    ranking, and bookings are counted for the patrons listed. (The app never makes a sale
+    without seat rows: a hold has at least one seat, and seat rows are never deleted.)
     """
+    def seated_sales(user_id):
+        return sa.and_(Reservation.user_id == user_id, _sales_in(start, end),
+                       sa.exists().where(ReservedSeat.reservation_id == Reservation.id))
+
     ranked = _by_spend(sales, refunds)
-    seated = (
-        sa.select(sa.func.count().label("bookings"))
-        .where(Reservation.user_id == ranked.c.user_id, _sales_in(start, end),
-               sa.exists().where(ReservedSeat.reservation_id == Reservation.id))
-    )
-    if dialect_name() == "postgresql":
-        # LATERAL: run for the ranked patrons in order, and only until ``limit`` are found
-        # (the ranked subquery is already sorted, so the limit stops the nested loop).
-        seated = seated.lateral("seated")
-        bookings = seated.c.bookings
-        stmt = sa.select(ranked, bookings).join(seated, sa.true())
-    else:
-        bookings = seated.scalar_subquery()
-        stmt = sa.select(ranked, bookings.label("bookings"))
-    return (
-        stmt.where(sa.or_(bookings > 0, ranked.c.refund_count > 0))
-        .order_by(ranked.c.spend.desc(), ranked.c.user_id).limit(limit)
-    ).subquery("top")
+    listed = sa.or_(ranked.c.spend != 0, ranked.c.refunds.is_not(None),
+                    sa.exists().where(seated_sales(ranked.c.user_id)))
+    top = (sa.select(ranked).where(listed)
+           .order_by(ranked.c.spend.desc(), ranked.c.user_id).limit(limit).subquery("top"))
+    bookings = (sa.select(sa.func.count()).select_from(Reservation)
+                .where(seated_sales(top.c.user_id)).scalar_subquery())
+    return sa.select(top, bookings.label("bookings")).subquery("top_patrons")
 
 
 def _totals_and_top_patrons(start: datetime, end: datetime, limit: int):
@@ -223,7 +209,7 @@ def _totals_and_top_patrons(start: datetime, end: datetime, limit: int):
         .outerjoin(top.join(User, User.id == top.c.user_id), sa.true())
         .order_by(top.c.spend.desc(), top.c.user_id)).all()
     patrons = [Patron(r.user_id, r.email, r.full_name, r.patron_bookings, int(r.sales),
-                      int(r.refunds)) for r in rows if r.user_id is not None]
+                      int(r.refunds or 0)) for r in rows if r.user_id is not None]
     return rows[0], patrons
 
 
