@@ -227,10 +227,10 @@ def user_stats(rng: DateRange, period: str, now: datetime, top: int = 10) -> Use
             (sa.and_(Reservation.confirmed_at.is_(None), over), 1), else_=0)), 0),
     ).where(Reservation.created_at >= start, Reservation.created_at < end,
             Reservation.is_deleted.is_(False))).one()
-    signups = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
-        _patrons(), User.created_at >= start, User.created_at < end))
+    periods = _periods(rng, period, start, end)
     return UserStats(
-        range=rng, period=period, periods=_periods(rng, period, start, end), signups=signups,
+        # The periods cover the range, day for day: its signups are theirs.
+        range=rng, period=period, periods=periods, signups=sum(row.signups for row in periods),
         active_bookers=totals.active, repeat_bookers=totals.repeat,
         bookings=int(totals.bookings), cancelled_bookings=int(totals.cancelled), holds=holds,
         abandoned_holds=int(abandoned), top_patrons=top_patrons)
