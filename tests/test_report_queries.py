@@ -8,10 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from cinema.extensions import db
-from cinema.services import reports, user_stats
+from cinema.services import reports
 from cinema.services.report_dates import DateRange
-from tests.factories import gen_user, seats_of
-from tests.reports_factories import EXPECTED, FIRST, LAST, add_booking, build_week, utc
+from tests.reports_factories import FIRST, LAST, build_week
 
 WEEK = DateRange(FIRST, LAST)
 NOTHING = DateRange(date(2031, 1, 5), date(2031, 1, 11))
@@ -69,27 +68,3 @@ def test_a_range_without_sales_or_showtimes_gives_zero_totals_and_empty_tables(w
     occupancy = reports.occupancy_report(NOTHING)
     assert (occupancy.total.showtimes, occupancy.total.capacity, occupancy.total.sold) == (0, 0, 0)
     assert occupancy.films == [] and occupancy.auditoriums == [] and occupancy.showtimes == []
-
-
-def test_user_stats_of_a_range_without_sales_are_zeros_and_no_patrons(week):
-    stats = user_stats.user_stats(NOTHING, "day", utc(17, 12))
-    assert (stats.active_bookers, stats.repeat_bookers, stats.bookings,
-            stats.cancelled_bookings) == (0, 0, 0, 0)
-    assert stats.top_patrons == []
-
-
-def test_top_patrons_leave_out_a_sale_without_seat_rows(week):
-    """As the revenue report does: the app never makes such a sale, but the top patrons, summed
-    from the bookings' totals, must not count it as a booking nor list its patron for it. A
-    free booking (seat rows at 0) still lists its patron."""
-    nobody, free = gen_user(email="seatless@example.com"), gen_user(email="free@example.com")
-    for user in (nobody, week["u4"]):
-        add_booking(user, week["s1"], [], [], confirmed_at=utc(13, 12))
-    add_booking(free, week["s3"], seats_of(week["screen_b"])[1:2], [(900, 0, 0, 900)],
-                confirmed_at=utc(13, 12))
-    stats = user_stats.user_stats(WEEK, "day", utc(17, 12))
-    assert [(p.email, p.bookings, p.spend_cents) for p in stats.top_patrons] == \
-        EXPECTED["top_patrons"] + [("free@example.com", 1, 0)]
-    # Still sales for the other figures, as before.
-    assert (stats.active_bookers, stats.bookings) == (EXPECTED["active_bookers"] + 2,
-                                                      EXPECTED["bookings"] + 3)
