@@ -11,6 +11,10 @@ refunds by the documented rule), applied per patron:
   and are over (cancelled or expired), against all holds started in the range.
 Per period (day, week from Monday, or month, of local days) the report gives signups, active
 bookers and bookings.
+
+Four statements: the range's totals and top patrons (one pass over its sales grouped by
+patron, with its refunds), its holds, its signups per period, its sales per period.
+docs/PERFORMANCE.md ("Reports") has the plans and the figures.
 """
 from __future__ import annotations
 
@@ -20,9 +24,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from cinema.extensions import db
-from cinema.models import (
-    Reservation, ReservationStatus, ReservedSeat, User, UserRole, utcnow,
-)
+from cinema.models import Reservation, ReservationStatus, ReservedSeat, User, UserRole, utcnow
 from cinema.services.report_dates import DateRange, as_date, period_key, period_start
 from cinema.services.report_rows import refund_events
 from cinema.services.report_sql import without_jit
@@ -178,6 +180,7 @@ def _top_patrons(sales, refunds, start: datetime, end: datetime, limit: int):
                        sa.exists().where(ReservedSeat.reservation_id == Reservation.id))
 
     ranked = _by_spend(sales, refunds)
+    # The look-up last: PostgreSQL evaluates OR from left to right and stops at the first true.
     listed = sa.or_(ranked.c.spend != 0, ranked.c.refunds.is_not(None),
                     sa.exists().where(seated_sales(ranked.c.user_id)))
     top = (sa.select(ranked).where(listed)
