@@ -187,15 +187,23 @@ def _period_start_by_search(column, start: datetime, end: datetime, period: str)
     # at or before it), then picked from the list of their first days. The same days as
     # ``date_trunc(period, timezone(:tz, column))``, without converting every timestamp to
     # local time, which was a quarter of the time of a year of sales grouped by month.
+    firsts, begins, _ = zip(*period_bounds(start, end, period))
+    index = sa.func.width_bucket(
+        column, sa.literal(list(begins[1:]), ARRAY(sa.DateTime(timezone=True))))
+    # In parentheses: PostgreSQL subscripts ``:firsts::DATE[]`` only as ``(...)[i]``.
+    return sa.Grouping(sa.literal(list(firsts), ARRAY(sa.Date)))[index + 1]
+
+
+def period_bounds(start: datetime, end: datetime, period: str) -> list[tuple]:
+    """The days, weeks (from Monday) or months of local days of [start, end) (local midnights
+    both): ``(first local day, begins, ends)`` for each, the UTC instants cut to the range."""
     zone = cinema_zone()
     first = start.astimezone(zone).date()
     last = (end - timedelta(microseconds=1)).astimezone(zone).date()
     firsts = sorted({period_key(first + timedelta(days=n), period)
                      for n in range((last - first).days + 1)})
-    begins = [local_midnight(day, zone) for day in firsts[1:]]
-    index = sa.func.width_bucket(column, sa.literal(begins, ARRAY(sa.DateTime(timezone=True))))
-    # In parentheses: PostgreSQL subscripts ``:firsts::DATE[]`` only as ``(...)[i]``.
-    return sa.Grouping(sa.literal(firsts, ARRAY(sa.Date)))[index + 1]
+    begins = [start] + [local_midnight(day, zone) for day in firsts[1:]]
+    return list(zip(firsts, begins, begins[1:] + [end]))
 
 
 def as_date(value) -> date:

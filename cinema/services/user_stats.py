@@ -25,7 +25,9 @@ import sqlalchemy as sa
 
 from cinema.extensions import db
 from cinema.models import Reservation, ReservationStatus, ReservedSeat, User, UserRole, utcnow
-from cinema.services.report_dates import DateRange, as_date, period_key, period_start
+from cinema.services.report_dates import (
+    DateRange, as_date, dialect_name, period_bounds, period_key, period_start,
+)
 from cinema.services.report_rows import refund_events
 from cinema.services.report_sql import without_jit
 
@@ -99,11 +101,7 @@ def _periods(rng: DateRange, period: str, start: datetime, end: datetime) -> lis
         sa.select(signup_period, sa.func.count().label("n"))
         .where(_patrons(), User.created_at >= start, User.created_at < end)
         .group_by(signup_period)).all()
-    sale_period = period_start(Reservation.confirmed_at, start, end, period).label("period")
-    bookers = db.session.execute(
-        sa.select(sale_period, sa.func.count(sa.distinct(Reservation.user_id)).label("users"),
-                  sa.func.count().label("bookings"))
-        .where(_sales_in(start, end)).group_by(sale_period)).all()
+    bookers = db.session.execute(_sales_per_period(start, end, period)).all()
     rows = {}
     for day in rng.each_day():
         key = period_key(day, period)
@@ -114,6 +112,31 @@ def _periods(rng: DateRange, period: str, start: datetime, end: datetime) -> lis
         row = rows[as_date(r.period)]
         row.active_bookers, row.bookings = r.users, r.bookings
     return sorted(rows.values(), key=lambda row: row.start)
+
+
+def _sales_per_period(start: datetime, end: datetime, period: str):
+    """Select (period, users, bookings): the distinct patrons and the sales of the periods of
+    [start, end) (those without sales may be left out)."""
+    users, bookings = (sa.func.count(sa.distinct(Reservation.user_id)).label("users"),
+                       sa.func.count().label("bookings"))
+    if dialect_name() != "postgresql":
+        sale_period = period_start(Reservation.confirmed_at, start, end, period).label("period")
+        return (sa.select(sale_period, users, bookings)
+                .where(_sales_in(start, end)).group_by(sale_period))
+    # Period by period (LATERAL): each period's sales are read in order of confirmation from
+    # ix_reservations_confirmed_patron alone (it carries the patron), and its distinct patrons
+    # are counted in memory. A single GROUP BY period sorted the whole range's sales on disk
+    # first: about 0.28 s for a year, against 0.14 s.
+    instant = sa.DateTime(timezone=True)
+    periods = sa.values(sa.column("period", sa.Date), sa.column("begins", instant),
+                        sa.column("ends", instant), name="periods") \
+        .data(period_bounds(start, end, period))
+    sold = (sa.select(users, bookings)
+            .where(Reservation.confirmed_at >= periods.c.begins,
+                   Reservation.confirmed_at < periods.c.ends, Reservation.is_deleted.is_(False))
+            .lateral("sold"))
+    return (sa.select(periods.c.period, sold.c.users, sold.c.bookings)
+            .select_from(periods).join(sold, sa.true()))
 
 
 def _sales_by_patron(start: datetime, end: datetime):
