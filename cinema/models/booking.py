@@ -66,10 +66,12 @@ class Reservation(AuditMixin, db.Model):
         sa.Index("ix_reservations_status_expiry", "status", "hold_expires_at"),
         sa.Index("ix_reservations_showtime_user", "showtime_id", "user_id"),
         # Reports (docs/PERFORMANCE.md, "Reports"): sales are found by the day of
-        # confirmation; occupancy reads a showtime's sold bookings from an index holding
+        # confirmation (and the user statistics count each period's distinct patrons from
+        # that index alone); occupancy reads a showtime's sold bookings from an index holding
         # only those; refunds of bookings cancelled without a refund payment are found by
         # the instant they count (the expression services/reports.refund_events filters on).
-        sa.Index("ix_reservations_confirmed_at", "confirmed_at"),
+        sa.Index("ix_reservations_confirmed_patron", "confirmed_at",
+                 postgresql_include=["user_id", "is_deleted"]),
         sa.Index("ix_reservations_sold_by_showtime", "showtime_id", postgresql_include=["id"],
                  postgresql_where=sa.text("status IN ('CONFIRMED', 'COMPLETED')"),
                  sqlite_where=sa.text("status IN ('CONFIRMED', 'COMPLETED')")),

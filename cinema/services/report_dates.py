@@ -5,7 +5,8 @@ both included. In SQL it becomes the half-open UTC interval ``[first day 00:00 l
 the last 00:00 local)``, which the indexes on the timestamp columns can serve.
 
 Grouping by local day happens in the database:
-- PostgreSQL: ``timezone(:tz, column)::date`` (and ``date_trunc`` for weeks and months);
+- PostgreSQL: ``timezone(:tz, column)::date``; for the periods of a range (days, weeks,
+  months), a binary search of the instants they begin at (``width_bucket``);
 - SQLite (the zero-setup development mode) has no time zones: the UTC offsets in force over
   the range are worked out here, and the day is ``date(column, '+N minutes')`` with a ``CASE``
   on the instants where the offset changes (daylight saving). Still one SQL aggregation.
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cinema.errors import ValidationFailed
 from cinema.extensions import db
@@ -165,18 +167,43 @@ def local_date(column, start: datetime, end: datetime):
 
 
 def period_start(column, start: datetime, end: datetime, period: str):
-    """SQL for the first local day of the day, week (Monday) or month of ``column``."""
+    """SQL for the first local day of the day, week (Monday) or month of ``column`` (a UTC
+    timestamp known to lie in [start, end), local midnights both)."""
+    if dialect_name() == "postgresql":
+        return _period_start_by_search(column, start, end, period)
     if period == "day":
         return local_date(column, start, end)
-    if dialect_name() == "postgresql":
-        zone_name = current_app.config["CINEMA_TIMEZONE"]
-        return sa.cast(sa.func.date_trunc(period, sa.func.timezone(zone_name, column)), sa.Date)
     day = local_date(column, start, end)
     if period == "week":
         # SQLite: 'weekday 0' moves forward to the week's Sunday (or stays on it); six days
         # back is that week's Monday.
         return sa.func.date(day, "weekday 0", "-6 days")
     return sa.func.date(day, "start of month")
+
+
+def _period_start_by_search(column, start: datetime, end: datetime, period: str):
+    # The periods of the range are known here, and so are the instants they begin: the period
+    # of a timestamp is found by a binary search of those (width_bucket: how many of them are
+    # at or before it), then picked from the list of their first days. The same days as
+    # ``date_trunc(period, timezone(:tz, column))``, without converting every timestamp to
+    # local time, which was a quarter of the time of a year of sales grouped by month.
+    firsts, begins, _ = zip(*period_bounds(start, end, period))
+    index = sa.func.width_bucket(
+        column, sa.literal(list(begins[1:]), ARRAY(sa.DateTime(timezone=True))))
+    # In parentheses: PostgreSQL subscripts ``:firsts::DATE[]`` only as ``(...)[i]``.
+    return sa.Grouping(sa.literal(list(firsts), ARRAY(sa.Date)))[index + 1]
+
+
+def period_bounds(start: datetime, end: datetime, period: str) -> list[tuple]:
+    """The days, weeks (from Monday) or months of local days of [start, end) (local midnights
+    both): ``(first local day, begins, ends)`` for each, the UTC instants cut to the range."""
+    zone = cinema_zone()
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+    firsts = sorted({period_key(first + timedelta(days=n), period)
+                     for n in range((last - first).days + 1)})
+    begins = [start] + [local_midnight(day, zone) for day in firsts[1:]]
+    return list(zip(firsts, begins, begins[1:] + [end]))
 
 
 def as_date(value) -> date:
