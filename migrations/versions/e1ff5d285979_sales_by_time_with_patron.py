@@ -7,7 +7,7 @@ alone (docs/PERFORMANCE.md, "Reports"). SQLite ignores INCLUDE: there it is the 
 it replaces.
 
 Revision ID: e1ff5d285979
-Revises: fbdc8c629a36
+Revises: 4100c9bcceeb
 Create Date: 2026-11-26 05:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e1ff5d285979'
-down_revision = 'fbdc8c629a36'
+down_revision = '4100c9bcceeb'
 branch_labels = None
 depends_on = None
 
