@@ -15,7 +15,7 @@ from cinema.models import UserRole, utcnow
 from cinema.rendering import render
 from cinema.services import charts, report_csv, report_exports, reports, user_stats
 from cinema.services.report_dates import local_today, parse_period, parse_range
-from cinema.templating import format_money
+from cinema.templating import format_count, format_money
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
 
@@ -100,7 +100,7 @@ def user_stats_page():
     return _page("user-stats", "pages/reports/user_stats.html", report=stats,
                  signup_chart=charts.column_chart(
                      [(row.start.strftime("%d %b"), row.signups) for row in stats.periods],
-                     str, "Signups per period"))
+                     format_count, "Signups per period"))
 
 
 
