@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 
+import redis
 from rq import Queue, SimpleWorker, Worker
 
 from cinema import create_app, jobs, tasks
@@ -56,14 +57,21 @@ def ticker(app, queue: Queue, stop: threading.Event) -> None:
         stop.wait(5)
 
 
+def worker_connection(url: str) -> redis.Redis:
+    """A Redis client for the worker: no read timeout. The worker waits for jobs in a blocking
+    pop of several minutes; the app's client gives up on a read after 2 s (so a request never
+    hangs on Redis), which made an idle worker quit with "Redis connection timeout" 2 s after
+    its last job. Health checks notice a dead connection instead."""
+    return redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+
+
 def main() -> int:
     app = create_app()
     if not app.config["REDIS_URL"]:
         print("worker.py needs REDIS_URL; without Redis, `flask serve` runs jobs in-process.",
               file=sys.stderr)
         return 2
-    with app.app_context():
-        queue = jobs.queue()
+    queue = Queue(app.config["RQ_QUEUE"], connection=worker_connection(app.config["REDIS_URL"]))
     stop = threading.Event()
     threading.Thread(target=ticker, args=(app, queue, stop), daemon=True).start()
     worker = worker_class(AppWorker, app)([queue], connection=queue.connection)
