@@ -28,8 +28,14 @@ from datetime import date, datetime, timedelta, timezone
 
 from cinema.extensions import db
 from cinema.models import (
-    CancelReason, Payment, PaymentKind, PaymentStatus, Reservation, ReservationStatus,
-    ReservedSeat, UserRole,
+    CancelReason,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    UserRole,
 )
 from tests.factories import gen_auditorium, gen_movie, gen_showtime, gen_user, seats_of
 

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 
 from cinema.extensions import db
 from cinema.models import (
-    AuditLog, OutboxEmail, PaymentMethod, PromoCode, Reservation, ReservationStatus, UserRole,
+    AuditLog,
+    OutboxEmail,
+    PaymentMethod,
+    PromoCode,
+    Reservation,
+    ReservationStatus,
+    UserRole,
 )
 from cinema.services import accounts
 from tests.booking_helpers import JSON, hold, patron_client, setup_showtime

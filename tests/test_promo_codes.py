@@ -14,8 +14,16 @@ from playwright.sync_api import expect
 
 from cinema.extensions import db
 from cinema.models import (
-    AuditLog, OutboxEmail, Payment, PaymentKind, PaymentMethod, PaymentStatus, PromoCode,
-    Reservation, ReservationStatus, UserRole,
+    AuditLog,
+    OutboxEmail,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    PromoCode,
+    Reservation,
+    ReservationStatus,
+    UserRole,
 )
 from cinema.services import booking, payments, promotions
 from cinema.services.report_dates import DateRange

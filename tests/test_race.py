@@ -37,8 +37,16 @@ from cinema.extensions import db
 from tests.booking_helpers import now
 from tests.factories import PASSWORD, gen_auditorium, gen_movie, gen_showtime, gen_user, seats_of
 from tests.load_support import (
-    Patron, clear_rq_queue, create_database, double_booked_seats, drop_database, migrate,
-    plain_url, run_together, sign_in_all, start_servers,
+    Patron,
+    clear_rq_queue,
+    create_database,
+    double_booked_seats,
+    drop_database,
+    migrate,
+    plain_url,
+    run_together,
+    sign_in_all,
+    start_servers,
 )
 
 pytestmark = pytest.mark.slow

@@ -25,16 +25,37 @@ from flask import current_app
 
 from cinema import jobs
 from cinema.errors import (
-    Conflict, HoldExpired, InvalidState, NotFound, PaymentDeclined, SeatAlreadyBooked,
-    SeatAlreadyHeld, ValidationFailed,
+    Conflict,
+    HoldExpired,
+    InvalidState,
+    NotFound,
+    PaymentDeclined,
+    SeatAlreadyBooked,
+    SeatAlreadyHeld,
+    ValidationFailed,
 )
 from cinema.extensions import db
 from cinema.models import (
-    CancelReason, Payment, PaymentKind, PaymentMethod, PaymentStatus, Reservation,
-    ReservationStatus, ReservedSeat, Seat, Showtime,
+    CancelReason,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Seat,
+    Showtime,
 )
 from cinema.services import (
-    bookings_query, notifications, payments, pricing, promotions, refunds, seat_stamps, seatmap,
+    bookings_query,
+    notifications,
+    payments,
+    pricing,
+    promotions,
+    refunds,
+    seat_stamps,
+    seatmap,
 )
 
 log = logging.getLogger(__name__)

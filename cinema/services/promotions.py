@@ -22,8 +22,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.errors import Conflict, DomainError, HoldExpired, InvalidState, NotFound, \
-    ValidationFailed
+from cinema.errors import Conflict, DomainError, HoldExpired, InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import PromoCode, Reservation, ReservationStatus
 from cinema.services.promo_codes import normalise_code

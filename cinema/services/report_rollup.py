@@ -32,7 +32,11 @@ from cinema.extensions import db
 from cinema.models import ClosedReportDay, DaySales, Showtime, ShowtimeSales
 from cinema.services.report_dates import DateRange, cinema_zone, dialect_name, local_today
 from cinema.services.report_rows import (
-    DAY_SUMS, SOLD_COLUMNS, Filters, day_sums, sold_seats,
+    DAY_SUMS,
+    SOLD_COLUMNS,
+    Filters,
+    day_sums,
+    sold_seats,
 )
 
 GRACE = timedelta(hours=1)

@@ -20,7 +20,13 @@ import sqlalchemy as sa
 from cinema.errors import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.models import (
-    Auditorium, CancelReason, Movie, Reservation, ReservationStatus, ReservedSeat, Showtime,
+    Auditorium,
+    CancelReason,
+    Movie,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Showtime,
 )
 from cinema.services import audit, schedule_mail
 
