@@ -88,7 +88,7 @@ def parse_date(value: str | None, field: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(f"{value!r} is not a date (use YYYY-MM-DD).",
-                               field_errors={field: ["Use YYYY-MM-DD."]})
+                               field_errors={field: ["Use YYYY-MM-DD."]}) from None
 
 
 def parse_range(date_from: str | None, date_to: str | None, today: date,

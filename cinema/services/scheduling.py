@@ -231,7 +231,7 @@ def plan_series(spec: SeriesSpec, tz: ZoneInfo, buffer_minutes: int,
                 try:
                     starts_at = local_to_utc(day, at, tz)
                 except ValidationFailed as error:
-                    raise ValidationFailed(error.detail, field_errors={"times": [error.detail]})
+                    raise ValidationFailed(error.detail, field_errors={"times": [error.detail]}) from None
                 if starts_at <= now:
                     message = f"{at:%H:%M} on {day:%a %d %b} is in the past."
                     raise ValidationFailed(message, field_errors={"first_day": [message]})
