@@ -207,7 +207,7 @@ def test_an_amount_is_split_by_largest_remainder_and_never_past_a_seat_price():
         for amount in (1, 2, 7, 500, 1351, 10_000):
             parts = promotions.amount_discounts(prices, amount)
             assert sum(parts) == min(amount, sum(prices))
-            assert all(0 <= part <= price for part, price in zip(parts, prices))
+            assert all(0 <= part <= price for part, price in zip(parts, prices, strict=True))
 
 
 # --- applying a code ---------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def day_rows(rng: DateRange, filters: Filters, now: datetime):
         parts.append(
             sa.select(DaySales.day, DaySales.movie_id, DaySales.auditorium_id,
                       *[DaySales.__table__.c[column].label(name)
-                        for column, name in zip(DAY_SALES_COLUMNS, DAY_SUMS)])
+                        for column, name in zip(DAY_SALES_COLUMNS, DAY_SUMS, strict=True)])
             .where(DaySales.zone == zone_name(), DaySales.day >= rng.first,
                    DaySales.day <= last_closed,
                    *filters.conditions(DaySales.movie_id, DaySales.auditorium_id)))

@@ -245,7 +245,7 @@ def plan_series(spec: SeriesSpec, tz: ZoneInfo, buffer_minutes: int,
         raise ValidationFailed(f"That is {len(slots)} showtimes; a series has at most "
                                f"{MAX_SERIES_SHOWTIMES}.", field_errors={"last_day": ["Too many."]})
     slots.sort()
-    for (start_a, end_a), (start_b, _) in zip(slots, slots[1:]):
+    for (start_a, end_a), (start_b, _) in zip(slots, slots[1:], strict=False):
         if start_b < end_a:
             from cinema.templating import format_local
 
