@@ -326,7 +326,7 @@ def test_paying_charges_the_discounted_total_and_counts_one_use(app, app_ctx):
     assert client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE).status_code == 303
     reservation = fresh(reservation)
     assert reservation.status is ReservationStatus.CONFIRMED
-    assert reservation.total_price_cents == 3375 == sum(l.price_cents for l in reservation.seats)
+    assert reservation.total_price_cents == 3375 == sum(line.price_cents for line in reservation.seats)
     charge = db.session.scalar(sa.select(Payment).where(Payment.kind == PaymentKind.CHARGE))
     assert charge.amount_cents == 3375 and charge.status is PaymentStatus.SUCCEEDED
     assert stored("TEN").times_used == 1
