@@ -38,8 +38,17 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from tests.factories import PASSWORD  # noqa: E402
 from tests.load_support import (  # noqa: E402
-    GunicornServer, Patron, clear_rq_queue, create_database, double_booked_seats,
-    drop_database, http_request, migrate, run_together, sign_in_all, start_servers,
+    GunicornServer,
+    Patron,
+    clear_rq_queue,
+    create_database,
+    double_booked_seats,
+    drop_database,
+    http_request,
+    migrate,
+    run_together,
+    sign_in_all,
+    start_servers,
 )
 
 PG_SERVER_URL = os.environ.get("BENCH_PG_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")

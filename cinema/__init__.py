@@ -27,7 +27,15 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     from cinema import cli, security, templating
     from cinema.blueprints import (
-        account, admin, auth, bookings, catalogue, public, reports, showtimes, staff,
+        account,
+        admin,
+        auth,
+        bookings,
+        catalogue,
+        public,
+        reports,
+        showtimes,
+        staff,
     )
     from cinema.errors import register_error_handlers
     from cinema.extensions import csrf, db, init_redis, limiter, login_manager, migrate

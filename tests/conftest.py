@@ -11,9 +11,8 @@ import psycopg
 import pytest
 import redis as redis_lib
 import sqlalchemy as sa
-from werkzeug.serving import make_server
-
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from cinema import create_app
 from cinema.extensions import db

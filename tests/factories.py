@@ -38,7 +38,14 @@ def login(client, email: str, password: str = PASSWORD, **extra):
 from datetime import datetime, timedelta, timezone  # noqa: E402
 
 from cinema.models import (  # noqa: E402
-    Auditorium, Genre, Movie, Reservation, ReservationStatus, ReservedSeat, Seat, Showtime,
+    Auditorium,
+    Genre,
+    Movie,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Seat,
+    Showtime,
 )
 from cinema.services import venues  # noqa: E402
 

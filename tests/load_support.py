@@ -284,7 +284,7 @@ def run_together(tasks: list[Callable[[], object]], timeout: float = 120) -> lis
         outcome.seconds = time.perf_counter() - started
 
     threads = [threading.Thread(target=run, args=(task, outcome), daemon=True)
-               for task, outcome in zip(tasks, outcomes)]
+               for task, outcome in zip(tasks, outcomes, strict=True)]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + timeout

@@ -28,8 +28,14 @@ from datetime import date, datetime, timedelta, timezone
 
 from cinema.extensions import db
 from cinema.models import (
-    CancelReason, Payment, PaymentKind, PaymentStatus, Reservation, ReservationStatus,
-    ReservedSeat, UserRole,
+    CancelReason,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    UserRole,
 )
 from tests.factories import gen_auditorium, gen_movie, gen_showtime, gen_user, seats_of
 
@@ -52,7 +58,7 @@ def add_booking(user, showtime, seats, lines, status=ReservationStatus.CONFIRMED
         created_at=created_at, cancelled_at=cancelled_at, cancel_reason=cancel_reason,
         hold_expires_at=created_at + timedelta(minutes=10),
         total_price_cents=sum(b + s + t - d for b, s, t, d in lines))
-    for seat, (base, seat_type, time_adj, discount) in zip(seats, lines):
+    for seat, (base, seat_type, time_adj, discount) in zip(seats, lines, strict=True):
         reservation.seats.append(ReservedSeat(
             showtime_id=showtime.id, seat_id=seat.id, is_active=active, base_price_cents=base,
             seat_type_adjustment_cents=seat_type, time_adjustment_cents=time_adj,

@@ -8,7 +8,13 @@ import sqlalchemy as sa
 
 from cinema.extensions import db
 from cinema.models import (
-    AuditLog, OutboxEmail, OutboxStatus, Reservation, ReservationStatus, ReservedSeat, UserRole,
+    AuditLog,
+    OutboxEmail,
+    OutboxStatus,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    UserRole,
 )
 from cinema.services import dashboard, notifications, reports
 from cinema.services.report_dates import DateRange

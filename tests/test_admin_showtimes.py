@@ -10,7 +10,12 @@ import sqlalchemy as sa
 
 from cinema.extensions import db
 from cinema.models import (
-    AuditLog, CancelReason, OutboxEmail, Reservation, ReservationStatus, Showtime,
+    AuditLog,
+    CancelReason,
+    OutboxEmail,
+    Reservation,
+    ReservationStatus,
+    Showtime,
 )
 from cinema.services import scheduling
 from tests.admin_factories import admin_client

@@ -7,8 +7,16 @@ import sqlalchemy as sa
 
 from cinema.extensions import db
 from cinema.models import (
-    CancelReason, OutboxEmail, Payment, PaymentKind, PaymentStatus, Reservation,
-    ReservationStatus, ReservedSeat, Seat, UserRole,
+    CancelReason,
+    OutboxEmail,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Seat,
+    UserRole,
 )
 from cinema.services import booking
 from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 
 from cinema.extensions import db
 from cinema.models import (
-    AuditLog, OutboxEmail, PaymentMethod, PromoCode, Reservation, ReservationStatus, UserRole,
+    AuditLog,
+    OutboxEmail,
+    PaymentMethod,
+    PromoCode,
+    Reservation,
+    ReservationStatus,
+    UserRole,
 )
 from cinema.services import accounts
 from tests.booking_helpers import JSON, hold, patron_client, setup_showtime
@@ -110,7 +116,7 @@ def test_a_box_office_sale_takes_a_promo_code_and_counts_one_use(app, app_ctx):
     assert reservation.status is ReservationStatus.CONFIRMED
     assert reservation.promo_code_id == promo.id
     assert [line.discount_cents for line in reservation.seats] == [250, 250]
-    assert reservation.total_price_cents == 2000 == sum(l.price_cents for l in reservation.seats)
+    assert reservation.total_price_cents == 2000 == sum(line.price_cents for line in reservation.seats)
     assert db.session.get(PromoCode, promo.id).times_used == 1
     audit = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "boxoffice.sell"))
     assert audit.after["promo_code"] == "STUDENT"

@@ -18,7 +18,13 @@ from cinema.models import AuditLog, OutboxEmail, OutboxStatus, UserRole, utcnow
 from cinema.services import mail_delivery, notifications, tickets
 from tests.factories import gen_user, login
 from tests.mail_factories import (
-    PrivateRedis, SmtpSink, confirmed_booking, dispose, free_port, mail_app, run_worker,
+    PrivateRedis,
+    SmtpSink,
+    confirmed_booking,
+    dispose,
+    free_port,
+    mail_app,
+    run_worker,
 )
 
 

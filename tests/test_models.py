@@ -10,7 +10,14 @@ from alembic.migration import MigrationContext
 
 from cinema.extensions import db
 from cinema.models import (
-    Auditorium, Movie, Reservation, ReservedSeat, Seat, Showtime, User, UserRole,
+    Auditorium,
+    Movie,
+    Reservation,
+    ReservedSeat,
+    Seat,
+    Showtime,
+    User,
+    UserRole,
 )
 from tests.factories import gen_user
 

@@ -14,8 +14,16 @@ from playwright.sync_api import expect
 
 from cinema.extensions import db
 from cinema.models import (
-    AuditLog, OutboxEmail, Payment, PaymentKind, PaymentMethod, PaymentStatus, PromoCode,
-    Reservation, ReservationStatus, UserRole,
+    AuditLog,
+    OutboxEmail,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    PromoCode,
+    Reservation,
+    ReservationStatus,
+    UserRole,
 )
 from cinema.services import booking, payments, promotions
 from cinema.services.report_dates import DateRange
@@ -199,7 +207,7 @@ def test_an_amount_is_split_by_largest_remainder_and_never_past_a_seat_price():
         for amount in (1, 2, 7, 500, 1351, 10_000):
             parts = promotions.amount_discounts(prices, amount)
             assert sum(parts) == min(amount, sum(prices))
-            assert all(0 <= part <= price for part, price in zip(parts, prices))
+            assert all(0 <= part <= price for part, price in zip(parts, prices, strict=True))
 
 
 # --- applying a code ---------------------------------------------------------------------------
@@ -318,7 +326,7 @@ def test_paying_charges_the_discounted_total_and_counts_one_use(app, app_ctx):
     assert client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE).status_code == 303
     reservation = fresh(reservation)
     assert reservation.status is ReservationStatus.CONFIRMED
-    assert reservation.total_price_cents == 3375 == sum(l.price_cents for l in reservation.seats)
+    assert reservation.total_price_cents == 3375 == sum(line.price_cents for line in reservation.seats)
     charge = db.session.scalar(sa.select(Payment).where(Payment.kind == PaymentKind.CHARGE))
     assert charge.amount_cents == 3375 and charge.status is PaymentStatus.SUCCEEDED
     assert stored("TEN").times_used == 1

@@ -37,8 +37,16 @@ from cinema.extensions import db
 from tests.booking_helpers import now
 from tests.factories import PASSWORD, gen_auditorium, gen_movie, gen_showtime, gen_user, seats_of
 from tests.load_support import (
-    Patron, clear_rq_queue, create_database, double_booked_seats, drop_database, migrate,
-    plain_url, run_together, sign_in_all, start_servers,
+    Patron,
+    clear_rq_queue,
+    create_database,
+    double_booked_seats,
+    drop_database,
+    migrate,
+    plain_url,
+    run_together,
+    sign_in_all,
+    start_servers,
 )
 
 pytestmark = pytest.mark.slow
@@ -150,10 +158,10 @@ def race(servers, race_setup):
     rounds = []
     for showtime_id in race_setup["showtime_ids"]:
         tasks = [lambda p=patron, s=seats, t=showtime_id: p.hold(t, s, timeout=REQUEST_TIMEOUT)
-                 for patron, seats in zip(patrons, seat_sets)]
+                 for patron, seats in zip(patrons, seat_sets, strict=True)]
         outcomes = run_together(tasks, timeout=REQUEST_TIMEOUT + 30)
         rounds.append((showtime_id, [(seats, outcome.error or outcome.value)
-                                     for seats, outcome in zip(seat_sets, outcomes)]))
+                                     for seats, outcome in zip(seat_sets, outcomes, strict=True)]))
     return rounds
 
 

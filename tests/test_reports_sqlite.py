@@ -39,7 +39,8 @@ with app.app_context():
     assert (counted.total.sold, counted.total.sold_by_type) == (live.total.sold, live.total.sold_by_type)
     assert live.total.sold > 0
 client = app.test_client()
-assert client.post("/auth/login", data={"email": "staff@lumen.example", "password": "staff-demo-pass"}).status_code == 303
+signed_in = client.post("/auth/login", data={"email": "staff@lumen.example", "password": "staff-demo-pass"})
+assert signed_in.status_code == 303
 for url in ["/admin/reports/revenue", "/admin/reports/revenue?date_from=2026-06-01&date_to=2026-07-31",
             "/admin/reports/revenue?date_from=2026-06-01&date_to=2026-07-31&format=csv",
             "/admin/reports/occupancy", "/admin/reports/occupancy?format=csv",
@@ -47,7 +48,8 @@ for url in ["/admin/reports/revenue", "/admin/reports/revenue?date_from=2026-06-
             "/admin/reports/user-stats?date_from=2026-01-01&date_to=2026-12-31"]:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-assert "12.50" in client.get("/admin/reports/revenue?date_from=2026-06-01&date_to=2026-07-31&format=csv").get_data(as_text=True)
+revenue_csv = client.get("/admin/reports/revenue?date_from=2026-06-01&date_to=2026-07-31&format=csv")
+assert "12.50" in revenue_csv.get_data(as_text=True)
 admin = app.test_client()
 admin.post("/auth/login", data={"email": "admin@lumen.example", "password": "admin-demo-pass"})
 for url in ["/admin/", "/admin/bookings", "/admin/bookings?email=patron&status=CONFIRMED"]:

@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from cinema.errors import InvalidState, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.models import (
-    AuditLog, CancelReason, OutboxEmail, Reservation, ReservationStatus, ReservedSeat, Showtime,
+    AuditLog,
+    CancelReason,
+    OutboxEmail,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Showtime,
     UserRole,
 )
 from cinema.services import scheduling

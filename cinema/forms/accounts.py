@@ -9,7 +9,6 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length
 from cinema.models import UserRole
 from cinema.services.accounts import MIN_PASSWORD_LENGTH
 
-
 ROLE_CHOICES = [SelectChoice(r.value, r.value.title()) for r in UserRole]
 
 

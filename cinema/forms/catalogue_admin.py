@@ -12,12 +12,24 @@ from decimal import Decimal, InvalidOperation
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
-    StringField, TextAreaField, URLField,
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    URL, InputRequired, Length, NumberRange, Optional, ValidationError,
+    URL,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 

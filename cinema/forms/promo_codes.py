@@ -6,8 +6,7 @@ import re
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, \
-    ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from cinema.forms.catalogue_admin import price_cents, strip
 from cinema.services.promo_codes import AMOUNT, PERCENT, PromoData

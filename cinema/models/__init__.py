@@ -18,8 +18,9 @@ from cinema.models.showtime import Showtime
 from cinema.models.user import User
 
 __all__ = [
-    "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "ClosedReportDay", "DaySales", "Genre", "Movie", "MovieGenre",
-    "OutboxEmail", "OutboxStatus", "Payment", "PaymentKind", "PaymentMethod", "PaymentStatus",
-    "PromoCode", "Reservation", "ReservationStatus", "ReservedSeat", "Seat", "SeatType",
-    "Showtime", "ShowtimeSales", "UTCDateTime", "User", "UserRole", "new_booking_code", "utcnow",
+    "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "ClosedReportDay", "DaySales", "Genre",
+    "Movie", "MovieGenre", "OutboxEmail", "OutboxStatus", "Payment", "PaymentKind", "PaymentMethod",
+    "PaymentStatus", "PromoCode", "Reservation", "ReservationStatus", "ReservedSeat", "Seat",
+    "SeatType", "Showtime", "ShowtimeSales", "UTCDateTime", "User", "UserRole", "new_booking_code",
+    "utcnow",
 ]

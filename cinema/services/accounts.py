@@ -58,10 +58,10 @@ def register(email: str, full_name: str, password: str, role: UserRole = UserRol
     db.session.add(user)
     try:
         db.session.flush()
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError as error:
         # Two signups with one email at the same moment: the unique index decided.
         db.session.rollback()
-        raise EmailTaken(field_errors={"email": ["An account with that email already exists."]})
+        raise EmailTaken(field_errors={"email": ["An account with that email already exists."]}) from error
     if created_by is not None:
         audit.record(created_by, "user.create", "user", user.id,
                      f"created {role.value} account {email}", after={"role": role.value})

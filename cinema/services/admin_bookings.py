@@ -37,7 +37,7 @@ class BookingFilters:
             day = date.fromisoformat(day) if day else None
         except ValueError:
             raise ValidationFailed("Use a date like 2030-06-12.",
-                                   field_errors={"date": ["Use YYYY-MM-DD."]})
+                                   field_errors={"date": ["Use YYYY-MM-DD."]}) from None
         return cls(movie_id=args.get("movie_id", type=int) or None,
                    showtime_id=args.get("showtime_id", type=int) or None,
                    status=ReservationStatus(status) if status else None, day=day,

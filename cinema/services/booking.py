@@ -25,16 +25,37 @@ from flask import current_app
 
 from cinema import jobs
 from cinema.errors import (
-    Conflict, HoldExpired, InvalidState, NotFound, PaymentDeclined, SeatAlreadyBooked,
-    SeatAlreadyHeld, ValidationFailed,
+    Conflict,
+    HoldExpired,
+    InvalidState,
+    NotFound,
+    PaymentDeclined,
+    SeatAlreadyBooked,
+    SeatAlreadyHeld,
+    ValidationFailed,
 )
 from cinema.extensions import db
 from cinema.models import (
-    CancelReason, Payment, PaymentKind, PaymentMethod, PaymentStatus, Reservation,
-    ReservationStatus, ReservedSeat, Seat, Showtime,
+    CancelReason,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Seat,
+    Showtime,
 )
 from cinema.services import (
-    bookings_query, notifications, payments, pricing, promotions, refunds, seat_stamps, seatmap,
+    bookings_query,
+    notifications,
+    payments,
+    pricing,
+    promotions,
+    refunds,
+    seat_stamps,
+    seatmap,
 )
 
 log = logging.getLogger(__name__)
@@ -64,7 +85,7 @@ def _parse_seat_ids(seat_ids) -> list[int]:
         ids = [int(s) for s in seat_ids]
     except (TypeError, ValueError):
         raise ValidationFailed("Those seats are not valid.",
-                               field_errors={"seat_ids": ["Not a seat."]})
+                               field_errors={"seat_ids": ["Not a seat."]}) from None
     return ids
 
 
@@ -213,7 +234,7 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous) -> Rese
         if "uq_reserved_seats_active" not in str(integrity.orig):
             raise
         # Another hold won the race between our check and our insert.
-        raise _claim_error(showtime_id, ids, now) or SeatAlreadyHeld()
+        raise (_claim_error(showtime_id, ids, now) or SeatAlreadyHeld()) from integrity
     return reservation
 
 
@@ -242,7 +263,7 @@ def confirm_booking(reservation_id: int, user_id: int, payment_method: str, now:
         method = PaymentMethod(payment_method.upper())
     except (ValueError, AttributeError):
         raise ValidationFailed("Please choose how to pay.",
-                               field_errors={"payment_method": ["Card or box office."]})
+                               field_errors={"payment_method": ["Card or box office."]}) from None
     promotions.check_before_payment(reservation, now)  # before any money moves
     if method is PaymentMethod.BOX_OFFICE:
         return _finalise(reservation.id, now, method, payment=None)
@@ -274,9 +295,9 @@ def _start_charge(reservation: Reservation, card: payments.Card,
     db.session.add(payment)
     try:
         db.session.commit()
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError as error:
         db.session.rollback()
-        raise PaymentInProgress()
+        raise PaymentInProgress() from error
     return payment
 
 

@@ -76,7 +76,7 @@ def _booking_code(code_or_token: str) -> str:
         try:
             return tickets.verify_signed(text)
         except tickets.InvalidTicketSignature:
-            raise CodeForged()
+            raise CodeForged() from None
     code = normalise_code(text)
     if not code or any(c not in BOOKING_CODE_ALPHABET for c in code):
         raise CodeUnknown()

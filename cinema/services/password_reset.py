@@ -56,7 +56,7 @@ def user_for_token(token: str, now: datetime) -> User:
     try:
         user_id, issued, fingerprint = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
-        raise ResetLinkInvalid()
+        raise ResetLinkInvalid() from None
     issued_at = datetime.fromtimestamp(int(issued), timezone.utc)
     if now - issued_at > LINK_LIFETIME:
         raise ResetLinkExpired()

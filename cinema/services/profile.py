@@ -33,7 +33,7 @@ def update_profile(user_id: int, full_name: str, email: str, current_password: s
     user.full_name = full_name
     try:
         db.session.commit()
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError as error:
         db.session.rollback()
-        raise EmailTaken(field_errors={"email": ["An account with that email already exists."]})
+        raise EmailTaken(field_errors={"email": ["An account with that email already exists."]}) from error
     return user

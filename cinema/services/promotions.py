@@ -22,8 +22,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.errors import Conflict, DomainError, HoldExpired, InvalidState, NotFound, \
-    ValidationFailed
+from cinema.errors import Conflict, DomainError, HoldExpired, InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import PromoCode, Reservation, ReservationStatus
 from cinema.services.promo_codes import normalise_code
@@ -95,7 +94,7 @@ def _set_discounts(reservation: Reservation, promo: PromoCode | None) -> None:
         discounts = percent_discounts(prices, promo.percent_off)
     else:
         discounts = amount_discounts(prices, promo.amount_off_cents)
-    for line, price, discount in zip(reservation.seats, prices, discounts):
+    for line, price, discount in zip(reservation.seats, prices, discounts, strict=True):
         line.discount_cents, line.price_cents = discount, price - discount
     reservation.promo_code_id = promo.id if promo is not None else None
     reservation.total_price_cents = sum(line.price_cents for line in reservation.seats)

@@ -11,7 +11,7 @@ import io
 
 from flask import current_app
 
-from cinema.services.reports import OccupancyReport, RevenueReport, SEAT_TYPES
+from cinema.services.reports import SEAT_TYPES, OccupancyReport, RevenueReport
 from cinema.services.user_stats import UserStats
 
 CONTENT_TYPE = "text/csv; charset=utf-8"

@@ -88,7 +88,7 @@ def parse_date(value: str | None, field: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(f"{value!r} is not a date (use YYYY-MM-DD).",
-                               field_errors={field: ["Use YYYY-MM-DD."]})
+                               field_errors={field: ["Use YYYY-MM-DD."]}) from None
 
 
 def parse_range(date_from: str | None, date_to: str | None, today: date,
@@ -187,7 +187,7 @@ def _period_start_by_search(column, start: datetime, end: datetime, period: str)
     # at or before it), then picked from the list of their first days. The same days as
     # ``date_trunc(period, timezone(:tz, column))``, without converting every timestamp to
     # local time, which was a quarter of the time of a year of sales grouped by month.
-    firsts, begins, _ = zip(*period_bounds(start, end, period))
+    firsts, begins, _ = zip(*period_bounds(start, end, period), strict=True)
     index = sa.func.width_bucket(
         column, sa.literal(list(begins[1:]), ARRAY(sa.DateTime(timezone=True))))
     # In parentheses: PostgreSQL subscripts ``:firsts::DATE[]`` only as ``(...)[i]``.
@@ -203,7 +203,7 @@ def period_bounds(start: datetime, end: datetime, period: str) -> list[tuple]:
     firsts = sorted({period_key(first + timedelta(days=n), period)
                      for n in range((last - first).days + 1)})
     begins = [start] + [local_midnight(day, zone) for day in firsts[1:]]
-    return list(zip(firsts, begins, begins[1:] + [end]))
+    return list(zip(firsts, begins, begins[1:] + [end], strict=False))
 
 
 def as_date(value) -> date:

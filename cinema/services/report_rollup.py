@@ -32,7 +32,11 @@ from cinema.extensions import db
 from cinema.models import ClosedReportDay, DaySales, Showtime, ShowtimeSales
 from cinema.services.report_dates import DateRange, cinema_zone, dialect_name, local_today
 from cinema.services.report_rows import (
-    DAY_SUMS, SOLD_COLUMNS, Filters, day_sums, sold_seats,
+    DAY_SUMS,
+    SOLD_COLUMNS,
+    Filters,
+    day_sums,
+    sold_seats,
 )
 
 GRACE = timedelta(hours=1)
@@ -108,7 +112,7 @@ def day_rows(rng: DateRange, filters: Filters, now: datetime):
         parts.append(
             sa.select(DaySales.day, DaySales.movie_id, DaySales.auditorium_id,
                       *[DaySales.__table__.c[column].label(name)
-                        for column, name in zip(DAY_SALES_COLUMNS, DAY_SUMS)])
+                        for column, name in zip(DAY_SALES_COLUMNS, DAY_SUMS, strict=True)])
             .where(DaySales.zone == zone_name(), DaySales.day >= rng.first,
                    DaySales.day <= last_closed,
                    *filters.conditions(DaySales.movie_id, DaySales.auditorium_id)))

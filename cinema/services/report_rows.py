@@ -14,8 +14,17 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from cinema.models import (
-    Auditorium, Movie, Payment, PaymentKind, PaymentStatus, Reservation, ReservationStatus,
-    ReservedSeat, Seat, SeatType, Showtime,
+    Auditorium,
+    Movie,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Seat,
+    SeatType,
+    Showtime,
 )
 from cinema.services.refunds import COMPENSATION_PREFIX
 from cinema.services.report_dates import dialect_name, local_date

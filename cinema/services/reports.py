@@ -40,10 +40,14 @@ from cinema.models import Auditorium, Movie, Seat, SeatType, Showtime, ShowtimeS
 from cinema.services import report_rollup
 from cinema.services.report_dates import DateRange, as_date
 from cinema.services.report_rows import (
-    DAY_SUMS, SEAT_TYPES, SOLD_COLUMNS, Filters, per_type, sold_seats,
+    DAY_SUMS,
+    SEAT_TYPES,
+    SOLD_COLUMNS,
+    Filters,
+    per_type,
+    sold_seats,
 )
 from cinema.services.report_sql import grouped, without_jit
-
 
 # --- revenue ---------------------------------------------------------------------------------
 

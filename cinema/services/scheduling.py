@@ -20,7 +20,13 @@ import sqlalchemy as sa
 from cinema.errors import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.models import (
-    Auditorium, CancelReason, Movie, Reservation, ReservationStatus, ReservedSeat, Showtime,
+    Auditorium,
+    CancelReason,
+    Movie,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Showtime,
 )
 from cinema.services import audit, schedule_mail
 
@@ -225,7 +231,7 @@ def plan_series(spec: SeriesSpec, tz: ZoneInfo, buffer_minutes: int,
                 try:
                     starts_at = local_to_utc(day, at, tz)
                 except ValidationFailed as error:
-                    raise ValidationFailed(error.detail, field_errors={"times": [error.detail]})
+                    raise ValidationFailed(error.detail, field_errors={"times": [error.detail]}) from None
                 if starts_at <= now:
                     message = f"{at:%H:%M} on {day:%a %d %b} is in the past."
                     raise ValidationFailed(message, field_errors={"first_day": [message]})
@@ -239,7 +245,7 @@ def plan_series(spec: SeriesSpec, tz: ZoneInfo, buffer_minutes: int,
         raise ValidationFailed(f"That is {len(slots)} showtimes; a series has at most "
                                f"{MAX_SERIES_SHOWTIMES}.", field_errors={"last_day": ["Too many."]})
     slots.sort()
-    for (start_a, end_a), (start_b, _) in zip(slots, slots[1:]):
+    for (start_a, end_a), (start_b, _) in zip(slots, slots[1:], strict=False):
         if start_b < end_a:
             from cinema.templating import format_local
 

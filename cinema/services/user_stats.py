@@ -26,7 +26,12 @@ import sqlalchemy as sa
 from cinema.extensions import db
 from cinema.models import Reservation, ReservationStatus, ReservedSeat, User, UserRole, utcnow
 from cinema.services.report_dates import (
-    DateRange, as_date, dialect_name, period_bounds, period_key, period_start,
+    DateRange,
+    as_date,
+    dialect_name,
+    period_bounds,
+    period_key,
+    period_start,
 )
 from cinema.services.report_rows import refund_events
 from cinema.services.report_sql import without_jit

@@ -208,9 +208,10 @@ def seats_in_use(seat_ids: list[int], now: datetime) -> list[Seat]:
 def change_seats(auditorium_id: int, seat_ids: list[int], action: str, actor_id: int,
                  now: datetime, rows: list[str] = ()) -> list[Seat]:
     """Apply one action (``SEAT_ACTIONS``: a type, block, unblock, remove) to many seats of an
-    auditorium: the seats ``seat_ids`` plus every seat of the row letters ``rows``. Removing is a soft delete. Refused as a whole, naming the seats, if any of them
-    is sold or held for a showtime still to come (unblocking is always allowed). Audited,
-    committed. Returns the changed seats."""
+    auditorium: the seats ``seat_ids`` plus every seat of the row letters ``rows``. Removing is
+    a soft delete. Refused as a whole, naming the seats, if any of them is sold or held for a
+    showtime still to come (unblocking is always allowed). Audited, committed. Returns the
+    changed seats."""
     auditorium = get_auditorium(auditorium_id)
     if action not in SEAT_ACTIONS:
         raise ValidationFailed("Choose what to do with the seats.",

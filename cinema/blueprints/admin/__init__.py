@@ -19,5 +19,13 @@ def check_role():
 
 # Imported for their routes (they register on ``bp``).
 from cinema.blueprints.admin import (  # noqa: E402,F401
-    audit_log, auditoriums, bookings, dashboard, movies, outbox, promo_codes, showtimes, users,
+    audit_log,
+    auditoriums,
+    bookings,
+    dashboard,
+    movies,
+    outbox,
+    promo_codes,
+    showtimes,
+    users,
 )

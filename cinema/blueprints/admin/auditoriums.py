@@ -6,7 +6,10 @@ from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import (
-    AuditoriumDetailsForm, AuditoriumForm, LayoutForm, SeatBatchForm,
+    AuditoriumDetailsForm,
+    AuditoriumForm,
+    LayoutForm,
+    SeatBatchForm,
 )
 from cinema.rendering import render
 from cinema.services import audit, venues

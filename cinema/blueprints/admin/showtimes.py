@@ -7,7 +7,13 @@ from flask import current_app, request
 
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import (
-    actor_id, cinema_zone, done, local_input_to_utc, now, show_errors, utc_to_local_input,
+    actor_id,
+    cinema_zone,
+    done,
+    local_input_to_utc,
+    now,
+    show_errors,
+    utc_to_local_input,
 )
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise

@@ -12,6 +12,7 @@ from cinema.models import UserRole
 from cinema.rendering import render
 from cinema.services import accounts
 
+
 def _users_page(form=None, error=None):
     page = request.args.get("page", 1, type=int)
     query = request.args.get("q", "")
