@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-services.sh
-.venv/bin/ruff check --quiet cinema tests bench worker.py wsgi.py
+.venv/bin/ruff check --quiet cinema tests bench migrations/env.py worker.py wsgi.py
 exec .venv/bin/python -m pytest "$@"
