@@ -62,7 +62,7 @@ def last_closed_day(now: datetime) -> date:
 def close_days(first: date, last: date) -> int:
     """Sum every closed day of [first, last] not yet summed; returns how many were. Commits
     when it sums any. ``last`` must be a closed day (``last_closed_day``)."""
-    if _missing_days(first, last) == []:
+    if not _missing_days(first, last):
         return 0
     _lock("report_closed_days")
     missing = _missing_days(first, last)  # again: another process may have just summed them
