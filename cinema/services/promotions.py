@@ -149,15 +149,11 @@ def apply_promo(reservation_id: int, user_id: int, code: str | None,
     PromoUnknown, PromoNotYetValid, PromoExpired (422) or PromoExhausted (409).
     """
     reservation = _lock_hold(reservation_id, user_id, now)
-    code = normalise_code(code)
-    promo = None
-    if code:
-        promo = db.session.scalar(sa.select(PromoCode).where(PromoCode.code == code))
-        refusal = _refusal(promo, code, now)
-        if refusal is not None:
-            db.session.rollback()
-            refusal.field_errors = {"promo_code": [refusal.detail]}
-            raise refusal
+    try:
+        promo = usable_code(code, now)
+    except DomainError:
+        db.session.rollback()  # releases the hold's lock
+        raise
     _set_discounts(reservation, promo)
     db.session.commit()
     return reservation

@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cinema.extensions import db
 from cinema.models import ClosedReportDay, DaySales, Showtime, ShowtimeSales
-from cinema.services.report_dates import DateRange, cinema_zone, dialect_name, local_today
+from cinema.services.report_dates import DateRange, dialect_name, local_today
 from cinema.services.report_rows import (
     DAY_SUMS,
     SOLD_COLUMNS,
@@ -69,15 +69,15 @@ def close_days(first: date, last: date) -> int:
     if not missing:
         db.session.rollback()  # ends the transaction, and the lock with it
         return 0
-    zone = cinema_zone()
+    zone = zone_name()
     for run in _runs(missing):
         start, end = run.utc_bounds()
         sums = day_sums(start, end, Filters()).subquery("sums")
         db.session.execute(sa.insert(DaySales).from_select(
             ["zone", "day", "movie_id", "auditorium_id", *DAY_SALES_COLUMNS],
-            sa.select(sa.literal(zone.key), sums.c.day, sums.c.movie_id, sums.c.auditorium_id,
+            sa.select(sa.literal(zone), sums.c.day, sums.c.movie_id, sums.c.auditorium_id,
                       *[sums.c[name] for name in DAY_SUMS])))
-    db.session.execute(sa.insert(ClosedReportDay), [{"zone": zone.key, "day": day}
+    db.session.execute(sa.insert(ClosedReportDay), [{"zone": zone, "day": day}
                                                     for day in missing])
     db.session.commit()
     return len(missing)

@@ -198,7 +198,9 @@ def per_type(column, name: str) -> list:
             .label(f"{name}_{t.value.lower()}") for t in SEAT_TYPES]
 
 
-SOLD_COLUMNS = ("sold", *[f"sold_{t.value.lower()}" for t in SEAT_TYPES])
+# (seat type, column) of the seats sold per type, and every seats-sold column.
+SOLD_TYPE_COLUMNS = [(t, f"sold_{t.value.lower()}") for t in SEAT_TYPES]
+SOLD_COLUMNS = ("sold", *[column for _, column in SOLD_TYPE_COLUMNS])
 
 
 def sold_seats(start: datetime, end: datetime, only_if=None):

@@ -43,6 +43,7 @@ from cinema.services.report_rows import (
     DAY_SUMS,
     SEAT_TYPES,
     SOLD_COLUMNS,
+    SOLD_TYPE_COLUMNS,
     Filters,
     per_type,
     sold_seats,
@@ -207,6 +208,10 @@ class OccupancyReport:
     generated_at: datetime = field(default_factory=utcnow)
 
 
+# (seat type, column) of a row's capacity per type.
+CAPACITY_COLUMNS = [(t, f"cap_{t.value.lower()}") for t in SEAT_TYPES]
+
+
 def showtime_occupancy(start: datetime, end: datetime, filters: Filters = Filters()):
     """Subquery: one row per live showtime starting in [start, end), with its capacity and
     seats sold, in total and per seat type. The seats sold of a showtime that has ended come
@@ -221,13 +226,13 @@ def showtime_occupancy(start: datetime, end: datetime, filters: Filters = Filter
     )
     counted = ShowtimeSales.__table__
     sold, sold_on = sold_seats(start, end, only_if=counted.c.showtime_id.is_(None))
-    types = [t.value.lower() for t in SEAT_TYPES]
     stmt = (
         sa.select(
             Showtime.id.label("showtime_id"), Showtime.starts_at, Showtime.movie_id,
             Showtime.auditorium_id, Movie.title, Auditorium.name.label("auditorium"),
             sa.func.coalesce(capacity.c.capacity, 0).label("capacity"),
-            *[sa.func.coalesce(capacity.c[f"cap_{t}"], 0).label(f"cap_{t}") for t in types],
+            *[sa.func.coalesce(capacity.c[column], 0).label(column)
+              for _, column in CAPACITY_COLUMNS],
             *[sa.func.coalesce(counted.c[name], sold.c[name], 0).label(name)
               for name in SOLD_COLUMNS],
         )
@@ -240,11 +245,6 @@ def showtime_occupancy(start: datetime, end: datetime, filters: Filters = Filter
                Showtime.cancelled_at.is_(None), Showtime.is_deleted.is_(False))
     )
     return filters.apply(stmt).subquery("showtime_occupancy")
-
-
-# (seat type, column) pairs of a row's capacity and seats sold per type.
-CAPACITY_COLUMNS = [(t, f"cap_{t.value.lower()}") for t in SEAT_TYPES]
-SOLD_TYPE_COLUMNS = [(t, f"sold_{t.value.lower()}") for t in SEAT_TYPES]
 
 
 def _occupancy_row(r, key=None, label="") -> OccupancyRow:
@@ -261,8 +261,7 @@ def _occupancy_row(r, key=None, label="") -> OccupancyRow:
 def _occupancy_sums(st) -> list:
     return [sa.func.count().label("showtimes")] + [
         sa.func.coalesce(sa.func.sum(st.c[name]), 0).label(name)
-        for name in ["capacity", "sold"]
-        + [f"{kind}_{t.value.lower()}" for kind in ("cap", "sold") for t in SEAT_TYPES]]
+        for name in ["capacity", *SOLD_COLUMNS, *[column for _, column in CAPACITY_COLUMNS]]]
 
 
 def occupancy_showtimes(start: datetime, end: datetime, filters: Filters = Filters(),
