@@ -17,6 +17,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         config = Config(**config)
     if not config.SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set in production (see README, Configuration)")
+    _check_site_url(config.SITE_URL)
 
     app = Flask(__name__, instance_path=config.INSTANCE_PATH, instance_relative_config=False)
     app.config.from_mapping(config.as_dict())
@@ -61,6 +62,21 @@ def create_app(config: Config | dict | None = None) -> Flask:
                       admin.bp, reports.bp, staff.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def _check_site_url(site_url: str | None) -> None:
+    """Links in emails are built from SITE_URL alone: production (where Config leaves it None
+    unless set) refuses to start without it, and a value that is not an http(s) address is
+    refused everywhere rather than producing broken links."""
+    from urllib.parse import urlsplit
+
+    if not site_url:
+        raise RuntimeError("SITE_URL must be set when CINEMA_ENV=production, e.g. "
+                           "https://tickets.example.com (see README, Configuration)")
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise RuntimeError(f"SITE_URL must be an http(s) address such as "
+                           f"https://tickets.example.com, not {site_url!r}")
 
 
 def _migrations_dir():

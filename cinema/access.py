@@ -1,4 +1,5 @@
-"""Who may do what: ``login_required``, ``role_required`` and ``optional_user``.
+"""Who may do what: ``login_required``, ``role_required`` and ``optional_user``; and where a
+form may send the user afterwards (``safe_next``).
 
 Anonymous visitors get a 401 (JSON or HTMX) or a redirect to the login page with ``next``
 (browser navigation); signed-in users without the role get a 403. The admin and staff blueprints
@@ -7,6 +8,7 @@ call ``require_roles`` once, in ``before_request``, for every route they own.
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import redirect, request, url_for
 from flask_login import current_user
@@ -55,3 +57,17 @@ def role_required(*roles: UserRole):
 
 
 login_required = role_required()
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """``target`` if it is a path on this site, else ``fallback``: never an open redirect.
+
+    Only a relative path starting with one ``/`` passes: not ``//host`` or ``/\\host`` (which
+    browsers read as another site), not an absolute URL, nothing with control characters.
+    """
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and target.isprintable()):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return fallback

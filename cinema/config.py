@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Where `make run` serves by default; the SITE_URL of development and tests.
+DEVELOPMENT_SITE_URL = "http://127.0.0.1:5000"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -87,9 +89,11 @@ class Config:
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Lumen Cinema <tickets@lumen.example>")
         self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
         self.REMINDER_HOURS = _int("REMINDER_HOURS", 3)
-        # Links in emails written outside a request (reminders, by the worker) need the site's
-        # public address; inside a request the request's own host is used unless this is set.
-        self.SITE_URL = os.environ.get("SITE_URL") or None
+        # The public address every link in an email is built from, never the request's Host
+        # header (anyone can send any Host). Required in production (create_app refuses to
+        # start without it); development falls back to the `make run` address.
+        self.SITE_URL = os.environ.get("SITE_URL") or (
+            None if env == "production" else DEVELOPMENT_SITE_URL)
 
         self.WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
         self.SESSION_COOKIE_HTTPONLY = True

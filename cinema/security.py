@@ -73,4 +73,31 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if _must_not_be_stored(response):
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         return response
+
+
+# Same bytes for everyone (a deleted film's poster is marked private by its route): cacheable
+# even when a signed-in user asks.
+_SHARED_FILES = {"static", "public.poster"}
+
+
+def _must_not_be_stored(response) -> bool:
+    """Nothing personal stays in a browser's or a proxy's cache: every answer to a signed-in
+    user (pages, fragments, JSON, ticket QR codes) and every download (CSV exports), but not
+    the static files. Answers to anonymous visitors keep the caching their route chose."""
+    from flask import g, request, session
+
+    if request.endpoint in _SHARED_FILES:
+        return False
+    if response.mimetype == "text/csv" or response.headers.get(
+            "Content-Disposition", "").startswith("attachment"):
+        return True
+    user = g.get("_login_user")
+    if user is not None:
+        return user.is_authenticated
+    # The view never looked at the user: the session says whether one is signed in, without
+    # a database query on the way out.
+    return "_user_id" in session

@@ -51,6 +51,9 @@ def init_app(app: Flask) -> None:
     )
 
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+    from cinema.services.password_policy import HINT
+
+    app.jinja_env.globals["password_hint"] = HINT
 
     @app.context_processor
     def inject_globals():

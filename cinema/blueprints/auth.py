@@ -1,12 +1,10 @@
 """Sign up, sign in, sign out."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from cinema.access import login_required
+from cinema.access import login_required, safe_next
 from cinema.errors import on_error_render
 from cinema.extensions import limiter
 from cinema.forms import validate_or_raise
@@ -33,15 +31,6 @@ def _limit(config_key: str, scope: str = "", per_email: bool = True):
     by_email = limiter.limit(value, methods=["POST"], key_func=_email_key,
                              scope=f"{scope}:email")
     return lambda view: by_client(by_email(view))
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("public.index")
 
 
 def _sign_in(user, remember: bool) -> None:
@@ -120,7 +109,8 @@ def login_post():
         raise Unauthorized(accounts.INVALID_LOGIN)
     _sign_in(user, remember=bool(form.remember.data))
     flash(f"Signed in as {user.full_name} ({user.role.value.title()}).", "success")
-    return redirect(_safe_next(request.args.get("next") or request.form.get("next")), 303)
+    return redirect(safe_next(request.args.get("next") or request.form.get("next"),
+                             url_for("public.index")), 303)
 
 
 @bp.post("/logout")

@@ -114,6 +114,4 @@ def ticket_qr(reservation_id: int):
                                              current_user.is_staff)
     response = make_response(tickets.ticket_qr_png(reservation))
     response.content_type = "image/png"
-    response.cache_control.private = True
-    response.cache_control.max_age = 3600
-    return response
+    return response  # Cache-Control: no-store, as every answer to a signed-in user

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
-from cinema.access import require_roles
+from cinema.access import require_roles, safe_next
 from cinema.errors import on_error_render
 from cinema.models import UserRole, utcnow
 from cinema.rendering import render
@@ -71,5 +71,5 @@ def mark_paid(reservation_id: int):
 
     reservation = box_office.mark_paid(reservation_id, current_user.id, utcnow())
     flash(f"Payment recorded for booking {reservation.code}.", "success")
-    return redirect(request.form.get("next") or
-                    url_for("bookings.detail", reservation_id=reservation.id), 303)
+    return redirect(safe_next(request.form.get("next"),
+                              url_for("bookings.detail", reservation_id=reservation.id)), 303)

@@ -5,11 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
-from cinema.forms.accounts import strip
-from cinema.services.accounts import MIN_PASSWORD_LENGTH
+from cinema.forms.accounts import NEW_PASSWORD, strip
 
-_NEW_PASSWORD = [InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
-                                         message=f"At least {MIN_PASSWORD_LENGTH} characters.")]
 _CONFIRM = [InputRequired(), EqualTo("password", message="The two passwords do not match.")]
 
 
@@ -27,7 +24,7 @@ class PasswordChangeForm(FlaskForm):
 
     current_password = PasswordField("Current password",
                                      validators=[InputRequired(), Length(max=200)])
-    password = PasswordField("New password", validators=_NEW_PASSWORD)
+    password = PasswordField("New password", validators=NEW_PASSWORD)
     password_confirm = PasswordField("Confirm new password", validators=_CONFIRM)
 
 
@@ -37,5 +34,5 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=_NEW_PASSWORD)
+    password = PasswordField("New password", validators=NEW_PASSWORD)
     password_confirm = PasswordField("Confirm new password", validators=_CONFIRM)

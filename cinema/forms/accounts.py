@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from cinema.models import UserRole
-from cinema.services.accounts import MIN_PASSWORD_LENGTH
+from cinema.services import password_policy
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value.title()) for r in UserRole]
 
@@ -16,14 +16,28 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class PasswordRules:
+    """The new-password rules of ``password_policy`` (length at both ends, common passwords);
+    the length limits also go into the input's ``minlength``/``maxlength``."""
+
+    field_flags = {"minlength": password_policy.MIN_PASSWORD_LENGTH,
+                   "maxlength": password_policy.MAX_PASSWORD_LENGTH}
+
+    def __call__(self, form, field) -> None:
+        message = password_policy.problem(field.data)
+        if message:
+            raise ValidationError(message)
+
+
+NEW_PASSWORD = [InputRequired(), PasswordRules()]
+
+
 class SignupForm(FlaskForm):
     email = EmailField("Email", filters=[strip], validators=[
         InputRequired(), Email(check_deliverability=False), Length(max=254)])
     full_name = StringField("Full name", filters=[strip],
                             validators=[InputRequired(), Length(min=1, max=120)])
-    password = PasswordField("Password", validators=[
-        InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200,
-                                message=f"At least {MIN_PASSWORD_LENGTH} characters.")])
+    password = PasswordField("Password", validators=NEW_PASSWORD)
     password_confirm = PasswordField("Confirm password", validators=[
         InputRequired(), EqualTo("password", message="The two passwords do not match.")])
 

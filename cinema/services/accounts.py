@@ -12,7 +12,7 @@ from cinema.errors import EmailTaken, Forbidden, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import User, UserRole
 from cinema.models.user import new_session_token
-from cinema.services import audit, notifications
+from cinema.services import audit, notifications, password_policy
 
 # Argon2id, memory-hard (64 MiB, 3 passes): argon2-cffi's RFC 9106 "low memory" profile.
 _hasher = PasswordHasher()
@@ -20,7 +20,6 @@ _hasher = PasswordHasher()
 # same whether or not the account exists.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
-MIN_PASSWORD_LENGTH = 8
 INVALID_LOGIN = "That email and password do not match an account."
 
 
@@ -33,11 +32,8 @@ def hash_password(password: str) -> str:
 
 
 def check_password_strength(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.",
-            field_errors={"password": [f"At least {MIN_PASSWORD_LENGTH} characters."]},
-        )
+    """Raise ValidationFailed unless ``password`` meets the rules of ``password_policy``."""
+    password_policy.check(password)
 
 
 def find_by_email(email: str) -> User | None:

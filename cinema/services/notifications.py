@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app, has_app_context, has_request_context, render_template, url_for
+from flask import current_app, has_app_context, render_template
 
 from cinema.extensions import db
 from cinema.models import OutboxEmail, Reservation, User, utcnow
@@ -154,17 +154,14 @@ def _mail_domain(address: str) -> str:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for an email: ``SITE_URL`` if set, else the current request's host.
+    """An absolute URL for an email, always on ``SITE_URL``.
 
-    Emails written outside a request (the worker's reminders) need ``SITE_URL``; without it
-    they fall back to the development address.
+    Never the current request's host: the Host header is whatever the client sent, and a
+    password reset link built from it would hand the token to another site.
     """
-    site = current_app.config.get("SITE_URL")
-    if not site and has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    parts = urlsplit(site or "http://127.0.0.1:5000")
+    parts = urlsplit(current_app.config["SITE_URL"])
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
-                                       url_scheme=parts.scheme or "https")
+                                       url_scheme=parts.scheme)
     return adapter.build(endpoint, values, force_external=True)
 
 

@@ -3,11 +3,18 @@
 Amounts are written from integer cents without floats (``1250`` -> ``12.50``), in the
 installation's currency, named in the header (e.g. ``sales_gbp``). One file per report, one
 row per line of each table, with a first ``breakdown`` column saying which table it is.
+
+Every cell goes through ``cell`` (formula injection, OWASP's rule): a text cell starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so a spreadsheet
+shows it as text instead of running it (a patron named ``=HYPERLINK(...)``, a film title, an
+auditorium name). Figures are not text: ``decimal`` and ``percent`` return ``Decimal`` and
+counts are ``int``, written unchanged, so a refund of ``-2.00`` stays a number.
 """
 from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from flask import current_app
 
@@ -17,21 +24,32 @@ from cinema.services.user_stats import UserStats
 CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
-def decimal(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return f"{sign}{whole}.{part:02d}"
+# What a spreadsheet may read as the start of a formula (or, with tab and CR, of a cell).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def percent(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+def decimal(cents: int) -> Decimal:
+    """Integer cents as an exact two-place decimal: ``-200`` -> ``Decimal("-2.00")``."""
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def percent(value: float | None) -> Decimal | str:
+    return "" if value is None else Decimal(f"{value:.1f}")
+
+
+def cell(value):
+    """The value as written: numbers unchanged, text that could start a formula quoted."""
+    if isinstance(value, (int, float, Decimal)):  # bool is an int: never text either
+        return value
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _write(header: list[str], rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([cell(value) for value in header])
+    writer.writerows([cell(value) for value in row] for row in rows)
     return out.getvalue()
 
 
