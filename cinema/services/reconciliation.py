@@ -16,9 +16,10 @@ CONFIRMED or COMPLETED (by card) and 0 otherwise. A pass:
 5. reports (logs) card bookings confirmed recently without a charge that pays for them.
 
 Idempotent, and safe on several workers at once without locks held over provider calls:
-recording an answer is a conditional update of a PENDING row, confirming takes the
-reservation's row lock, and every refund has a key of its own (``refund-charge:<charge id>``)
-both in ``payments`` and at the provider, so it happens once whoever opens it.
+recording an answer is a conditional update of a PENDING row, settling a charge takes its row
+lock (SKIP LOCKED: another worker moves on) and then the reservation's, and every refund has a
+key of its own (``refund-charge:<charge id>``) both in ``payments`` and at the provider, so it
+happens once whoever opens it.
 """
 from __future__ import annotations
 
@@ -122,7 +123,14 @@ def settle_charge(charge_id: int, now: datetime) -> str:
     """Make one SUCCEEDED charge agree with its booking: confirm the booking with it if it is
     HELD with its seats still its own, otherwise refund it. Returns "bookings_confirmed",
     "charges_refunded" or "already" (nothing to do). Commits."""
-    charge = db.session.get(Payment, charge_id, populate_existing=True)
+    # The charge's row lock (held until the first commit below) makes one process settle it;
+    # another reconciler skips it rather than wait and count it again.
+    charge = db.session.scalar(sa.select(Payment).where(Payment.id == charge_id)
+                               .with_for_update(skip_locked=True)
+                               .execution_options(populate_existing=True))
+    if charge is None:
+        db.session.commit()
+        return "already"
     reservation = db.session.get(Reservation, charge.reservation_id, populate_existing=True)
     if charge.status is not PaymentStatus.SUCCEEDED or charge.compensated_at is not None or \
             charges.pays_for(reservation, charge):
