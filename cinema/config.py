@@ -70,6 +70,9 @@ class Config:
         self.MATINEE_DISCOUNT_CENTS = _int("MATINEE_DISCOUNT_CENTS", 200)
         self.WEEKEND_SURCHARGE_CENTS = _int("WEEKEND_SURCHARGE_CENTS", 150)
         self.PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "simulated")
+        # A PENDING charge untouched this long is taken to be orphaned (its process died): a
+        # reload of the booking page resumes it with the same provider key.
+        self.PAYMENT_PENDING_STALE_SECONDS = _int("PAYMENT_PENDING_STALE_SECONDS", 15)
 
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per minute")

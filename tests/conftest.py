@@ -129,6 +129,18 @@ def clean_database(request):
 
 
 @pytest.fixture
+def money_checked(app):
+    """After the test, the money invariant holds (tests/money_invariant.py). Runs before the
+    tables are emptied. Money tests use it through ``pytestmark``."""
+    from tests.money_invariant import assert_money_invariant
+
+    yield
+    with app.app_context():
+        db.session.remove()
+        assert_money_invariant(db.engine)
+
+
+@pytest.fixture
 def app_ctx(app):
     with app.app_context():
         yield app

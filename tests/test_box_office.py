@@ -22,6 +22,8 @@ from tests.booking_helpers import JSON, hold, patron_client, setup_showtime
 from tests.factories import gen_user
 from tests.promo_factories import evening_showtime, gen_promo
 
+pytestmark = pytest.mark.usefixtures("money_checked")
+
 
 def sell(client, showtime, seats, **customer):
     return client.post("/staff/box-office/sell", data={

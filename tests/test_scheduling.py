@@ -23,6 +23,8 @@ from cinema.models import (
 from cinema.services import scheduling
 from tests.factories import gen_auditorium, gen_movie, gen_reservation, gen_showtime, gen_user, seats_of
 
+pytestmark = pytest.mark.usefixtures("money_checked")
+
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2030, 3, 1, 9, 0, tzinfo=timezone.utc)
 UTC = timezone.utc
