@@ -5,28 +5,13 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-import pytest
 import sqlalchemy as sa
 
 from cinema import jobs
 from cinema.extensions import db
 from cinema.models import OutboxEmail, OutboxStatus, utcnow
 from cinema.services import mail_delivery, notifications
-from tests.mail_factories import PrivateRedis, SmtpSink, dispose, mail_app, run_worker
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def smtp_app(app, database_url, tmp_path, smtp):
-    application = mail_app(database_url, str(tmp_path), smtp_port=smtp.port)
-    yield application
-    dispose(application)
+from tests.mail_factories import dispose, mail_app, run_worker
 
 
 def queue_emails(count: int, *, to=lambda n: f"patron{n}@example.com") -> None:
@@ -127,10 +112,9 @@ def test_quick_delivery_counts_no_attempt_while_the_server_is_down(smtp_app, smt
 
 
 def test_a_run_that_reaches_its_bound_hands_over_to_a_fresh_job(app, database_url, tmp_path,
-                                                                smtp):
-    redis_server = PrivateRedis().start()
+                                                                smtp, private_redis):
     application = mail_app(database_url, str(tmp_path), smtp_port=smtp.port,
-                           redis_url=redis_server.url)
+                           redis_url=private_redis.url)
     try:
         with application.app_context():
             queue_emails(30)
@@ -145,4 +129,3 @@ def test_a_run_that_reaches_its_bound_hands_over_to_a_fresh_job(app, database_ur
         assert len(counts) == 30 and set(counts.values()) == {1}
     finally:
         dispose(application)
-        redis_server.stop()
