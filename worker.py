@@ -143,7 +143,7 @@ class AppWorker(AppContextMixin, Worker):
     """The production worker: forks a work horse per job, and a scheduler child.
 
     A Redis error seen by its heartbeat (which RQ runs before every wait for a job) ends its
-    work loop with ``RedisLost``; ``main`` then waits for Redis and starts a fresh worker.
+    work loop with ``RedisLost``; ``run`` then waits for Redis and starts a fresh worker.
     """
 
     outage: Outage | None = None
