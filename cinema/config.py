@@ -53,6 +53,9 @@ class Config:
         # installations, or two test runs, can use one Redis server without meeting.
         self.REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "cinema")
         self.RQ_QUEUE = os.environ.get("RQ_QUEUE", f"{self.REDIS_PREFIX}-default")
+        # worker.py reconnects while Redis is away; after this many seconds without it, it exits
+        # non-zero for its supervisor to notice (0: it never gives up).
+        self.WORKER_MAX_DOWNTIME_SECONDS = _int("WORKER_MAX_DOWNTIME_SECONDS", 0)
 
         self.ADMIN_SIGNUP_SECRET = os.environ.get("ADMIN_SIGNUP_SECRET") or None
         self.CINEMA_NAME = os.environ.get("CINEMA_NAME", "Lumen Cinema")
