@@ -68,6 +68,10 @@ class Config:
         self.MATINEE_DISCOUNT_CENTS = _int("MATINEE_DISCOUNT_CENTS", 200)
         self.WEEKEND_SURCHARGE_CENTS = _int("WEEKEND_SURCHARGE_CENTS", 150)
         self.PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "simulated")
+        # JSON API tokens (/api/v1): short-lived signed access tokens, long-lived opaque
+        # refresh tokens rotated on every use.
+        self.API_ACCESS_TOKEN_SECONDS = _int("API_ACCESS_TOKEN_SECONDS", 900)
+        self.API_REFRESH_TOKEN_SECONDS = _int("API_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600)
 
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per minute")
