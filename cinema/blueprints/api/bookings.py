@@ -23,13 +23,15 @@ blp = ApiBlueprint("api_bookings", __name__, url_prefix="/api/v1/bookings",
 
 
 class HoldArgs(ma.Schema):
-    showtime_id = Id(required=True)
+    showtime_id = Id(required=True, metadata={"example": 1})
     seat_ids = fields.List(Id(), required=True, validate=validate.Length(max=100),
-                           metadata={"description": "each seat once; at most MAX_SEATS_PER_HOLD"})
+                           metadata={"description": "each seat once; at most MAX_SEATS_PER_HOLD",
+                                     "example": [1, 2]})
 
 
 class ConfirmArgs(ma.Schema):
-    payment_method = fields.String(required=True, validate=validate.OneOf(["card", "box_office"]))
+    payment_method = fields.String(required=True, validate=validate.OneOf(["card", "box_office"]),
+                                   metadata={"example": "card"})
     card_number = Text(40, metadata={"example": "4242 4242 4242 4242"})
     card_expiry = Text(10, metadata={"example": "12/34", "description": "MM/YY"})
     card_cvc = Text(10, metadata={"example": "123"})
@@ -86,7 +88,22 @@ class BookingSchema(ma.Schema):
 BookingPage = paged(BookingSchema, "BookingPage")
 
 
+def _booking_link(path: str, method: str, description: str) -> dict:
+    """An OpenAPI link from a booking in a response body to one of its operations."""
+    pointer = path.replace("/", "~1").replace("{", "%7B").replace("}", "%7D")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "description": description,
+            "parameters": {"reservation_id": "$response.body#/id"}}
+
+
+BOOKING_LINKS = {
+    "confirm": _booking_link("/api/v1/bookings/{reservation_id}/confirm", "post", "Pay"),
+    "cancel": _booking_link("/api/v1/bookings/{reservation_id}/cancel", "post", "Cancel"),
+    "detail": _booking_link("/api/v1/bookings/{reservation_id}", "get", "The booking"),
+}
+
+
 @blp.route("/hold", methods=["POST"])
+@blp.doc(responses={201: {"links": BOOKING_LINKS}})
 @blp.auth()
 @blp.arguments(HoldArgs)
 @blp.response(201, BookingSchema)

@@ -11,7 +11,6 @@ from cinema.blueprints.api.schemas import (
     Currency,
     Id,
     PageArgs,
-    Text,
     UtcDateTime,
     paged,
     slice_page,
@@ -25,7 +24,7 @@ blp = ApiBlueprint("api_showtimes", __name__, url_prefix="/api/v1/showtimes",
 
 
 class DayArgs(PageArgs):
-    date = Text(10, metadata={"description": "the cinema's local day, YYYY-MM-DD; default today"})
+    date = fields.Date(metadata={"description": "the cinema's local day; default today"})
     movie_id = Id()
 
 
@@ -72,7 +71,8 @@ def list_showtimes(args):
     movie_id = args.get("movie_id")
     if movie_id is not None:
         catalogue.get_movie(movie_id)
-    day = catalogue.parse_day(args.get("date"), catalogue.local_today(now, tz))
+    given = args.get("date")
+    day = catalogue.parse_day(given and given.isoformat(), catalogue.local_today(now, tz))
     programme = catalogue.day_programme(day, now, tz, movie_id)
     showtimes = sorted((s for film in programme for s in film.showtimes),
                        key=lambda s: (s.starts_at, s.id))
