@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from cinema.blueprints.api import auth, bookings, catalogue, deprecated, docs, showtimes
+from cinema.blueprints.api import admin, auth, bookings, catalogue, deprecated, docs, showtimes
 from cinema.blueprints.api.core import BEARER, CinemaApi
 
-API_BLUEPRINTS = (auth.blp, catalogue.blp, showtimes.blp, bookings.blp, deprecated.blp)
+API_BLUEPRINTS = (auth.blp, catalogue.blp, showtimes.blp, bookings.blp, admin.blp,
+                  deprecated.blp)
 
 
 def init_app(app: Flask) -> CinemaApi:
