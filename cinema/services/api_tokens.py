@@ -23,7 +23,7 @@ from flask import current_app
 
 from cinema.errors import Unauthorized
 from cinema.extensions import db
-from cinema.models import RefreshToken, User
+from cinema.models import RefreshToken, User, utcnow
 
 ALGORITHM = "HS256"
 ISSUER = "cinema-api"
@@ -139,7 +139,7 @@ def revoke_all_for_user(user_id: int) -> None:
     called wherever the user's sessions end (password or role change, sign out everywhere)."""
     db.session.execute(sa.update(RefreshToken)
                        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-                       .values(revoked_at=sa.func.now(), updated_at=sa.func.now()))
+                       .values(revoked_at=utcnow(), updated_at=utcnow()))
 
 
 def user_for_access_token(token: str) -> User:
