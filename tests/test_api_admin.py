@@ -3,7 +3,7 @@ token), films, showtimes with the overlap rule, bookings."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -21,17 +21,21 @@ def admin_routes(app):
                 yield method, path
 
 
-def test_every_admin_route_is_401_without_a_token_and_403_for_users_and_staff(app_ctx, client):
+def test_every_admin_route_is_401_without_a_token_and_403_for_users(app_ctx, client):
     routes = list(admin_routes(app_ctx))
-    assert len(routes) >= 7
+    assert len(routes) >= 17
     _, user, _ = token_user(app_ctx)
     _, staff, _ = token_user(app_ctx, role=UserRole.STAFF)
     for method, path in routes:
         assert_error(client.open(path, method=method, json={}), 401, "AUTH_REQUIRED")
-        for tokens in (user, staff):
-            response = client.open(path, method=method, json={},
-                                   headers=bearer(tokens["access_token"]))
-            assert_error(response, 403, "FORBIDDEN")
+        response = client.open(path, method=method, json={}, headers=bearer(user["access_token"]))
+        assert_error(response, 403, "FORBIDDEN")
+        # Reports are open to STAFF as well; everything else is ADMIN only.
+        as_staff = client.open(path, method=method, json={}, headers=bearer(staff["access_token"]))
+        if path.startswith("/api/v1/admin/reports/"):
+            assert as_staff.status_code == 200, (path, as_staff.get_json())
+        else:
+            assert_error(as_staff, 403, "FORBIDDEN")
 
 
 @pytest.fixture
@@ -84,3 +88,57 @@ def test_admin_lists_and_reads_every_booking(app_ctx, client, admin):
     assert [b["id"] for b in listed["items"]] == [held["id"]] and listed["next"] is None
     detail = client.get(f"/api/v1/admin/bookings/{held['id']}", headers=admin).get_json()
     assert detail["code"] == held["code"] and detail["user_email"]
+
+
+def test_admin_builds_an_auditorium_and_edits_its_seats(app_ctx, client, admin):
+    layout = {"name": "Screen 9", "rows": 3, "seats_per_row": 6, "premium_rows": ["C"],
+              "aisles_after": [3], "wheelchair": [{"row": "A", "number": 1}]}
+    created = client.post("/api/v1/admin/auditoriums", headers=admin, json=layout)
+    assert created.status_code == 201, created.get_json()
+    auditorium_id = created.get_json()["id"]
+    assert_error(client.post("/api/v1/admin/auditoriums", headers=admin, json=layout), 422,
+                 "VALIDATION_ERROR")  # the name is taken
+    renamed = client.put(f"/api/v1/admin/auditoriums/{auditorium_id}", headers=admin,
+                         json={"name": "Screen 10"})
+    assert renamed.get_json()["name"] == "Screen 10"
+    blocked = client.post("/api/v1/admin/seats/batch", headers=admin,
+                          json={"auditorium_id": auditorium_id, "action": "block", "rows": ["B"]})
+    seats = blocked.get_json()["seats"]
+    assert len(seats) == 6 and all(seat["is_blocked"] for seat in seats)
+    one = seats[0]["id"]
+    couple = client.put(f"/api/v1/admin/seats/{one}", headers=admin,
+                        json={"action": "type:COUPLE"})
+    assert couple.get_json()["seats"][0]["type"] == "COUPLE"
+    removed = client.delete(f"/api/v1/admin/seats/{one}", headers=admin)
+    assert removed.get_json()["seats"][0]["is_deleted"] is True
+    assert_error(client.delete(f"/api/v1/admin/seats/{one}", headers=admin), 404, "NOT_FOUND")
+    deleted = client.delete(f"/api/v1/admin/auditoriums/{auditorium_id}", headers=admin)
+    assert deleted.get_json()["is_deleted"] is True
+
+
+def test_reports_give_the_same_figures_as_the_pages(app_ctx, client):
+    from cinema.services import reports
+    from cinema.services.report_dates import DateRange
+
+    showtime, seats = setup_showtime(starts_in=timedelta(hours=5))
+    _, patron, _ = token_user(app_ctx)
+    held = client.post("/api/v1/bookings/hold", headers=bearer(patron["access_token"]),
+                       json={"showtime_id": showtime.id, "seat_ids": [seats[0].id]}).get_json()
+    client.post(f"/api/v1/bookings/{held['id']}/confirm", headers=bearer(patron["access_token"]),
+                json={"payment_method": "card", "card_number": "4242 4242 4242 4242",
+                      "card_expiry": "12/34", "card_cvc": "123"})
+    _, staff, _ = token_user(app_ctx, role=UserRole.STAFF)
+    body = client.get("/api/v1/admin/reports/revenue", headers=bearer(staff["access_token"]))
+    revenue = body.get_json()
+    first, last = (date.fromisoformat(revenue["range"][k]) for k in ("first", "last"))
+    expected = reports.revenue_report(DateRange(first, last))
+    assert revenue["total"]["sales_cents"] == expected.total.sales_cents == held["total_price"]
+    occupancy = client.get("/api/v1/admin/reports/occupancy",
+                           headers=bearer(staff["access_token"])).get_json()
+    assert occupancy["total"]["sold"] >= 0
+    stats = client.get("/api/v1/admin/reports/user-stats?period=day",
+                       headers=bearer(staff["access_token"])).get_json()
+    assert stats["period"] == "day"
+    bad = client.get("/api/v1/admin/reports/revenue?from=2030-01-02&to=2030-01-01",
+                     headers=bearer(staff["access_token"]))
+    assert_error(bad, 422, "VALIDATION_ERROR")

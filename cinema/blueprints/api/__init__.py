@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from flask import Flask
 
-from cinema.blueprints.api import admin, auth, bookings, catalogue, deprecated, docs, showtimes
+from cinema.blueprints.api import (
+    admin,
+    admin_venues,
+    auth,
+    bookings,
+    catalogue,
+    deprecated,
+    docs,
+    reports,
+    showtimes,
+)
 from cinema.blueprints.api.core import BEARER, CinemaApi
 
 API_BLUEPRINTS = (auth.blp, catalogue.blp, showtimes.blp, bookings.blp, admin.blp,
-                  deprecated.blp)
+                  admin_venues.blp, reports.blp, deprecated.blp)
 
 
 def init_app(app: Flask) -> CinemaApi:
