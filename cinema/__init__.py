@@ -30,6 +30,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from cinema.blueprints import (
         account,
         admin,
+        api,
         auth,
         bookings,
         catalogue,
@@ -49,6 +50,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     init_redis(app)
     security.init_app(app)
     templating.init_app(app)
+    api.init_app(app)
     register_error_handlers(app)
     cli.init_app(app)
 

@@ -76,6 +76,10 @@ class Config:
         # A PENDING charge untouched this long is taken to be orphaned (its process died): a
         # reload of the booking page resumes it with the same provider key.
         self.PAYMENT_PENDING_STALE_SECONDS = _int("PAYMENT_PENDING_STALE_SECONDS", 15)
+        # JSON API tokens (/api/v1): short-lived signed access tokens, long-lived opaque
+        # refresh tokens rotated on every use.
+        self.API_ACCESS_TOKEN_SECONDS = _int("API_ACCESS_TOKEN_SECONDS", 900)
+        self.API_REFRESH_TOKEN_SECONDS = _int("API_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600)
 
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per minute")

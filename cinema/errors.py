@@ -118,8 +118,13 @@ FRIENDLY_TITLES = {
 }
 
 
+def is_api() -> bool:
+    """A request to the JSON API (``/api/...``): always answered in JSON."""
+    return request.path.startswith("/api/")
+
+
 def wants_json() -> bool:
-    if request.is_json:
+    if request.is_json or is_api():
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes["application/json"] > \
@@ -147,7 +152,8 @@ def render_error(status: int, detail: str, error_code: str, field_errors: dict |
     """Answer an error in the form the client understands."""
     if wants_json():
         if field_errors:
-            extra["errors"] = field_errors
+            # The API's documented name is field_errors; the pages' JSON kept its older name.
+            extra["field_errors" if is_api() else "errors"] = field_errors
         return jsonify(error_body(status, detail, error_code, **extra)), status
     context = dict(status=status, detail=detail, error_code=error_code,
                    title=FRIENDLY_TITLES.get(status, "Something went wrong"))

@@ -1,4 +1,5 @@
 """All models, importable from ``cinema.models``."""
+from cinema.models.api_token import RefreshToken
 from cinema.models.base import AuditMixin, UTCDateTime, utcnow
 from cinema.models.booking import Payment, PromoCode, Reservation, ReservedSeat, new_booking_code
 from cinema.models.catalogue import Auditorium, Genre, Movie, MovieGenre, Seat
@@ -21,7 +22,7 @@ from cinema.models.user import User
 __all__ = [
     "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "ClosedReportDay", "DaySales", "Genre",
     "Movie", "MovieGenre", "OutboxEmail", "OutboxStatus", "Payment", "PaymentKind", "PaymentMethod",
-    "PaymentStatus", "PromoCode", "Reservation", "ReservationStatus", "ReservedSeat", "Seat",
-    "SeatType", "Showtime", "ShowtimeSales", "SimulatedGatewayEntry", "UTCDateTime", "User",
+    "PaymentStatus", "PromoCode", "RefreshToken", "Reservation", "ReservationStatus", "ReservedSeat",
+    "Seat", "SeatType", "Showtime", "ShowtimeSales", "SimulatedGatewayEntry", "UTCDateTime", "User",
     "UserRole", "new_booking_code", "utcnow",
 ]

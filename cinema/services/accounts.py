@@ -111,9 +111,18 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+def end_all_sessions(user: User) -> None:
+    """Rotate the session token and revoke the API refresh tokens, without committing: every
+    session, remember-me cookie and API token of the user ends with the caller's commit."""
+    from cinema.services import api_tokens
+
+    user.session_token = new_session_token()
+    api_tokens.revoke_all_for_user(user.id)
+
+
 def end_sessions(user: User) -> None:
     """Rotate the session token: every session and remember-me cookie of the user ends."""
-    user.session_token = new_session_token()
+    end_all_sessions(user)
     db.session.commit()
 
 
@@ -124,7 +133,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
                                field_errors={"current_password": ["Not correct."]})
     check_password_strength(new_password)
     user.password_hash = hash_password(new_password)
-    user.session_token = new_session_token()
+    end_all_sessions(user)
     db.session.commit()
 
 
@@ -137,8 +146,8 @@ def set_role(actor_id: int, user_id: int, role: UserRole) -> User:
         raise ValidationFailed("You cannot remove your own admin role.")
     before = user.role
     user.role = role
-    # A changed role takes effect at once: end the user's sessions.
-    user.session_token = new_session_token()
+    # A changed role takes effect at once: end the user's sessions and API tokens.
+    end_all_sessions(user)
     audit.record(actor_id, "user.role", "user", user.id,
                  f"{user.email}: {before.value} -> {role.value}",
                  before={"role": before.value}, after={"role": role.value})

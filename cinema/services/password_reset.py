@@ -18,7 +18,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from cinema.errors import DomainError
 from cinema.extensions import db
 from cinema.models import User
-from cinema.models.user import new_session_token
 from cinema.services import accounts, notifications
 
 SALT = "password-reset"
@@ -83,6 +82,6 @@ def reset_password(token: str, new_password: str, now: datetime) -> User:
     user = user_for_token(token, now)
     accounts.check_password_strength(new_password)
     user.password_hash = accounts.hash_password(new_password)
-    user.session_token = new_session_token()
+    accounts.end_all_sessions(user)
     db.session.commit()
     return user

@@ -182,6 +182,15 @@ def delete_auditorium(auditorium_id: int, actor_id: int, now: datetime) -> Audit
     return auditorium
 
 
+def seat_auditorium_id(seat_id: int) -> int:
+    """The auditorium of a live seat; raises NotFound for a missing or removed one."""
+    auditorium_id = db.session.scalar(sa.select(Seat.auditorium_id).where(
+        Seat.id == seat_id, Seat.is_deleted.is_(False)))
+    if auditorium_id is None:
+        raise NotFound("No such seat.")
+    return auditorium_id
+
+
 def seats_in_use(seat_ids: list[int], now: datetime) -> list[Seat]:
     """Those of ``seat_ids`` sold or held (hold not expired) for a live showtime not yet over:
     changing them would strand a patron's booking."""

@@ -1,0 +1,153 @@
+"""/api/v1/bookings: hold seats, pay and confirm, cancel, the patron's bookings."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from cinema.blueprints.api.core import ApiBlueprint, api_user
+from cinema.blueprints.api.schemas import (
+    ID_CONVERTER,
+    Currency,
+    Id,
+    PageArgs,
+    Text,
+    UtcDateTime,
+    paged,
+    slice_page,
+)
+from cinema.models import utcnow
+from cinema.services import booking, bookings_query
+
+blp = ApiBlueprint("api_bookings", __name__, url_prefix="/api/v1/bookings",
+                   description="Holds, payment, cancellation and history")
+
+
+class HoldArgs(ma.Schema):
+    showtime_id = Id(required=True, metadata={"example": 1})
+    seat_ids = fields.List(Id(), required=True, validate=validate.Length(max=100),
+                           metadata={"description": "each seat once; at most MAX_SEATS_PER_HOLD",
+                                     "example": [1, 2]})
+
+
+class ConfirmArgs(ma.Schema):
+    payment_method = fields.String(required=True, validate=validate.OneOf(["card", "box_office"]),
+                                   metadata={"example": "card"})
+    card_number = Text(40, metadata={"example": "4242 4242 4242 4242"})
+    card_expiry = Text(10, metadata={"example": "12/34", "description": "MM/YY"})
+    card_cvc = Text(10, metadata={"example": "123"})
+
+
+class IdempotencyHeader(ma.Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,60}$"),
+        metadata={"description": "the same key returns the same result, never a second charge"})
+
+
+class LineItemSchema(ma.Schema):
+    name = fields.String(required=True, metadata={"example": "base"})
+    amount = fields.Integer(required=True, metadata={"description": "cents; negative = off"})
+
+
+class BookedSeatSchema(ma.Schema):
+    id = fields.Function(lambda line: line.seat_id, required=True)
+    label = fields.Function(lambda line: line.seat.label, required=True)
+    type = fields.Function(lambda line: line.seat.seat_type.value, required=True)
+    line_items = fields.Method("_items", required=True)
+    price = fields.Integer(attribute="price_cents", required=True,
+                           metadata={"description": "cents: the sum of the line items"})
+
+    def _items(self, line) -> list[dict]:
+        items = [{"name": "base", "amount": line.base_price_cents}]
+        if line.seat_type_adjustment_cents:
+            items.append({"name": "seat_type", "amount": line.seat_type_adjustment_cents})
+        if line.time_adjustment_cents:
+            items.append({"name": line.time_rule or "time", "amount": line.time_adjustment_cents})
+        if line.discount_cents:
+            items.append({"name": "discount", "amount": -line.discount_cents})
+        return items
+
+
+class BookingSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    status = fields.Function(lambda r: r.status.value, required=True,
+                             metadata={"enum": ["HELD", "CONFIRMED", "COMPLETED", "CANCELLED"]})
+    showtime_id = fields.Integer(required=True)
+    expires_at = UtcDateTime(attribute="hold_expires_at", allow_none=True, required=True)
+    confirmed_at = UtcDateTime(allow_none=True, required=True)
+    cancelled_at = UtcDateTime(allow_none=True, required=True)
+    paid = fields.Function(lambda r: r.paid_at is not None, required=True)
+    payment_method = fields.Function(
+        lambda r: r.payment_method.value if r.payment_method else None, allow_none=True)
+    total_price = fields.Integer(attribute="total_price_cents", required=True,
+                                 metadata={"description": "cents"})
+    currency = Currency()
+    seats = fields.List(fields.Nested(BookedSeatSchema), required=True)
+
+
+BookingPage = paged(BookingSchema, "BookingPage")
+
+
+def _booking_link(path: str, method: str, description: str) -> dict:
+    """An OpenAPI link from a booking in a response body to one of its operations."""
+    pointer = path.replace("/", "~1").replace("{", "%7B").replace("}", "%7D")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "description": description,
+            "parameters": {"reservation_id": "$response.body#/id"}}
+
+
+BOOKING_LINKS = {
+    "confirm": _booking_link("/api/v1/bookings/{reservation_id}/confirm", "post", "Pay"),
+    "cancel": _booking_link("/api/v1/bookings/{reservation_id}/cancel", "post", "Cancel"),
+    "detail": _booking_link("/api/v1/bookings/{reservation_id}", "get", "The booking"),
+}
+
+
+@blp.route("/hold", methods=["POST"])
+@blp.doc(responses={201: {"links": BOOKING_LINKS}})
+@blp.auth()
+@blp.arguments(HoldArgs)
+@blp.response(201, BookingSchema)
+def hold(args):
+    """Hold seats of a showtime, all or nothing (409 if one is taken, 422 if invalid)."""
+    return booking.hold_seats(api_user().id, args["showtime_id"], args["seat_ids"], now=utcnow())
+
+
+@blp.route("/my", methods=["GET"])
+@blp.auth()
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, BookingPage)
+def my_bookings(args):
+    """The patron's bookings: upcoming soonest first, then past latest first."""
+    upcoming, past = bookings_query.history_for(api_user().id)
+    return slice_page([*upcoming, *past], args, "api_bookings.my_bookings")
+
+
+@blp.route(f"/<{ID_CONVERTER}:reservation_id>", methods=["GET"])
+@blp.auth()
+@blp.response(200, BookingSchema)
+def get_booking(reservation_id: int):
+    """A booking of the caller's (STAFF and ADMIN see any); someone else's is 404."""
+    user = api_user()
+    return bookings_query.visible_to(reservation_id, user.id, user.is_staff)
+
+
+@blp.route(f"/<{ID_CONVERTER}:reservation_id>/confirm", methods=["POST"])
+@blp.auth()
+@blp.arguments(IdempotencyHeader, location="headers")
+@blp.arguments(ConfirmArgs)
+@blp.response(200, BookingSchema)
+def confirm(headers, args, reservation_id: int):
+    """Pay for a held booking (card, or at the box office) and confirm it."""
+    return booking.confirm_booking(
+        reservation_id, api_user().id, args["payment_method"], now=utcnow(),
+        card_number=args.get("card_number"), card_expiry=args.get("card_expiry"),
+        card_cvc=args.get("card_cvc"), idempotency_key=headers.get("idempotency_key"))
+
+
+@blp.route(f"/<{ID_CONVERTER}:reservation_id>/cancel", methods=["POST"])
+@blp.auth()
+@blp.response(200, BookingSchema)
+def cancel(reservation_id: int):
+    """Cancel a booking and refund its card payment: the owner, or an admin."""
+    user = api_user()
+    return booking.cancel_booking(reservation_id, user.id, now=utcnow(), by_admin=user.is_admin)
