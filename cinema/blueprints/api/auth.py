@@ -13,7 +13,7 @@ from cinema.blueprints.api.schemas import Text, UserSchema
 from cinema.errors import Unauthorized
 from cinema.extensions import limiter
 from cinema.models import utcnow
-from cinema.services import accounts, api_tokens
+from cinema.services import accounts, api_tokens, password_policy
 
 blp = ApiBlueprint("api_auth", __name__, url_prefix="/api/v1/auth",
                    description="Accounts and tokens")
@@ -41,7 +41,7 @@ def _email():
 class SignupArgs(ma.Schema):
     email = _email()
     full_name = Text(120, min_length=1, required=True, validate_also=[validate.Regexp(r"\S")])
-    password = Text(200, min_length=accounts.MIN_PASSWORD_LENGTH, required=True)
+    password = Text(password_policy.MAX_PASSWORD_LENGTH, min_length=1, required=True)
 
 
 class AdminSignupArgs(SignupArgs):
