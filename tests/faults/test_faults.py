@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 TABS = 8
 ROUNDS = 3  # holds confirmed by eight tabs at once
-KILLS = 4  # gunicorn workers SIGKILLed in scenario b
+KILLS = 6  # gunicorn workers SIGKILLed in scenario b
 RESTARTS = 2  # PostgreSQL restarts in scenario c
 OUTAGE_SECONDS = 30  # Redis (d) and SMTP (e) outages, as the issue asks
 
