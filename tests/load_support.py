@@ -104,7 +104,8 @@ class GunicornServer:
     """One gunicorn instance (its own master and workers) on a free port, logging to a file."""
 
     def __init__(self, app_spec: str, env: dict, log_path: Path, workers: int = 2,
-                 threads: int = 8, cwd: Path = REPO_ROOT, worker_class: str = "gthread"):
+                 threads: int = 8, cwd: Path = REPO_ROOT, worker_class: str = "gthread",
+                 extra_args: tuple[str, ...] = ()):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path)
@@ -116,7 +117,7 @@ class GunicornServer:
             [str(gunicorn), "--no-control-socket", "-w", str(workers), "-k", worker_class,
              *(["--threads", str(threads)] if worker_class == "gthread" else []),
              "-b", f"127.0.0.1:{self.port}", "--timeout", "60", "--graceful-timeout", "5",
-             app_spec],
+             *extra_args, app_spec],
             cwd=cwd, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)  # its own process group, so stop() reaches the workers
 

@@ -162,24 +162,28 @@ class Stack:
         return self
 
     def ensure_running(self) -> None:
-        """gunicorn (2 sync workers) and the worker up; either is started again if it died."""
+        """gunicorn (2 sync workers) and the worker up; either is started again if it died.
+
+        ``--preload``: the master imports the app once and forks each worker from it, so a
+        killed worker is replaced in moments rather than after a fresh import of the app."""
         if self.gunicorn is None or self.gunicorn.process.poll() is not None:
             self.gunicorn = GunicornServer("wsgi:app", self.env, self.folder / "gunicorn.log",
-                                           workers=2, worker_class="sync")
+                                           workers=2, worker_class="sync",
+                                           extra_args=("--preload",))
             self.gunicorn.wait_ready()
         self.worker.ensure_running()
 
-    def kill_gunicorn_worker(self, pick) -> int | None:
-        """SIGKILL one of gunicorn's workers (``pick`` chooses from their pids); its pid."""
-        pids = self.gunicorn.worker_pids()
-        if not pids:
-            return None
-        pid = pick(pids)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return None
-        return pid
+    def kill_gunicorn_workers(self) -> list[int]:
+        """SIGKILL every gunicorn worker (with sync workers, whichever is serving a confirm
+        dies in the middle of it); the master replaces them. Their pids."""
+        killed = []
+        for pid in self.gunicorn.worker_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            except ProcessLookupError:
+                pass  # exited meanwhile
+        return killed
 
     def wait_gunicorn_workers(self, count: int = 2, timeout: float = 30) -> None:
         """Until the master has ``count`` workers again (it replaces a killed one)."""
