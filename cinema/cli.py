@@ -1,5 +1,5 @@
 """Command line: ``flask create-admin``, ``flask seed-demo``, ``flask serve``,
-``flask forget-report-rollups``."""
+``flask forget-report-rollups``, ``flask reconcile-payments``."""
 from __future__ import annotations
 
 import getpass
@@ -40,6 +40,16 @@ def init_app(app: Flask) -> None:
 
         report_rollup.forget(first.date() if first else None, last.date() if last else None)
         click.echo("Report rollups dropped; they are summed again when next needed.")
+
+    @app.cli.command("reconcile-payments")
+    def reconcile_payments():
+        """Settle unfinished payments and refund charges that pay for no booking (what the
+        worker does every minute); prints what it did."""
+        from cinema.models import utcnow
+        from cinema.services import reconciliation
+
+        for name, count in reconciliation.reconcile_payments(utcnow()).items():
+            click.echo(f"{name}: {count}")
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1")

@@ -51,6 +51,9 @@ class Config:
         # installations, or two test runs, can use one Redis server without meeting.
         self.REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "cinema")
         self.RQ_QUEUE = os.environ.get("RQ_QUEUE", f"{self.REDIS_PREFIX}-default")
+        # worker.py reconnects while Redis is away; after this many seconds without it, it exits
+        # non-zero for its supervisor to notice (0: it never gives up).
+        self.WORKER_MAX_DOWNTIME_SECONDS = _int("WORKER_MAX_DOWNTIME_SECONDS", 0)
 
         self.ADMIN_SIGNUP_SECRET = os.environ.get("ADMIN_SIGNUP_SECRET") or None
         self.CINEMA_NAME = os.environ.get("CINEMA_NAME", "Lumen Cinema")
@@ -68,6 +71,9 @@ class Config:
         self.MATINEE_DISCOUNT_CENTS = _int("MATINEE_DISCOUNT_CENTS", 200)
         self.WEEKEND_SURCHARGE_CENTS = _int("WEEKEND_SURCHARGE_CENTS", 150)
         self.PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "simulated")
+        # A PENDING charge untouched this long is taken to be orphaned (its process died): a
+        # reload of the booking page resumes it with the same provider key.
+        self.PAYMENT_PENDING_STALE_SECONDS = _int("PAYMENT_PENDING_STALE_SECONDS", 15)
 
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per minute")

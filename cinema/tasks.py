@@ -25,12 +25,13 @@ def sweep_expired_holds() -> int:
 
 
 @periodic
-def finish_pending_refunds() -> int:
-    """Retry refunds whose provider call did not complete."""
+def reconcile_payments() -> dict:
+    """Settle payments left unfinished (crashes, lost answers) and refund charges that pay for
+    no booking; retries pending refunds too (services/reconciliation.py)."""
     from cinema.models import utcnow
-    from cinema.services import refunds
+    from cinema.services import reconciliation
 
-    return refunds.retry_pending_refunds(utcnow())
+    return reconciliation.reconcile_payments(utcnow())
 
 
 @periodic

@@ -129,6 +129,18 @@ def clean_database(request):
 
 
 @pytest.fixture
+def money_checked(app):
+    """After the test, the money invariant holds (tests/money_invariant.py). Runs before the
+    tables are emptied. Money tests use it through ``pytestmark``."""
+    from tests.money_invariant import assert_money_invariant
+
+    yield
+    with app.app_context():
+        db.session.remove()
+        assert_money_invariant(db.engine)
+
+
+@pytest.fixture
 def app_ctx(app):
     with app.app_context():
         yield app
@@ -138,6 +150,38 @@ def app_ctx(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# --- email and outage tests (servers of their own, see tests/mail_factories.py) ------------
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free port, that a test may stop and start."""
+    from tests.mail_factories import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def smtp_app(app, database_url, tmp_path, smtp):
+    """An app that mails through the test SMTP server (no Redis)."""
+    from tests.mail_factories import dispose, mail_app
+
+    application = mail_app(database_url, str(tmp_path), smtp_port=smtp.port)
+    yield application
+    dispose(application)
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of the test's own, never the shared one, that it may stop and start."""
+    from tests.mail_factories import PrivateRedis
+
+    server = PrivateRedis().start()
+    yield server
+    server.stop()
 
 
 # --- browser tests ---------------------------------------------------------------------------

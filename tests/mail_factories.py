@@ -31,7 +31,8 @@ def free_port() -> int:
 
 
 class _Collector:
-    """aiosmtpd handler: keeps every message it accepts; refuses recipients on ``refuse``."""
+    """aiosmtpd handler: keeps every message it accepts; refuses recipients on ``refuse`` for
+    good (550) and those on ``defer`` for now (450)."""
 
     def __init__(self, sink):
         self.sink = sink
@@ -39,6 +40,8 @@ class _Collector:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.sink.refuse:
             return "550 5.1.1 No such user here"
+        if address in self.sink.defer:
+            return "450 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -47,6 +50,7 @@ class _Collector:
                                            policy=policy.default)
         with self.sink.lock:
             self.sink.received.append((list(envelope.rcpt_tos), message))
+            self.sink.peers.add(session.peer)  # one (address, port) per SMTP connection
         return "250 Message accepted for delivery"
 
 
@@ -57,6 +61,8 @@ class SmtpSink:
         self.port = free_port()
         self.received: list[tuple[list[str], email.message.EmailMessage]] = []
         self.refuse: set[str] = set()
+        self.defer: set[str] = set()
+        self.peers: set[tuple] = set()
         self.lock = threading.Lock()
         self.controller: Controller | None = None
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from cinema.extensions import db
@@ -21,6 +22,8 @@ from cinema.models import (
 from cinema.services import booking
 from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
 from tests.factories import gen_auditorium, gen_user, seats_of
+
+pytestmark = pytest.mark.usefixtures("money_checked")
 
 
 def reservation_of(response) -> Reservation:
@@ -318,19 +321,15 @@ def test_a_cancelled_showtime_refunds_its_card_bookings(app, app_ctx):
 
 
 def test_a_charge_refunded_because_the_hold_expired_is_neither_sale_nor_refund(app, app_ctx):
-    from cinema.services import refunds, reports
+    from cinema.services import charges, payments, refunds, reports
     from cinema.services.report_dates import DateRange
 
     showtime, seats = setup_showtime()
     _, client = patron_client(app)
     reservation = reservation_of(hold(client, showtime, seats[:1]))
-    charge = Payment(reservation_id=reservation.id, provider="simulated",
-                     kind=PaymentKind.CHARGE, status=PaymentStatus.SUCCEEDED,
-                     amount_cents=reservation.total_price_cents, idempotency_key="charge:x",
-                     provider_ref="sim_ch_x")
-    db.session.add(charge)
-    db.session.commit()
-    refunds.refund_payment(charge, now())  # what _finalise does when the hold ran out
+    card = payments.parse_card("4242424242424242", "12/34", "123", now())
+    charge = charges.charge_reservation(reservation, card, now())
+    refunds.refund_payment(charge, now())  # what finalise does when the hold ran out
     today = now().date()
     total = reports.revenue_total(DateRange(today - timedelta(days=1), today + timedelta(days=1)))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment).where(

@@ -9,7 +9,6 @@ from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 
 from cinema import jobs, tasks
@@ -17,37 +16,7 @@ from cinema.extensions import db
 from cinema.models import AuditLog, OutboxEmail, OutboxStatus, UserRole, utcnow
 from cinema.services import mail_delivery, notifications, tickets
 from tests.factories import gen_user, login
-from tests.mail_factories import (
-    PrivateRedis,
-    SmtpSink,
-    confirmed_booking,
-    dispose,
-    free_port,
-    mail_app,
-    run_worker,
-)
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def smtp_app(app, database_url, tmp_path, smtp):
-    """An app that mails through the test SMTP server (no Redis)."""
-    application = mail_app(database_url, str(tmp_path), smtp_port=smtp.port)
-    yield application
-    dispose(application)
-
-
-@pytest.fixture
-def private_redis():
-    server = PrivateRedis().start()
-    yield server
-    server.stop()
+from tests.mail_factories import confirmed_booking, dispose, free_port, mail_app, run_worker
 
 
 def rows():

@@ -1,12 +1,9 @@
-"""The worker, for real: RQ on the local Redis runs the expiry job and the periodic sweep."""
+"""The worker, for real: RQ on the local Redis runs the expiry job and the periodic sweep.
+
+``python worker.py`` as a process (idle, Redis restarts, SIGKILL) is in test_worker_process.py."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from rq import Queue
@@ -18,8 +15,6 @@ from cinema.services import booking
 from tests.booking_helpers import now, setup_showtime
 from tests.factories import gen_user
 from worker import AppSimpleWorker, worker_class
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_worker(app) -> None:
@@ -64,30 +59,3 @@ def test_the_periodic_sweep_on_the_worker_is_idempotent(app, app_ctx):
     assert statuses() == after_first
     active = db.session.scalar(sa.text("SELECT count(*) FROM reserved_seats WHERE is_active"))
     assert active == 0
-
-
-def test_worker_py_waits_for_work_when_idle_and_runs_what_comes(app, app_ctx, tmp_path):
-    """``python worker.py`` for real: idle longer than the app's 2-second Redis read timeout, it
-    is still there, and it runs a job enqueued afterwards."""
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "REDIS_URL": app.config["REDIS_URL"], "REDIS_PREFIX": app.config["REDIS_PREFIX"],
-           "RQ_QUEUE": app.config["RQ_QUEUE"], "SECRET_KEY": "test-secret",
-           "INSTANCE_PATH": str(tmp_path)}
-    env.pop("CINEMA_ENV", None)
-    queue = Queue(app.config["RQ_QUEUE"], connection=get_redis())
-    queue.empty()
-    process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        time.sleep(6)  # its first periodic sweep, then nothing to do
-        assert process.poll() is None, process.communicate()[0]
-        job = queue.enqueue(tasks.periodic_tick)
-        deadline = time.monotonic() + 60
-        while not job.is_finished and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert job.is_finished, job.get_status()
-        assert "sweep_expired_holds" in job.return_value()
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0]
-    assert "Redis connection timeout" not in output, output

@@ -12,6 +12,7 @@ from cinema.models.enums import (
     SeatType,
     UserRole,
 )
+from cinema.models.gateway import SimulatedGatewayEntry
 from cinema.models.messaging import AuditLog, OutboxEmail
 from cinema.models.rollup import ClosedReportDay, DaySales, ShowtimeSales
 from cinema.models.showtime import Showtime
@@ -21,6 +22,6 @@ __all__ = [
     "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "ClosedReportDay", "DaySales", "Genre",
     "Movie", "MovieGenre", "OutboxEmail", "OutboxStatus", "Payment", "PaymentKind", "PaymentMethod",
     "PaymentStatus", "PromoCode", "Reservation", "ReservationStatus", "ReservedSeat", "Seat",
-    "SeatType", "Showtime", "ShowtimeSales", "UTCDateTime", "User", "UserRole", "new_booking_code",
-    "utcnow",
+    "SeatType", "Showtime", "ShowtimeSales", "SimulatedGatewayEntry", "UTCDateTime", "User",
+    "UserRole", "new_booking_code", "utcnow",
 ]

@@ -158,12 +158,26 @@ class ReservedSeat(AuditMixin, db.Model):
     seat: so.Mapped[Seat] = so.relationship(lazy="joined")
 
 
+# A charge that may still take, or has taken, the booking's money and still pays for it.
+LIVE_CHARGE = "kind = 'CHARGE' AND status IN ('PENDING', 'SUCCEEDED') AND compensated_at IS NULL"
+
+
 class Payment(AuditMixin, db.Model):
-    """One call to a payment provider (a charge or a refund), keyed for idempotency."""
+    """One call to a payment provider (a charge or a refund), keyed for idempotency.
+
+    A charge attempt belongs to its reservation: its key is ``charge:<reservation id>:<attempt>``
+    and the partial unique index ``uq_payments_live_charge`` allows one live charge (PENDING, or
+    SUCCEEDED and not given back) per reservation, so two tabs, a reload or a retry after a crash
+    can never start a second charge while one may have taken the money.
+    """
 
     __tablename__ = "payments"
-    # Reports: refunds are found by kind and day (docs/PERFORMANCE.md).
-    __table_args__ = (sa.Index("ix_payments_kind_created_at", "kind", "created_at"),)
+    __table_args__ = (
+        # Reports: refunds are found by kind and day (docs/PERFORMANCE.md).
+        sa.Index("ix_payments_kind_created_at", "kind", "created_at"),
+        sa.Index("uq_payments_live_charge", "reservation_id", unique=True,
+                 postgresql_where=sa.text(LIVE_CHARGE), sqlite_where=sa.text(LIVE_CHARGE)),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reservation_id: so.Mapped[int] = so.mapped_column(
@@ -180,3 +194,7 @@ class Payment(AuditMixin, db.Model):
     card_last4: so.Mapped[str | None] = so.mapped_column(sa.String(4))
     error_code: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     error_message: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    # Set on a charge when a refund of it was opened (the booking was cancelled, or the charge
+    # could not confirm or duplicated another): it no longer pays for its booking, so it
+    # leaves ``uq_payments_live_charge`` and a new attempt may start.
+    compensated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

@@ -12,12 +12,13 @@ Everything here is about answering well around it:
   Locks are taken in one statement per table and inserts in seat-id order, so holds cannot
   deadlock one another; a deadlock with something else is retried.
 - No lock is held while the payment provider is called: confirm commits a PENDING payment row,
-  calls the provider, then re-checks the hold in a new transaction.
+  calls the provider, then re-checks the hold in a new transaction. One charge per booking
+  (``charges``); a charge that cannot be confirmed is refunded, and what a crash leaves behind
+  is settled by ``reconciliation``.
 """
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from flask import current_app
 from cinema import jobs
 from cinema.errors import (
     Conflict,
+    DomainError,
     HoldExpired,
     InvalidState,
     NotFound,
@@ -38,7 +40,6 @@ from cinema.extensions import db
 from cinema.models import (
     CancelReason,
     Payment,
-    PaymentKind,
     PaymentMethod,
     PaymentStatus,
     Reservation,
@@ -49,6 +50,7 @@ from cinema.models import (
 )
 from cinema.services import (
     bookings_query,
+    charges,
     notifications,
     payments,
     pricing,
@@ -62,6 +64,7 @@ log = logging.getLogger(__name__)
 
 LIVE_STATUSES = (ReservationStatus.HELD, ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
 DEADLOCK_RETRIES = 3
+PaymentInProgress = charges.PaymentInProgress
 
 
 class ShowtimeUnavailable(Conflict):
@@ -73,9 +76,9 @@ class CancellationClosed(Conflict):
     error_code = "CANCELLATION_CLOSED"
 
 
-class PaymentInProgress(Conflict):
-    error_code = "PAYMENT_IN_PROGRESS"
-    default_detail = "This payment is already being processed. Please wait a moment."
+class ShowtimeStarted(ShowtimeUnavailable):
+    error_code = "SHOWTIME_STARTED"
+    default_detail = "This showtime has already started, so it can no longer be booked."
 
 
 # --- holds -----------------------------------------------------------------------------------
@@ -248,17 +251,22 @@ def confirm_booking(reservation_id: int, user_id: int, payment_method: str, now:
                     card_number: str | None = None, card_expiry: str | None = None,
                     card_cvc: str | None = None, idempotency_key: str | None = None
                     ) -> Reservation:
-    """Pay for a held booking and confirm it; commits. A repeated submit never charges twice.
+    """Pay for a held booking and confirm it; commits. However often and from however many tabs
+    it is submitted, the booking is charged once (``charges``): ``idempotency_key``, the page's
+    form key, is accepted for old pages but not used, the key comes from the reservation.
 
-    Raises NotFound, HoldExpired (409), ValidationFailed (422: method or card format),
-    PaymentDeclined (402; the hold stays), PaymentInProgress (409), or a promo code refusal
-    (its discount removed first, see ``promotions.check_before_payment``).
+    Raises NotFound, HoldExpired (409), ShowtimeUnavailable (409, the showtime has started),
+    ValidationFailed (422: method or card format), PaymentDeclined (402; the hold stays),
+    PaymentInProgress (409), or a promo code refusal (its discount removed first, see
+    ``promotions.check_before_payment``).
     """
     reservation = bookings_query.visible_to(reservation_id, user_id, viewer_is_staff=False)
     if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED):
         return reservation  # a double submit after success: nothing more to do
     if reservation.status is not ReservationStatus.HELD or reservation.hold_expires_at <= now:
         raise HoldExpired()
+    if reservation.showtime.starts_at <= now:
+        raise ShowtimeStarted()
     try:
         method = PaymentMethod(payment_method.upper())
     except (ValueError, AttributeError):
@@ -266,65 +274,61 @@ def confirm_booking(reservation_id: int, user_id: int, payment_method: str, now:
                                field_errors={"payment_method": ["Card or box office."]}) from None
     promotions.check_before_payment(reservation, now)  # before any money moves
     if method is PaymentMethod.BOX_OFFICE:
-        return _finalise(reservation.id, now, method, payment=None)
+        if charges.live_charge(reservation.id) is not None:
+            raise PaymentInProgress()  # a card payment of this booking is under way or done
+        return finalise(reservation.id, now, method, payment=None)
     card = payments.parse_card(card_number, card_expiry, card_cvc, now)
-    payment = _start_charge(reservation, card, idempotency_key)
-    if payment.status is PaymentStatus.PENDING:
-        provider = payments.provider_for(current_app.config["PAYMENT_PROVIDER"])
-        result = provider.charge(payment.amount_cents, card, payment.idempotency_key)
-        payment = _record_charge(payment.id, result)
+    payment = charges.charge_reservation(reservation, card, now)
     if payment.status is PaymentStatus.FAILED:
         raise PaymentDeclined(payment.error_message or PaymentDeclined.default_detail,
                               decline_code=payment.error_code)
-    return _finalise(reservation.id, now, method, payment)
-
-
-def _start_charge(reservation: Reservation, card: payments.Card,
-                  idempotency_key: str | None) -> Payment:
-    """The payment row for this attempt, created PENDING and committed before the provider is
-    called. The form's key makes a double submit find the first attempt's row."""
-    key = f"charge:{reservation.id}:{idempotency_key or uuid.uuid4().hex}"
-    existing = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
-    if existing is not None:
-        if existing.status is PaymentStatus.PENDING:
-            raise PaymentInProgress()
-        return existing
-    payment = Payment(reservation_id=reservation.id, provider=current_app.config[
-        "PAYMENT_PROVIDER"], kind=PaymentKind.CHARGE, amount_cents=reservation.total_price_cents,
-        idempotency_key=key, card_last4=card.last4, created_by=reservation.user_id)
-    db.session.add(payment)
     try:
-        db.session.commit()
-    except sa.exc.IntegrityError as error:
+        return finalise(reservation.id, now, method, payment)
+    except DomainError:
+        raise
+    except Exception:
+        # Charged, then something unexpected: never leave the money orphaned. Settle it now
+        # if the database lets us (confirm, or give it back); reconciliation does otherwise.
         db.session.rollback()
-        raise PaymentInProgress() from error
-    return payment
+        from cinema.services import reconciliation
+
+        try:
+            reconciliation.settle_charge(payment.id, now)
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            db.session.rollback()
+            log.exception("could not settle charge %s at once; reconciliation will", payment.id)
+        raise
 
 
-def _record_charge(payment_id: int, result: payments.ProviderResult) -> Payment:
-    payment = db.session.get(Payment, payment_id)
-    if result.ok:
-        payment.status, payment.provider_ref = PaymentStatus.SUCCEEDED, result.reference
-    else:
-        payment.status = PaymentStatus.FAILED
-        payment.error_code, payment.error_message = result.error_code, result.message
-    db.session.commit()
-    return payment
+def _seats_still_its_own(reservation: Reservation) -> bool:
+    """A HELD reservation whose seat rows are all active: no one else can hold those seats (the
+    unique index), even if its hold clock ran out. Reconciliation confirms such a booking."""
+    return reservation.status is ReservationStatus.HELD and all(
+        line.is_active for line in reservation.seats)
 
 
-def _finalise(reservation_id: int, now: datetime, method: PaymentMethod,
-              payment: Payment | None) -> Reservation:
-    """Confirm under a row lock, re-checking the hold (it may have expired during the call)
-    and counting a use of the booking's promo code; if either fails, refund and refuse."""
+def finalise(reservation_id: int, now: datetime, method: PaymentMethod,
+             payment: Payment | None, hold_expired_ok: bool = False) -> Reservation:
+    """Confirm under a row lock, re-checking the hold (it may have expired during the call;
+    with ``hold_expired_ok``, reconciliation's case, it is enough that the seats are still its
+    own), the start time, and counting a use of the booking's promo code; if one fails, refund
+    the charge and raise the refusal (HoldExpired, ShowtimeStarted, a promo refusal). A charge
+    that arrives for a booking already confirmed otherwise (another tab, the box office) is
+    refunded and the confirmed booking returned."""
     reservation = db.session.scalar(
         sa.select(Reservation).where(Reservation.id == reservation_id).with_for_update()
         .execution_options(populate_existing=True))
-    if reservation.status is ReservationStatus.CONFIRMED:
+    if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED):
         db.session.commit()
+        if payment is not None and not charges.pays_for(reservation, payment):
+            refunds.refund_payment(payment, now)
         return reservation
     refusal = None
-    if not hold_is_live(reservation, now):
+    if not (hold_is_live(reservation, now) or
+            (hold_expired_ok and _seats_still_its_own(reservation))):
         refusal = HoldExpired()
+    elif reservation.showtime.starts_at <= now:
+        refusal = ShowtimeStarted()
     elif payment is not None and payment.amount_cents != reservation.total_price_cents:
         refusal = promotions.TotalChanged()  # a promo code applied or removed during the charge
     elif reservation.promo_code_id is not None and \

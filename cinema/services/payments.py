@@ -1,5 +1,5 @@
-"""Payment providers: an interface (charge and refund, each with an idempotency key) and the
-simulated card gateway shipped with the app.
+"""Payment providers: an interface (charge, refund and a status lookup, each by idempotency
+key) and the simulated card gateway shipped with the app (``simulated_gateway``).
 
 Test cards of the simulated gateway (any future expiry, any 3-digit CVC):
 
@@ -10,12 +10,13 @@ Test cards of the simulated gateway (any future expiry, any 3-digit CVC):
 | 4000 0000 0000 9995  | declined (``insufficient_funds``)        |
 | 4000 0000 0000 0119  | processing error (``processing_error``)  |
 
-Any other number that passes the Luhn check is approved. The same idempotency key always gets
-the same answer and the same reference, so a retried call never charges twice.
+Any other number that passes the Luhn check is approved. The gateway keeps a ledger: the same
+idempotency key always gets the recorded answer and reference without moving money again, so a
+retried call never charges twice, and ``lookup`` tells whether a charge whose answer was lost
+(a crash) happened.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ DECLINE = "4000000000000002"
 INSUFFICIENT_FUNDS = "4000000000009995"
 PROCESSING_ERROR = "4000000000000119"
 
-_DECLINES = {
+DECLINES = {
     DECLINE: ("card_declined", "Your card was declined. Please use another card."),
     INSUFFICIENT_FUNDS: ("insufficient_funds",
                          "Your card has insufficient funds. Please use another card."),
@@ -94,7 +95,7 @@ def parse_card(number: str | None, expiry: str | None, cvc: str | None, now: dat
 
 
 class PaymentProvider:
-    """The interface: both calls are safe to repeat with the same idempotency key."""
+    """The interface: every call is safe to repeat with the same idempotency key."""
 
     name = "abstract"
 
@@ -105,29 +106,13 @@ class PaymentProvider:
                idempotency_key: str) -> ProviderResult:
         raise NotImplementedError
 
-
-class SimulatedCardGateway(PaymentProvider):
-    """Answers by test card number (module docstring); stateless, so idempotent by design."""
-
-    name = "simulated"
-
-    @staticmethod
-    def _reference(prefix: str, key: str) -> str:
-        return f"{prefix}_{hashlib.sha256(key.encode()).hexdigest()[:20]}"
-
-    def charge(self, amount_cents: int, card: Card, idempotency_key: str) -> ProviderResult:
-        if card.number in _DECLINES:
-            code, message = _DECLINES[card.number]
-            return ProviderResult(False, error_code=code, message=message)
-        return ProviderResult(True, reference=self._reference("sim_ch", idempotency_key))
-
-    def refund(self, charge_reference: str, amount_cents: int,
-               idempotency_key: str) -> ProviderResult:
-        return ProviderResult(True, reference=self._reference("sim_re", idempotency_key))
-
-
-PROVIDERS = {"simulated": SimulatedCardGateway}
+    def lookup(self, idempotency_key: str) -> ProviderResult | None:
+        """The recorded outcome of the call made with this key, or None if none reached us."""
+        raise NotImplementedError
 
 
 def provider_for(name: str) -> PaymentProvider:
-    return PROVIDERS[name]()
+    from cinema.services.simulated_gateway import SimulatedCardGateway
+
+    providers = {"simulated": SimulatedCardGateway}
+    return providers[name]()
