@@ -104,7 +104,8 @@ class GunicornServer:
     """One gunicorn instance (its own master and workers) on a free port, logging to a file."""
 
     def __init__(self, app_spec: str, env: dict, log_path: Path, workers: int = 2,
-                 threads: int = 8, cwd: Path = REPO_ROOT):
+                 threads: int = 8, cwd: Path = REPO_ROOT, worker_class: str = "gthread",
+                 extra_args: tuple[str, ...] = ()):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path)
@@ -113,9 +114,10 @@ class GunicornServer:
             raise RuntimeError(f"gunicorn is not installed at {gunicorn}: run `make install`")
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [str(gunicorn), "--no-control-socket", "-w", str(workers), "-k", "gthread",
-             "--threads", str(threads), "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
-             "--graceful-timeout", "5", app_spec],
+            [str(gunicorn), "--no-control-socket", "-w", str(workers), "-k", worker_class,
+             *(["--threads", str(threads)] if worker_class == "gthread" else []),
+             "-b", f"127.0.0.1:{self.port}", "--timeout", "60", "--graceful-timeout", "5",
+             *extra_args, app_spec],
             cwd=cwd, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)  # its own process group, so stop() reaches the workers
 
@@ -137,6 +139,20 @@ class GunicornServer:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer {path} with 200 within {timeout} s "
                            f"(last: {last}):\n{self.log_text()}")
+
+    def worker_pids(self) -> list[int]:
+        """The pids of the master's worker processes (its children), from /proc."""
+        children = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                children.append(int(entry.name))
+        return children
 
     def log_text(self) -> str:
         self._log.flush()
