@@ -38,10 +38,18 @@ def _email():
     return fields.Email(required=True, validate=[validate.Length(max=254)])
 
 
+def _password_rules(value: str) -> None:
+    """The forms' password rules (length, blank, common passwords), as a field error."""
+    problem = password_policy.problem(value)
+    if problem:
+        raise ma.ValidationError(problem)
+
+
 class SignupArgs(ma.Schema):
     email = _email()
     full_name = Text(120, min_length=1, required=True, validate_also=[validate.Regexp(r"\S")])
-    password = Text(password_policy.MAX_PASSWORD_LENGTH, min_length=1, required=True)
+    password = Text(password_policy.MAX_PASSWORD_LENGTH, min_length=1, required=True,
+                    validate_also=[_password_rules])
 
 
 class AdminSignupArgs(SignupArgs):
