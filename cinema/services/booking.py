@@ -35,6 +35,7 @@ from cinema.errors import (
     ValidationFailed,
 )
 from cinema.extensions import db
+from cinema.ids import parse_id
 from cinema.models import (
     CancelReason,
     Payment,
@@ -81,11 +82,12 @@ class PaymentInProgress(Conflict):
 # --- holds -----------------------------------------------------------------------------------
 
 def _parse_seat_ids(seat_ids) -> list[int]:
-    try:
-        ids = [int(s) for s in seat_ids]
-    except (TypeError, ValueError):
+    # One id alone (a string, a number) is a list of one; anything that is not an id is refused.
+    single = seat_ids is None or isinstance(seat_ids, (str, bytes, int))
+    ids = [parse_id(s) for s in ([seat_ids] if single else seat_ids)]
+    if None in ids:
         raise ValidationFailed("Those seats are not valid.",
-                               field_errors={"seat_ids": ["Not a seat."]}) from None
+                               field_errors={"seat_ids": ["Not a seat."]})
     return ids
 
 
@@ -189,7 +191,7 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     too many seats), SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
     config = current_app.config
-    if not isinstance(showtime_id, int):
+    if parse_id(showtime_id) is None:
         raise ValidationFailed("Please choose a showtime.",
                                field_errors={"showtime_id": ["Missing or not a number."]})
     ids = _check_seat_request(seat_ids, config["MAX_SEATS_PER_HOLD"])
