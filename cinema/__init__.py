@@ -25,7 +25,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from cinema import cli, routing, security, templating
+    from cinema import body_limit, cli, routing, security, templating
     from cinema.blueprints import (
         account,
         admin,
@@ -47,6 +47,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     init_redis(app)
+    body_limit.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     register_error_handlers(app)
