@@ -82,9 +82,9 @@ class PaymentInProgress(Conflict):
 # --- holds -----------------------------------------------------------------------------------
 
 def _parse_seat_ids(seat_ids) -> list[int]:
-    # One id alone (a string, a number) is a list of one; anything that is not an id is refused.
-    single = seat_ids is None or isinstance(seat_ids, (str, bytes, int))
-    ids = [parse_id(s) for s in ([seat_ids] if single else seat_ids)]
+    # One value alone (a string, a number) is a list of one; anything not an id is refused.
+    values = seat_ids if isinstance(seat_ids, (list, tuple, set, frozenset)) else [seat_ids]
+    ids = [parse_id(s) for s in values]
     if None in ids:
         raise ValidationFailed("Those seats are not valid.",
                                field_errors={"seat_ids": ["Not a seat."]})
