@@ -26,7 +26,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from cinema import cli, security, templating
+    from cinema import body_limit, cli, routing, security, templating
     from cinema.blueprints import (
         account,
         admin,
@@ -42,12 +42,14 @@ def create_app(config: Config | dict | None = None) -> Flask:
     from cinema.errors import register_error_handlers
     from cinema.extensions import csrf, db, init_redis, limiter, login_manager, migrate
 
+    routing.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     init_redis(app)
+    body_limit.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     api.init_app(app)

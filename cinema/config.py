@@ -113,7 +113,12 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.PREFERRED_URL_SCHEME = "https" if env == "production" else "http"
+        # Request bodies: 5 MB in all (a poster upload), and of a form's text fields at most
+        # 500 kB in memory and 1,000 parts. Over any of them the answer is 413, also for a
+        # chunked body that declares no length (Flask 3.1 checks all three while parsing).
         self.MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+        self.MAX_FORM_MEMORY_SIZE = 500 * 1024
+        self.MAX_FORM_PARTS = 1000
         # Behind a load balancer: how many proxies set X-Forwarded-For/-Proto in front of the
         # app. 0 trusts none (the client address is the socket's).
         self.PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)

@@ -56,10 +56,14 @@ def init_app(app: Flask) -> None:
         answer 400 here rather than letting any query fail with a 500."""
         from flask import abort, request
 
-        values = [request.path, *request.args.values()]
+        values = [request.path]
+        sources = [request.args]
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data"):
-            values += request.form.values()
+            sources.append(request.form)
+        for source in sources:  # every value of a repeated field, and the names too
+            for name, repeated in source.lists():
+                values += [name, *repeated]
         if any("\x00" in value for value in values):
             abort(400, "The request contains a character that is not allowed.")
 

@@ -228,8 +228,11 @@ def test_a_past_date_falls_back_to_today(client, app_ctx):
     assert response.headers["Location"].endswith(f"/showtimes?movie_id={film.id}")
 
 
-def test_a_bad_movie_id_is_ignored(client, app_ctx):
-    assert client.get("/showtimes?movie_id=abc").status_code == 200
+def test_a_bad_movie_id_is_a_field_error(client, app_ctx):
+    for bad in ("abc", "0", "-1", str(2**31), str(2**63)):
+        response = client.get(f"/showtimes?movie_id={bad}")
+        assert response.status_code == 422, bad
+        assert "Not a valid id." in response.get_data(as_text=True)
 
 
 def test_today_follows_the_configured_timezone(database_url, redis_url, tmp_path, app):

@@ -67,6 +67,21 @@ def test_unknown_exports_are_not_found(staff_client):
     assert staff_client.post("/admin/reports/exports", data={"kind": "nope"}).status_code == 422
 
 
+@pytest.mark.parametrize("bad", [
+    {"kind": "revenue", "movie_id": "999999"}, {"kind": "revenue", "movie_id": str(2**31)},
+    {"kind": "occupancy", "auditorium_id": "-1"}, {"kind": "revenue", "movie_id": "abc"},
+    {"kind": "revenue", "date_from": "2030-13-45"}, {"kind": "user-stats", "period": "century"},
+    {"kind": "x" * 10_000}])
+def test_a_bad_export_is_refused_before_it_is_queued(app, staff_client, bad):
+    queue = Queue(app.config["RQ_QUEUE"], connection=get_redis())
+    before = queue.count
+    response = staff_client.post("/admin/reports/exports", data=bad,
+                                 headers={"Accept": "application/json"})
+    assert response.status_code == 422, bad
+    assert response.get_json()["error_code"] == "VALIDATION_ERROR"
+    assert queue.count == before  # nothing for the worker to fail on
+
+
 def test_long_ranges_offer_the_background_export(staff_client):
     html = staff_client.get("/admin/reports/revenue?date_from=2030-01-01&date_to=2030-12-31") \
         .get_data(as_text=True)

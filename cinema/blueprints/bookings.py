@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from cinema.access import login_required
 from cinema.errors import on_error_render
+from cinema.forms.params import id_param, text_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.rendering import render
 from cinema.services import booking, bookings_query, promotions, tickets
@@ -30,7 +31,7 @@ def showtime_page_again(showtime_id, seat_ids):
 @login_required
 def hold():
     """Hold the chosen seats and go to the booking page to pay."""
-    showtime_id = request.form.get("showtime_id", type=int)
+    showtime_id = id_param(request.form, "showtime_id")
     seat_ids = request.form.getlist("seat_ids")
     if showtime_id is not None:
         on_error_render(showtime_page_again(showtime_id, seat_ids))
@@ -49,29 +50,35 @@ def _detail_page(reservation_id: int, error=None):
                   idempotency_key=uuid.uuid4().hex, form=request.form)
 
 
-@bp.get("/<int:reservation_id>")
+@bp.get("/<id:reservation_id>")
 @login_required
 def detail(reservation_id: int):
     """The booking: countdown and payment while held, the ticket once confirmed."""
     return _detail_page(reservation_id)
 
 
-@bp.post("/<int:reservation_id>/confirm")
+# The confirm form's fields and their longest acceptable values (idempotency_key: its column).
+CONFIRM_FIELDS = {"payment_method": 20, "card_number": 40, "card_expiry": 10, "card_cvc": 10,
+                  "idempotency_key": 80}
+
+
+@bp.post("/<id:reservation_id>/confirm")
 @login_required
 def confirm(reservation_id: int):
     """Pay (card or at the box office) and confirm the held seats."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
-    form = request.form
+    form = {name: text_param(request.form, name, limit, default=None)
+            for name, limit in CONFIRM_FIELDS.items()}
     reservation = booking.confirm_booking(
-        reservation_id, current_user.id, form.get("payment_method", ""), now=utcnow(),
-        card_number=form.get("card_number"), card_expiry=form.get("card_expiry"),
-        card_cvc=form.get("card_cvc"), idempotency_key=form.get("idempotency_key"))
+        reservation_id, current_user.id, form["payment_method"] or "", now=utcnow(),
+        card_number=form["card_number"], card_expiry=form["card_expiry"],
+        card_cvc=form["card_cvc"], idempotency_key=form["idempotency_key"])
     flash("Booking confirmed. Enjoy the film!" if reservation.paid_at else
           "Seats reserved: please pay at the box office before the film.", "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 
-@bp.post("/<int:reservation_id>/promo")
+@bp.post("/<id:reservation_id>/promo")
 @login_required
 def apply_promo(reservation_id: int):
     """Apply a promo code to the patron's held booking; an empty code removes it."""
@@ -83,7 +90,7 @@ def apply_promo(reservation_id: int):
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 
-@bp.post("/<int:reservation_id>/cancel")
+@bp.post("/<id:reservation_id>/cancel")
 @login_required
 def cancel(reservation_id: int):
     """Cancel (and refund) a booking: the owner, or an admin."""
@@ -106,7 +113,7 @@ def my_bookings():
                   ReservationStatus=ReservationStatus)
 
 
-@bp.get("/<int:reservation_id>/qr.png")
+@bp.get("/<id:reservation_id>/qr.png")
 @login_required
 def ticket_qr(reservation_id: int):
     """The ticket's QR code (the signed booking code) as a PNG."""

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask import Blueprint, redirect, request, url_for
 
+from cinema.forms.params import id_param, page_param
 from cinema.models import utcnow
 from cinema.rendering import render, wants_fragment
 from cinema.services import catalogue
@@ -22,7 +23,7 @@ def local_date(value: datetime) -> date:
 def _movies_context() -> dict:
     now = utcnow()
     filters = catalogue.MovieFilters.from_args(request.args)
-    search = catalogue.search_movies(filters, request.args.get("page", 1, type=int), now)
+    search = catalogue.search_movies(filters, page_param(request.args), now)
     return dict(search=search, options=catalogue.filter_options(),
                 today=catalogue.local_today(now, cinema_tz()))
 
@@ -50,7 +51,7 @@ def _film_context(movie_id: int) -> dict:
                 today=catalogue.local_today(now, tz))
 
 
-@bp.get("/movies/<int:movie_id>")
+@bp.get("/movies/<id:movie_id>")
 def movie_detail(movie_id: int):
     """A film: poster, synopsis, details and its upcoming showtimes by day."""
     return render("pages/catalogue/movie_detail.html", **_film_context(movie_id))
@@ -62,7 +63,7 @@ def showtimes():
     now = utcnow()
     tz = cinema_tz()
     today = catalogue.local_today(now, tz)
-    movie_id = request.args.get("movie_id", type=int)
+    movie_id = id_param(request.args, "movie_id")
     movie = catalogue.get_movie(movie_id) if movie_id is not None else None
     day = catalogue.parse_day(request.args.get("date"), today)
     if day < today:
@@ -73,7 +74,7 @@ def showtimes():
                   programme=catalogue.day_programme(day, now, tz, movie_id))
 
 
-@bp.get("/showtimes/movie/<int:movie_id>")
+@bp.get("/showtimes/movie/<id:movie_id>")
 def movie_showtimes(movie_id: int):
     """Every upcoming showtime of one film, by day."""
     return render("pages/catalogue/movie_showtimes.html", **_film_context(movie_id))

@@ -56,7 +56,7 @@ POSTER_MAX_AGE = 3600
 POSTER_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
-@bp.get("/movies/<int:movie_id>/poster")
+@bp.get("/movies/<id:movie_id>/poster")
 def poster(movie_id: int):
     """A film's poster: the uploaded image, or a generated SVG placeholder when none."""
     from cinema.demo import poster_svg

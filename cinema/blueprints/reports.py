@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from cinema.access import require_roles
 from cinema.errors import on_error_render
+from cinema.forms.params import id_param
 from cinema.models import UserRole, utcnow
 from cinema.rendering import render
 from cinema.services import charts, report_csv, report_exports, reports, user_stats
@@ -28,8 +29,8 @@ def check_role():
 
 
 def _filters(source) -> reports.Filters:
-    return reports.Filters(movie_id=source.get("movie_id", type=int) or None,
-                           auditorium_id=source.get("auditorium_id", type=int) or None)
+    return reports.Filters(movie_id=id_param(source, "movie_id"),
+                           auditorium_id=id_param(source, "auditorium_id"))
 
 
 def _range(source, default_days: int = 7):

@@ -40,14 +40,14 @@ def _requested_selection():
     return request.args.getlist("seat_ids") if explicit else None
 
 
-@bp.get("/<int:showtime_id>")
+@bp.get("/<id:showtime_id>")
 def detail(showtime_id: int):
     """The showtime: film, auditorium, time, prices and the seat map to pick from."""
     return render("pages/showtimes/detail.html", "partials/_seat_map.html",
                   **showtime_context(showtime_id, _requested_selection()))
 
 
-@bp.get("/<int:showtime_id>/seats")
+@bp.get("/<id:showtime_id>/seats")
 def seats(showtime_id: int):
     """The seat map alone; 204/304 when nothing changed since the version the client has."""
     requested = _requested_selection()
@@ -65,7 +65,7 @@ def seats(showtime_id: int):
     return response
 
 
-@bp.get("/<int:showtime_id>/summary")
+@bp.get("/<id:showtime_id>/summary")
 def summary(showtime_id: int):
     """Seats, line items and total of the current selection (priced by the server)."""
     return render("partials/_seat_summary.html",

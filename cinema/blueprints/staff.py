@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from cinema.access import require_roles, safe_next
 from cinema.errors import on_error_render
+from cinema.forms.params import id_param
 from cinema.models import UserRole, utcnow
 from cinema.rendering import render
 from cinema.services import checkin as checkin_service
@@ -51,7 +52,7 @@ def sell():
     from cinema.blueprints.bookings import showtime_page_again
     from cinema.services import box_office
 
-    showtime_id = request.form.get("showtime_id", type=int)
+    showtime_id = id_param(request.form, "showtime_id")
     seat_ids = request.form.getlist("seat_ids")
     if showtime_id is not None:
         on_error_render(showtime_page_again(showtime_id, seat_ids))
@@ -64,7 +65,7 @@ def sell():
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 
-@bp.post("/bookings/<int:reservation_id>/paid")
+@bp.post("/bookings/<id:reservation_id>/paid")
 def mark_paid(reservation_id: int):
     """Record payment taken at the counter for a "pay at the box office" booking."""
     from cinema.services import box_office

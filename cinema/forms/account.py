@@ -3,18 +3,16 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
-from cinema.forms.accounts import NEW_PASSWORD, strip
+from cinema.forms.accounts import EMAIL_VALIDATORS, NAME_VALIDATORS, NEW_PASSWORD, strip
 
 _CONFIRM = [InputRequired(), EqualTo("password", message="The two passwords do not match.")]
 
 
 class ProfileForm(FlaskForm):
-    full_name = StringField("Full name", filters=[strip],
-                            validators=[InputRequired(), Length(min=1, max=120)])
-    email = EmailField("Email", filters=[strip], validators=[
-        InputRequired(), Email(check_deliverability=False), Length(max=254)])
+    full_name = StringField("Full name", filters=[strip], validators=NAME_VALIDATORS)
+    email = EmailField("Email", filters=[strip], validators=EMAIL_VALIDATORS)
     current_password = PasswordField("Current password (only to change your email)",
                                      validators=[Optional(), Length(max=200)])
 
@@ -29,8 +27,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("Email", filters=[strip], validators=[
-        InputRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField("Email", filters=[strip], validators=EMAIL_VALIDATORS)
 
 
 class ResetPasswordForm(FlaskForm):

@@ -157,10 +157,11 @@ class LayoutForm(FlaskForm):
     seats_per_row = IntegerField("Seats per row", default=12, validators=[
         InputRequired(), NumberRange(min=1, max=MAX_SEATS_PER_ROW,
                                      message=f"1 to {MAX_SEATS_PER_ROW} seats.")])
-    premium_rows = StringField("Premium rows", filters=[strip])
-    couple_rows = StringField("Couple-seat rows", filters=[strip])
-    aisles_after = StringField("Aisles after seat numbers", filters=[strip])
-    wheelchair = StringField("Wheelchair spaces", filters=[strip])
+    premium_rows = StringField("Premium rows", filters=[strip], validators=[Length(max=200)])
+    couple_rows = StringField("Couple-seat rows", filters=[strip], validators=[Length(max=200)])
+    aisles_after = StringField("Aisles after seat numbers", filters=[strip],
+                               validators=[Length(max=200)])
+    wheelchair = StringField("Wheelchair spaces", filters=[strip], validators=[Length(max=500)])
 
     def validate_premium_rows(self, field):
         parse_rows(field.data)
@@ -189,7 +190,7 @@ class AuditoriumForm(AuditoriumDetailsForm, LayoutForm):
 
 class SeatBatchForm(FlaskForm):
     seat_ids = SelectMultipleField("Seats", coerce=int, choices=[], validate_choice=False)
-    rows = StringField("Also whole rows", filters=[strip])
+    rows = StringField("Also whole rows", filters=[strip], validators=[Length(max=200)])
     action = SelectField("Change", choices=[SelectChoice(value, label)
                                             for value, label in SEAT_ACTIONS.items()])
 
@@ -231,7 +232,8 @@ class SeriesForm(FlaskForm):
     first_day = DateField("First day", validators=[InputRequired()])
     last_day = DateField("Last day", validators=[InputRequired()])
     times = StringField("Start times (local)", filters=[strip],
-                        validators=[InputRequired("At least one time, e.g. 14:00, 19:30.")])
+                        validators=[InputRequired("At least one time, e.g. 14:00, 19:30."),
+                                    Length(max=300)])
     weekdays = MultiCheckboxField("Only on", coerce=int, choices=WEEKDAYS)
     base_price = PriceField("Base price", filters=[strip], validators=[InputRequired()])
 

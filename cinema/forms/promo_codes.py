@@ -23,7 +23,7 @@ class PromoCodeForm(FlaskForm):
         SelectChoice(PERCENT, "Percentage off each seat"),
         SelectChoice(AMOUNT, "Fixed amount off the booking")])
     value = StringField("Amount", filters=[strip], validators=[
-        InputRequired("How much off? e.g. 10 (percent) or 2.50 (amount).")])
+        InputRequired("How much off? e.g. 10 (percent) or 2.50 (amount)."), Length(max=20)])
     valid_from = DateField("First day", validators=[Optional()])
     valid_until = DateField("Last day", validators=[Optional()])
     max_uses = IntegerField("Maximum uses", validators=[

@@ -12,7 +12,7 @@ from cinema.errors import EmailTaken, Forbidden, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import User, UserRole
 from cinema.models.user import new_session_token
-from cinema.services import audit, notifications, password_policy
+from cinema.services import audit, contact_details, notifications, password_policy
 
 # Argon2id, memory-hard (64 MiB, 3 passes): argon2-cffi's RFC 9106 "low memory" profile.
 _hasher = PasswordHasher()
@@ -44,12 +44,14 @@ def find_by_email(email: str) -> User | None:
 
 def register(email: str, full_name: str, password: str, role: UserRole = UserRole.USER,
              created_by: int | None = None) -> User:
-    """Create an account. Raises EmailTaken or ValidationFailed; commits."""
-    email = normalise_email(email)
+    """Create an account. Raises EmailTaken or ValidationFailed (a name or an address the app
+    does not accept, see ``contact_details``; a weak password); commits."""
+    email = contact_details.clean_email(email)
+    full_name = contact_details.clean_name(full_name)
     check_password_strength(password)
     if find_by_email(email) is not None:
         raise EmailTaken(field_errors={"email": ["An account with that email already exists."]})
-    user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password),
+    user = User(email=email, full_name=full_name, password_hash=hash_password(password),
                 role=role, created_by=created_by)
     db.session.add(user)
     try:

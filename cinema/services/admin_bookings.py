@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 
 from cinema.errors import NotFound, ValidationFailed
 from cinema.extensions import db
+from cinema.forms.params import id_param, text_param
 from cinema.models import AuditLog, Payment, Reservation, ReservationStatus, Showtime, User
 from cinema.services.report_dates import DateRange
 
@@ -38,10 +39,9 @@ class BookingFilters:
         except ValueError:
             raise ValidationFailed("Use a date like 2030-06-12.",
                                    field_errors={"date": ["Use YYYY-MM-DD."]}) from None
-        return cls(movie_id=args.get("movie_id", type=int) or None,
-                   showtime_id=args.get("showtime_id", type=int) or None,
+        return cls(movie_id=id_param(args, "movie_id"), showtime_id=id_param(args, "showtime_id"),
                    status=ReservationStatus(status) if status else None, day=day,
-                   email=(args.get("email") or "").strip().lower())
+                   email=text_param(args, "email", 254).lower())
 
 
 def search(filters: BookingFilters, page: int = 1, per_page: int = PER_PAGE):

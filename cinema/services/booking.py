@@ -37,6 +37,7 @@ from cinema.errors import (
     ValidationFailed,
 )
 from cinema.extensions import db
+from cinema.ids import parse_id
 from cinema.models import (
     CancelReason,
     Payment,
@@ -84,11 +85,12 @@ class ShowtimeStarted(ShowtimeUnavailable):
 # --- holds -----------------------------------------------------------------------------------
 
 def _parse_seat_ids(seat_ids) -> list[int]:
-    try:
-        ids = [int(s) for s in seat_ids]
-    except (TypeError, ValueError):
+    # One value alone (a string, a number) is a list of one; anything not an id is refused.
+    values = seat_ids if isinstance(seat_ids, (list, tuple, set, frozenset)) else [seat_ids]
+    ids = [parse_id(s) for s in values]
+    if None in ids:
         raise ValidationFailed("Those seats are not valid.",
-                               field_errors={"seat_ids": ["Not a seat."]}) from None
+                               field_errors={"seat_ids": ["Not a seat."]})
     return ids
 
 
@@ -192,7 +194,7 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     too many seats), SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
     config = current_app.config
-    if not isinstance(showtime_id, int):
+    if parse_id(showtime_id) is None:
         raise ValidationFailed("Please choose a showtime.",
                                field_errors={"showtime_id": ["Missing or not a number."]})
     ids = _check_seat_request(seat_ids, config["MAX_SEATS_PER_HOLD"])

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.models import PaymentMethod, Reservation, ReservationStatus, User, UserRole
-from cinema.services import accounts, audit, booking, notifications, promotions
+from cinema.services import accounts, audit, booking, contact_details, notifications, promotions
 
 WALK_IN_EMAIL = "walk-in@box-office.invalid"
 
@@ -36,13 +36,15 @@ def _walk_in_account() -> User:
 
 
 def _patron(email: str | None, full_name: str | None) -> User:
-    email = accounts.normalise_email(email or "")
-    if not email:
+    if not (email or "").strip():
         return _walk_in_account()
+    email = contact_details.clean_email(email, field="customer_email")
+    full_name = contact_details.clean_name(full_name, field="customer_name") \
+        if (full_name or "").strip() else email.split("@")[0]
     user = accounts.find_by_email(email)
     if user is not None:
         return user
-    user = User(email=email, full_name=(full_name or "").strip() or email.split("@")[0],
+    user = User(email=email, full_name=full_name,
                 role=UserRole.USER,
                 password_hash=accounts.hash_password(secrets.token_urlsafe(32)))
     db.session.add(user)
@@ -56,8 +58,9 @@ def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
     """Sell seats paid at the counter: a CONFIRMED, paid booking sold by ``staff_id``, with
     ``promo_code``'s discount if one is given (one use counted). Commits.
 
-    Raises what ``booking.hold_seats`` raises (409 for taken seats, 422 for invalid ones) and
-    what ``promotions.usable_code`` raises; nothing is sold then.
+    Raises what ``booking.hold_seats`` raises (409 for taken seats, 422 for invalid ones),
+    what ``promotions.usable_code`` raises, and ValidationFailed (422) for a customer name or
+    email ``contact_details`` refuses; nothing is sold then.
     """
     promo = promotions.usable_code(promo_code, now)  # before anything is written
     patron = _patron(customer_email, customer_name)

@@ -10,9 +10,11 @@ and ``.html``.
 """
 from __future__ import annotations
 
+import unicodedata
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -39,8 +41,8 @@ def queue_email(kind: str, to: str, subject: str, text: str, html: str | None = 
     sender = current_app.config["MAIL_FROM"]
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = formataddr((to_name, to)) if to_name else to
-    message["Subject"] = subject
+    message["To"] = address_header(to_name, to)
+    message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=_mail_domain(sender))
     # Quoted-printable and CRLF line ends: the stored bytes go to any SMTP server unchanged.
@@ -130,6 +132,35 @@ def reminder(reservation: Reservation) -> OutboxEmail:
         f"Reminder: {showtime.movie.title}, {_when(showtime.starts_at)}",
         text, html, reservation_id=reservation.id, dedupe_key=f"reminder:{reservation.id}",
         to_name=reservation.user.full_name)
+
+
+# --- headers ---------------------------------------------------------------------------------
+# Names, titles and addresses come from the database, where rows written before today's checks
+# (or by other paths) may hold line breaks or non-ASCII: a header built from them must neither
+# raise (which would roll back the booking that sends it) nor let a CR/LF start a new header.
+
+def one_line(text: str | None) -> str:
+    """``text`` for a header: control characters (CR, LF, NUL, tab, ...) as single spaces."""
+    return " ".join("".join(" " if unicodedata.category(ch) == "Cc" else ch
+                            for ch in text or "").split())
+
+
+def address_header(name: str | None, address: str) -> Address:
+    """The To header's value: the display name on one line (RFC 2047-encoded when it is not
+    ASCII, by the email package) and the address with an internationalised domain in its
+    ASCII (IDNA) form. Never raises; an address that cannot be parsed goes out as it is and
+    its delivery failure is recorded in the outbox."""
+    local, at, domain = "".join(one_line(address).split()).rpartition("@")
+    if not at:
+        local, domain = domain, ""
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass  # not a valid domain: left as it is, the SMTP server will refuse it
+    try:
+        return Address(display_name=one_line(name), username=local, domain=domain)
+    except (ValueError, TypeError):
+        return Address(username=local or address, domain=domain)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -6,21 +6,19 @@ import sqlalchemy as sa
 from cinema.errors import EmailTaken, ValidationFailed
 from cinema.extensions import db
 from cinema.models import User
-from cinema.services import accounts
+from cinema.services import accounts, contact_details
 
 
 def update_profile(user_id: int, full_name: str, email: str, current_password: str) -> User:
     """Change the name, and the email if the current password confirms it. Commits.
 
     Changing the sign-in address needs the password, so an unattended signed-in browser cannot
-    take the account over through "forgot password". Raises ValidationFailed or EmailTaken.
+    take the account over through "forgot password". Raises ValidationFailed (also for a name
+    or address ``contact_details`` refuses) or EmailTaken.
     """
     user = db.session.get(User, user_id)
-    full_name = (full_name or "").strip()
-    if not full_name:
-        raise ValidationFailed("Please give your name.",
-                               field_errors={"full_name": ["Please give your name."]})
-    email = accounts.normalise_email(email)
+    full_name = contact_details.clean_name(full_name)
+    email = contact_details.clean_email(email)
     if email != user.email:
         if not accounts.password_matches(user, current_password):
             raise ValidationFailed(

@@ -28,6 +28,8 @@ from cinema.models import PromoCode, Reservation, ReservationStatus
 from cinema.services.promo_codes import normalise_code
 from cinema.templating import format_money
 
+CODE_MAX_LENGTH = 40  # promo_codes.code
+
 
 class PromoUnknown(ValidationFailed):
     error_code = "PROMO_UNKNOWN"
@@ -166,6 +168,12 @@ def usable_code(code: str | None, now: datetime) -> PromoCode | None:
     code = normalise_code(code)
     if not code:
         return None
+    if len(code) > CODE_MAX_LENGTH or not code.isprintable():
+        # Longer than any stored code, or with control characters (PostgreSQL refuses NUL):
+        # no code can match, so answer without asking the database.
+        refusal = PromoUnknown("We do not know that promo code. Please check it.")
+        refusal.field_errors = {"promo_code": [refusal.detail]}
+        raise refusal
     promo = db.session.scalar(sa.select(PromoCode).where(PromoCode.code == code))
     refusal = _refusal(promo, code, now)
     if refusal is not None:

@@ -24,7 +24,9 @@ from rq.job import Job
 
 from cinema import jobs
 from cinema.errors import NotFound, ValidationFailed
-from cinema.extensions import get_redis
+from cinema.extensions import db, get_redis
+from cinema.ids import parse_id
+from cinema.models import Auditorium, Movie
 from cinema.services import report_csv, reports, user_stats
 from cinema.services.report_dates import DateRange
 
@@ -77,11 +79,16 @@ def job_id(export_id: str) -> str:
 
 def start_export(kind: str, rng: DateRange, filters: reports.Filters, period: str | None,
                  requested_by: int, now: datetime) -> str:
-    """Describe the export, enqueue it (or build it now without Redis); returns its id."""
+    """Describe the export, enqueue it (or build it now without Redis); returns its id.
+
+    Everything the worker will need is checked here, so a bad request is a 422 now rather than
+    a failed job later: ValidationFailed for an unknown kind, a filter naming no film or
+    auditorium, or ids out of range."""
     from cinema import tasks
 
     if kind not in KINDS:
-        raise ValidationFailed("Unknown report.")
+        raise ValidationFailed("Unknown report.", field_errors={"kind": ["Unknown report."]})
+    _check_filters(filters)
     export_id = uuid.uuid4().hex
     description = {"kind": kind, "first": rng.first.isoformat(), "last": rng.last.isoformat(),
                    "filters": filters.as_dict(), "period": period,
@@ -96,6 +103,17 @@ def start_export(kind: str, rng: DateRange, filters: reports.Filters, period: st
         queue.enqueue(tasks.export_report, export_id, job_id=job_id(export_id),
                       job_timeout=3600, result_ttl=86400, failure_ttl=86400)
     return export_id
+
+
+def _check_filters(filters: reports.Filters) -> None:
+    for name, model, label in (("movie_id", Movie, "film"),
+                               ("auditorium_id", Auditorium, "auditorium")):
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        if parse_id(value) is None or db.session.get(model, value) is None:
+            raise ValidationFailed(f"There is no such {label}.",
+                                   field_errors={name: [f"No such {label}."]})
 
 
 def _description(export_id: str) -> dict:

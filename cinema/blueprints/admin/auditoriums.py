@@ -55,7 +55,7 @@ def auditoriums_create():
                 "admin.auditoriums_seats", auditorium_id=auditorium.id)
 
 
-@bp.get("/auditoriums/<int:auditorium_id>")
+@bp.get("/auditoriums/<id:auditorium_id>")
 def auditoriums_detail(auditorium_id: int):
     """An auditorium's map as patrons will see it, and its history."""
     auditorium = venues.get_auditorium(auditorium_id)
@@ -71,14 +71,14 @@ def _edit_page(auditorium, form, error=None):
                   error=error)
 
 
-@bp.get("/auditoriums/<int:auditorium_id>/edit")
+@bp.get("/auditoriums/<id:auditorium_id>/edit")
 def auditoriums_edit(auditorium_id: int):
     """The auditorium's name and description."""
     auditorium = venues.get_auditorium(auditorium_id)
     return _edit_page(auditorium, AuditoriumDetailsForm(obj=auditorium))
 
 
-@bp.post("/auditoriums/<int:auditorium_id>/edit")
+@bp.post("/auditoriums/<id:auditorium_id>/edit")
 def auditoriums_update(auditorium_id: int):
     """Save the name and description."""
     auditorium = venues.get_auditorium(auditorium_id)
@@ -91,7 +91,7 @@ def auditoriums_update(auditorium_id: int):
                 auditorium_id=auditorium.id)
 
 
-@bp.post("/auditoriums/<int:auditorium_id>/delete")
+@bp.post("/auditoriums/<id:auditorium_id>/delete")
 def auditoriums_delete(auditorium_id: int):
     """Remove an auditorium with nothing scheduled in it."""
     auditorium = venues.get_auditorium(auditorium_id)
@@ -107,14 +107,14 @@ def _seats_page(auditorium, form, error=None):
                   seat_map=venues.layout_map(auditorium.id, now()))
 
 
-@bp.get("/auditoriums/<int:auditorium_id>/seats")
+@bp.get("/auditoriums/<id:auditorium_id>/seats")
 def auditoriums_seats(auditorium_id: int):
     """The seat editor: tick seats (or name rows), choose a change, apply."""
     auditorium = venues.get_auditorium(auditorium_id)
     return _seats_page(auditorium, SeatBatchForm())
 
 
-@bp.post("/auditoriums/<int:auditorium_id>/seats")
+@bp.post("/auditoriums/<id:auditorium_id>/seats")
 def auditoriums_seats_update(auditorium_id: int):
     """Apply one change to the chosen seats (refused if it would strand a booking)."""
     auditorium = venues.get_auditorium(auditorium_id)

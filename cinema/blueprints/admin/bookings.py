@@ -5,6 +5,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.blueprints.admin import bp
+from cinema.forms.params import page_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.rendering import render
 from cinema.services import admin_bookings, booking, reports
@@ -14,20 +15,20 @@ from cinema.services import admin_bookings, booking, reports
 def bookings():
     """Every booking; filter by film, showtime, status, showtime date and patron email."""
     filters = admin_bookings.BookingFilters.parse(request.args)
-    page = admin_bookings.search(filters, request.args.get("page", 1, type=int))
+    page = admin_bookings.search(filters, page_param(request.args))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("pages/admin/bookings.html", results=page, filters=filters, args=args,
                   films=reports.choices()["films"], statuses=list(ReservationStatus))
 
 
-@bp.get("/bookings/<int:reservation_id>")
+@bp.get("/bookings/<id:reservation_id>")
 def bookings_detail(reservation_id: int):
     """One booking: seats with their line items, payments, history; cancel."""
     return render("pages/admin/booking_detail.html",
                   booking=admin_bookings.detail(reservation_id))
 
 
-@bp.post("/bookings/<int:reservation_id>/cancel")
+@bp.post("/bookings/<id:reservation_id>/cancel")
 def bookings_cancel(reservation_id: int):
     """Cancel a booking as an admin (the patron is told by email)."""
     reservation = booking.cancel_booking(reservation_id, current_user.id, utcnow(),

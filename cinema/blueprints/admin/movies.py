@@ -8,6 +8,7 @@ from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
 from cinema.errors import on_error_render, render_error
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import MovieForm
+from cinema.forms.params import page_param, text_param
 from cinema.rendering import render
 from cinema.services import audit, films
 
@@ -42,9 +43,9 @@ def _new_form(**kwargs) -> MovieForm:
 @bp.get("/movies")
 def movies():
     """Every film, with search and a deleted/live filter."""
-    query, show = request.args.get("q", ""), request.args.get("show", "live")
+    query, show = text_param(request.args, "q", 100), request.args.get("show", "live")
     page = films.list_movies(query, show if show in ("live", "deleted", "all") else "live",
-                             request.args.get("page", 1, type=int))
+                             page_param(request.args))
     return render("pages/admin/movies.html", "partials/_admin_movie_table.html",
                   movies=page, q=query, show=show)
 
@@ -73,13 +74,13 @@ def _detail_page(movie_id: int, error=None):
                                              per_page=20))
 
 
-@bp.get("/movies/<int:movie_id>")
+@bp.get("/movies/<id:movie_id>")
 def movies_detail(movie_id: int):
     """One film: its details, poster and history."""
     return _detail_page(movie_id)
 
 
-@bp.get("/movies/<int:movie_id>/edit")
+@bp.get("/movies/<id:movie_id>/edit")
 def movies_edit(movie_id: int):
     """The film's form, filled in."""
     movie = films.get_movie(movie_id)
@@ -88,7 +89,7 @@ def movies_edit(movie_id: int):
     return _form_page(form, movie)
 
 
-@bp.post("/movies/<int:movie_id>/edit")
+@bp.post("/movies/<id:movie_id>/edit")
 def movies_update(movie_id: int):
     """Save the film's changes."""
     movie = films.get_movie(movie_id)
@@ -100,7 +101,7 @@ def movies_update(movie_id: int):
     return done(f"Saved {movie.title}.", "admin.movies_detail", movie_id=movie.id)
 
 
-@bp.post("/movies/<int:movie_id>/delete")
+@bp.post("/movies/<id:movie_id>/delete")
 def movies_delete(movie_id: int):
     """Soft-delete a film (kept for history; hidden from patrons)."""
     on_error_render(lambda error: _detail_page(movie_id, error))
@@ -109,7 +110,7 @@ def movies_delete(movie_id: int):
                 "admin.movies")
 
 
-@bp.post("/movies/<int:movie_id>/restore")
+@bp.post("/movies/<id:movie_id>/restore")
 def movies_restore(movie_id: int):
     """Bring a deleted film back."""
     on_error_render(lambda error: _detail_page(movie_id, error))

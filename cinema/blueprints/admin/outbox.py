@@ -5,6 +5,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.blueprints.admin import bp
+from cinema.forms.params import page_param
 from cinema.models import OutboxStatus, utcnow
 from cinema.rendering import render
 from cinema.services import mail_delivery
@@ -14,12 +15,12 @@ from cinema.services import mail_delivery
 def outbox():
     """Every email, newest first; ``?status=PENDING|SENT|FAILED`` filters."""
     status = OutboxStatus.__members__.get(request.args.get("status", ""))
-    rows = mail_delivery.list_outbox(status, request.args.get("page", 1, type=int))
+    rows = mail_delivery.list_outbox(status, page_param(request.args))
     return render("pages/admin/outbox.html", rows=rows, status=status,
                   counts=mail_delivery.status_counts(), statuses=list(OutboxStatus))
 
 
-@bp.post("/outbox/<int:outbox_id>/retry")
+@bp.post("/outbox/<id:outbox_id>/retry")
 def outbox_retry(outbox_id: int):
     """Put a failed email back in the queue."""
     row = mail_delivery.retry(outbox_id, current_user.id, utcnow())

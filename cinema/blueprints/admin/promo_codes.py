@@ -7,14 +7,15 @@ from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import actor_id, cinema_zone, done, now, show_errors
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
+from cinema.forms.params import page_param, text_param
 from cinema.forms.promo_codes import PromoCodeForm
 from cinema.rendering import render
 from cinema.services import audit, promo_codes
 
 
 def _list_page(form=None, error=None):
-    query = request.args.get("q", "")
-    codes = promo_codes.list_codes(request.args.get("page", 1, type=int), query)
+    query = text_param(request.args, "q", 100)
+    codes = promo_codes.list_codes(page_param(request.args), query)
     zone, at = cinema_zone(), now()
     rows = [(promo, promo_codes.local_day_range(promo, zone), promo_codes.status_of(promo, at))
             for promo in codes.items]
@@ -47,7 +48,7 @@ def promo_codes_create():
     return done(f"Added promo code {promo.code}.", "admin.promo_codes", _anchor="main")
 
 
-@bp.get("/promo-codes/<int:promo_id>/edit")
+@bp.get("/promo-codes/<id:promo_id>/edit")
 def promo_codes_edit(promo_id: int):
     """The code's form, filled in, and its history."""
     promo = promo_codes.get_code(promo_id)
@@ -56,7 +57,7 @@ def promo_codes_edit(promo_id: int):
     return _edit_page(promo, form)
 
 
-@bp.post("/promo-codes/<int:promo_id>/edit")
+@bp.post("/promo-codes/<id:promo_id>/edit")
 def promo_codes_update(promo_id: int):
     """Save the code's changes."""
     promo = promo_codes.get_code(promo_id)
@@ -67,7 +68,7 @@ def promo_codes_update(promo_id: int):
     return done(f"Saved promo code {promo.code}.", "admin.promo_codes")
 
 
-@bp.post("/promo-codes/<int:promo_id>/delete")
+@bp.post("/promo-codes/<id:promo_id>/delete")
 def promo_codes_delete(promo_id: int):
     """Deactivate a code (a soft delete: its bookings keep their history)."""
     on_error_render(lambda error: _list_page(error=error))
@@ -76,7 +77,7 @@ def promo_codes_delete(promo_id: int):
                 "admin.promo_codes")
 
 
-@bp.post("/promo-codes/<int:promo_id>/restore")
+@bp.post("/promo-codes/<id:promo_id>/restore")
 def promo_codes_restore(promo_id: int):
     """Make a deactivated code usable again."""
     on_error_render(lambda error: _list_page(error=error))

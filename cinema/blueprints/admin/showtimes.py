@@ -18,6 +18,7 @@ from cinema.blueprints.admin.flow import (
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import CancelShowtimeForm, SeriesForm, ShowtimeForm
+from cinema.forms.params import id_param, int_param
 from cinema.rendering import render
 from cinema.services import audit, schedule_query, scheduling
 
@@ -36,10 +37,10 @@ def _list_context() -> dict:
         first = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         first = today
-    days = min(max(request.args.get("days", 1, type=int), 1), 31)
+    days = int_param(request.args, "days", 1, 1, 31)
     last = first + timedelta(days=days - 1)
-    auditorium_id = request.args.get("auditorium_id", type=int)
-    movie_id = request.args.get("movie_id", type=int)
+    auditorium_id = id_param(request.args, "auditorium_id")
+    movie_id = id_param(request.args, "movie_id")
     showtimes = schedule_query.showtimes_between(first, last, cinema_zone(), auditorium_id,
                                                  movie_id)
     return dict(showtimes=showtimes, first=first, last=last, days=days, today=today,
@@ -87,7 +88,7 @@ def showtimes_check():
         result = scheduling.check_slot(
             form.movie_id.data, form.auditorium_id.data,
             local_input_to_utc(form.starts_at.data), _buffer(),
-            exclude_id=request.form.get("showtime_id", type=int))
+            exclude_id=id_param(request.form, "showtime_id"))
     return render("partials/_admin_slot_check.html", result=result, problem=None)
 
 
@@ -120,7 +121,7 @@ def showtimes_series_create():
                 days=min((spec.last_day - spec.first_day).days + 1, 31))
 
 
-@bp.get("/showtimes/<int:showtime_id>")
+@bp.get("/showtimes/<id:showtime_id>")
 def showtimes_detail(showtime_id: int):
     """One showtime: its bookings and history."""
     showtime = scheduling.get_showtime(showtime_id)
@@ -136,7 +137,7 @@ def _edit_page(showtime, form, error=None):
                   showtime=showtime, form=show_errors(form, error), error=error)
 
 
-@bp.get("/showtimes/<int:showtime_id>/edit")
+@bp.get("/showtimes/<id:showtime_id>/edit")
 def showtimes_edit(showtime_id: int):
     """The showtime's form, filled in."""
     showtime = scheduling.get_showtime(showtime_id)
@@ -147,7 +148,7 @@ def showtimes_edit(showtime_id: int):
     return _edit_page(showtime, form)
 
 
-@bp.post("/showtimes/<int:showtime_id>/edit")
+@bp.post("/showtimes/<id:showtime_id>/edit")
 def showtimes_update(showtime_id: int):
     """Save a showtime's changes (patrons are told of a new time)."""
     showtime = scheduling.get_showtime(showtime_id)
@@ -168,13 +169,13 @@ def _cancel_page(showtime, form, error=None):
                   booked=scheduling.booked_seat_counts([showtime.id], now()).get(showtime.id, 0))
 
 
-@bp.get("/showtimes/<int:showtime_id>/delete")
+@bp.get("/showtimes/<id:showtime_id>/delete")
 def showtimes_delete(showtime_id: int):
     """Ask before cancelling: how many bookings go with it."""
     return _cancel_page(scheduling.get_showtime(showtime_id), CancelShowtimeForm())
 
 
-@bp.post("/showtimes/<int:showtime_id>/delete")
+@bp.post("/showtimes/<id:showtime_id>/delete")
 def showtimes_cancel(showtime_id: int):
     """Cancel the showtime and its bookings; the patrons are emailed."""
     showtime = scheduling.get_showtime(showtime_id)

@@ -8,14 +8,15 @@ from cinema.blueprints.admin import bp
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.accounts import RoleForm, StaffCreateForm
+from cinema.forms.params import page_param, text_param
 from cinema.models import UserRole
 from cinema.rendering import render
 from cinema.services import accounts
 
 
 def _users_page(form=None, error=None):
-    page = request.args.get("page", 1, type=int)
-    query = request.args.get("q", "")
+    page = page_param(request.args)
+    query = text_param(request.args, "q", 100)
     users = accounts.list_users(page, query=query)
     return render("pages/admin/users.html", users=users, q=query,
                   form=form or StaffCreateForm(), role_form=RoleForm(), error=error)
@@ -39,7 +40,7 @@ def create_user():
     return redirect(url_for("admin.users"), 303)
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 def change_role(user_id: int):
     """Change one user's role."""
     form = RoleForm()

@@ -9,7 +9,10 @@ import marshmallow as ma
 from flask import current_app, url_for
 from marshmallow import fields, validate
 
-MAX_ID = 2**31 - 1  # PostgreSQL integer: a larger id must be refused before any query
+from cinema.ids import MAX_ID
+
+# Werkzeug's bounded int converter rather than the pages' ``id`` converter: apispec documents
+# it as an integer with its bounds in the OpenAPI document. Out of range is a 404 either way.
 ID_CONVERTER = f"int(min=1, max={MAX_ID})"  # for ids in paths: out of range is a 404
 
 
