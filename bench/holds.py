@@ -182,7 +182,7 @@ def storm(patrons: list[Patron], showtime_id: int, seat_id: int) -> Run:
 
 
 PGBENCH_SCRIPT = r"""
--- What POST /bookings/hold runs for 2 seats (see cinema/services/booking.py, _hold_once),
+-- What POST /bookings/hold runs for 2 seats (see cinema/booking/booking.py, _hold_once),
 -- statement for statement: the user loader, showtime (+ movie genres), seats, retire expired
 -- holds on the seats, retire this patron's previous hold (the "release"), the claim check,
 -- the reservation and its two seat rows, commit, then the reservation re-read after commit.

@@ -26,8 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from cinema.extensions import db  # noqa: E402
+from cinema.messaging import mail_delivery, notifications  # noqa: E402
 from cinema.models import utcnow  # noqa: E402
-from cinema.services import mail_delivery, notifications  # noqa: E402
 from tests.load_support import create_database, drop_database, migrate  # noqa: E402
 from tests.mail_factories import SmtpSink, dispose, mail_app  # noqa: E402
 

@@ -7,7 +7,7 @@ default ``postgresql://postgres@127.0.0.1:5432``), migrates it, generates the ye
 set-based ``INSERT ... SELECT generate_series`` (about a minute), runs each report and the
 dashboard a few times, prints the timings, and drops the database. The reports run twice:
 live (as of a day before the year: nothing closed) and from the rollups (as of a day after
-it: every day closed and summed, cinema/services/report_rollup.py), with the cost of summing
+it: every day closed and summed, cinema/reports/report_rollup.py), with the cost of summing
 the year once in between. Figures are recorded in
 docs/PERFORMANCE.md ("Reports").
 
@@ -184,8 +184,8 @@ def timed(label: str, func, results: list, runs: int = RUNS) -> None:
 def run_reports(now: datetime, label: str, results: list) -> None:
     """Every report as of ``now``: before the year (nothing closed: all live) or after it
     (every day closed and every showtime over: read from the rollups)."""
-    from cinema.services import report_csv, reports, user_stats
-    from cinema.services.report_dates import DateRange
+    from cinema.reports import report_csv, reports, user_stats
+    from cinema.reports.report_dates import DateRange
 
     year, quarter, month, week, day = (DateRange(date(2025, 1, 1), date(2025, 12, 31)),
                                        DateRange(date(2025, 7, 1), date(2025, 9, 30)),
@@ -223,8 +223,8 @@ def run_reports(now: datetime, label: str, results: list) -> None:
 
 
 def run_all() -> list:
-    from cinema.services import dashboard, report_rollup, reports
-    from cinema.services.report_dates import DateRange
+    from cinema.reports import dashboard, report_rollup, reports
+    from cinema.reports.report_dates import DateRange
 
     results: list = []
     run_reports(BEFORE, "Live (as of 31 Dec 2024: no day of 2025 closed, nothing summed)",

@@ -8,8 +8,8 @@ import click
 from flask import Flask
 
 from cinema import demo
+from cinema.accounts import accounts
 from cinema.models import UserRole
-from cinema.services import accounts
 
 
 def init_app(app: Flask) -> None:
@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
     def forget_report_rollups(first, last):
         """Drop the reports' sums of past days (after correcting past data by hand); they are
         summed again from the bookings when next needed."""
-        from cinema.services import report_rollup
+        from cinema.reports import report_rollup
 
         report_rollup.forget(first.date() if first else None, last.date() if last else None)
         click.echo("Report rollups dropped; they are summed again when next needed.")
@@ -45,8 +45,8 @@ def init_app(app: Flask) -> None:
     def reconcile_payments():
         """Settle unfinished payments and refund charges that pay for no booking (what the
         worker does every minute); prints what it did."""
+        from cinema.booking import reconciliation
         from cinema.models import utcnow
-        from cinema.services import reconciliation
 
         for name, count in reconciliation.reconcile_payments(utcnow()).items():
             click.echo(f"{name}: {count}")

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
+from cinema.accounts import accounts
 from cinema.errors import DomainError
 from cinema.extensions import db
 from cinema.models import Auditorium, Genre, Movie, Showtime, User, UserRole, utcnow
-from cinema.services import accounts, scheduling, venues
+from cinema.programme import scheduling, venues
 
 DEMO_ACCOUNTS = [
     ("admin@lumen.example", "Ada Admin", "admin-demo-pass", UserRole.ADMIN),
@@ -203,8 +204,8 @@ DEMO_BOOKERS = 12
 def _seed_bookings(now: datetime, summary: SeedSummary) -> None:
     """Some sales on the next showtimes, so seat maps, reports and the dashboard have
     something to show. Only on a cinema without any booking yet (so a rerun adds nothing)."""
+    from cinema.booking import booking
     from cinema.models import Reservation, Seat
-    from cinema.services import booking
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Reservation)):
         return

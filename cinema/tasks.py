@@ -18,8 +18,8 @@ def periodic(func):
 @periodic
 def sweep_expired_holds() -> int:
     """Tidy up holds past their expiry (availability never waits for this)."""
+    from cinema.booking import booking
     from cinema.models import utcnow
-    from cinema.services import booking
 
     return booking.release_expired_holds(utcnow())
 
@@ -28,8 +28,8 @@ def sweep_expired_holds() -> int:
 def reconcile_payments() -> dict:
     """Settle payments left unfinished (crashes, lost answers) and refund charges that pay for
     no booking; retries pending refunds too (services/reconciliation.py)."""
+    from cinema.booking import reconciliation
     from cinema.models import utcnow
-    from cinema.services import reconciliation
 
     return reconciliation.reconcile_payments(utcnow())
 
@@ -38,7 +38,7 @@ def reconcile_payments() -> dict:
 def keep_report_rollups() -> int:
     """Sum the days and showtimes that closed since the last tick, ahead of the reports."""
     from cinema.models import utcnow
-    from cinema.services import report_rollup
+    from cinema.reports import report_rollup
 
     return report_rollup.keep_up(utcnow())
 
@@ -59,7 +59,7 @@ def export_report(export_id: str) -> str:
     """Build a report's CSV export under instance/exports/, with progress in the job's meta."""
     from rq import get_current_job
 
-    from cinema.services import report_exports
+    from cinema.reports import report_exports
 
     job = get_current_job()
 
@@ -72,4 +72,4 @@ def export_report(export_id: str) -> str:
 
 
 # Modules whose periodic work registers itself (with ``@periodic``) when imported.
-from cinema.services import reminders, mail_delivery  # noqa: E402,F401,I001 - reminders first
+from cinema.messaging import mail_delivery, reminders  # noqa: E402,F401,I001 - reminders first

@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     )
 
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
-    from cinema.services.password_policy import HINT
+    from cinema.accounts.password_policy import HINT
 
     app.jinja_env.globals["password_hint"] = HINT
 

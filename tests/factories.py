@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import itertools
 
+from cinema.accounts.accounts import hash_password
 from cinema.extensions import db
 from cinema.models import User, UserRole
-from cinema.services.accounts import hash_password
 
 _counter = itertools.count(1)
 PASSWORD = "correct-horse-42"
@@ -47,7 +47,7 @@ from cinema.models import (  # noqa: E402
     Seat,
     Showtime,
 )
-from cinema.services import venues  # noqa: E402
+from cinema.programme import venues  # noqa: E402
 
 
 def gen_genre(name: str | None = None) -> Genre:

@@ -18,8 +18,8 @@ from rq import SimpleWorker
 
 from cinema import create_app
 from cinema.extensions import db
+from cinema.messaging import notifications
 from cinema.models import ReservationStatus, utcnow
-from cinema.services import notifications
 from tests.conftest import app_config
 from tests.factories import gen_reservation, gen_showtime, gen_user, seats_of
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from cinema.booking import booking, charges, payments
 from cinema.extensions import db
 from cinema.models import Payment, PaymentKind, Reservation, SimulatedGatewayEntry
-from cinema.services import booking, charges, payments
 from tests.booking_helpers import APPROVE, now, setup_showtime
 from tests.factories import gen_user
 

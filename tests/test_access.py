@@ -84,7 +84,7 @@ def test_every_protected_route_turns_away_anonymous_visitors(app, client):
 
 
 def test_admin_creates_staff_and_changes_roles(app, app_ctx, signed_in):
-    from cinema.services.accounts import find_by_email
+    from cinema.accounts.accounts import find_by_email
 
     admin = signed_in(UserRole.ADMIN)
     response = admin.post("/admin/users", data={

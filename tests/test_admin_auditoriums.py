@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from cinema.errors import InvalidState
 from cinema.extensions import db
 from cinema.models import AuditLog, Auditorium, ReservationStatus, Seat, SeatType, UserRole
-from cinema.services import venues
+from cinema.programme import venues
 from tests.admin_factories import admin_client
 from tests.factories import gen_auditorium, gen_reservation, gen_showtime, gen_user, seats_of
 

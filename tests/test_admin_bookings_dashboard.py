@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from cinema.extensions import db
+from cinema.messaging import notifications
 from cinema.models import (
     AuditLog,
     OutboxEmail,
@@ -16,8 +17,8 @@ from cinema.models import (
     ReservedSeat,
     UserRole,
 )
-from cinema.services import dashboard, notifications, reports
-from cinema.services.report_dates import DateRange
+from cinema.reports import dashboard, reports
+from cinema.reports.report_dates import DateRange
 from tests.factories import gen_user, login, seats_of
 from tests.reports_factories import add_booking, build_week, utc
 
@@ -92,7 +93,7 @@ def test_bookings_list_filters(admin_client, week):
 
 
 def test_bookings_list_is_paginated(admin_client, week):
-    from cinema.services import admin_bookings
+    from cinema.booking import admin_bookings
 
     page = admin_bookings.search(admin_bookings.BookingFilters(), page=2, per_page=3)
     assert (page.total, page.pages, len(page.items)) == (8, 3, 3)

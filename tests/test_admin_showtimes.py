@@ -17,7 +17,7 @@ from cinema.models import (
     ReservationStatus,
     Showtime,
 )
-from cinema.services import scheduling
+from cinema.programme import scheduling
 from tests.admin_factories import admin_client
 from tests.factories import gen_auditorium, gen_movie, gen_reservation, gen_showtime, gen_user, seats_of
 

@@ -117,8 +117,8 @@ def test_admin_builds_an_auditorium_and_edits_its_seats(app_ctx, client, admin):
 
 
 def test_reports_give_the_same_figures_as_the_pages(app_ctx, client):
-    from cinema.services import reports
-    from cinema.services.report_dates import DateRange
+    from cinema.reports import reports
+    from cinema.reports.report_dates import DateRange
 
     showtime, seats = setup_showtime(starts_in=timedelta(hours=5))
     _, patron, _ = token_user(app_ctx)

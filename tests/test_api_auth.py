@@ -6,9 +6,9 @@ import time
 
 import sqlalchemy as sa
 
+from cinema.accounts import accounts
 from cinema.extensions import db
 from cinema.models import RefreshToken, User, UserRole
-from cinema.services import accounts
 from tests.api_helpers import api_login, assert_error, bearer, token_user
 from tests.factories import PASSWORD, gen_user, login
 

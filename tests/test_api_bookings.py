@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from cinema.booking import booking
 from cinema.extensions import db
 from cinema.models import Payment, PaymentKind, PaymentStatus, ReservationStatus
-from cinema.services import booking
 from tests.api_helpers import assert_error, bearer, token_user
 from tests.booking_helpers import now, setup_showtime
 from tests.factories import gen_movie

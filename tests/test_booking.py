@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from cinema.booking import booking
 from cinema.extensions import db
 from cinema.models import (
     CancelReason,
@@ -19,7 +20,6 @@ from cinema.models import (
     Seat,
     UserRole,
 )
-from cinema.services import booking
 from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
 from tests.factories import gen_auditorium, gen_user, seats_of
 
@@ -300,7 +300,7 @@ def test_seat_count_check_uses_max_seats_per_hold(app, app_ctx, monkeypatch):
 
 
 def test_a_cancelled_showtime_refunds_its_card_bookings(app, app_ctx):
-    from cinema.services import scheduling
+    from cinema.programme import scheduling
 
     showtime, seats = setup_showtime()
     _, client = patron_client(app)
@@ -321,8 +321,9 @@ def test_a_cancelled_showtime_refunds_its_card_bookings(app, app_ctx):
 
 
 def test_a_charge_refunded_because_the_hold_expired_is_neither_sale_nor_refund(app, app_ctx):
-    from cinema.services import charges, payments, refunds, reports
-    from cinema.services.report_dates import DateRange
+    from cinema.booking import charges, payments, refunds
+    from cinema.reports import reports
+    from cinema.reports.report_dates import DateRange
 
     showtime, seats = setup_showtime()
     _, client = patron_client(app)

@@ -7,6 +7,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from cinema.accounts import accounts
 from cinema.extensions import db
 from cinema.models import (
     AuditLog,
@@ -17,7 +18,6 @@ from cinema.models import (
     ReservationStatus,
     UserRole,
 )
-from cinema.services import accounts
 from tests.booking_helpers import JSON, hold, patron_client, setup_showtime
 from tests.factories import gen_user
 from tests.promo_factories import evening_showtime, gen_promo
@@ -148,8 +148,8 @@ def test_when_the_last_use_goes_first_the_sale_is_refused_and_the_seats_freed(ap
     """A real race: another transaction takes the code's last use (row locked, not yet
     committed) after the sale has checked the code; the sale waits on the row, then finds no
     use left, sells nothing and frees its seats."""
+    from cinema.booking import box_office, promotions
     from cinema.models import utcnow
-    from cinema.services import box_office, promotions
 
     showtime, seats = evening_showtime()
     promo = gen_promo("LAST", max_uses=1)

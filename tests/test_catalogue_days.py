@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cinema import create_app
+from cinema.catalogue import catalogue
 from cinema.models import utcnow
-from cinema.services import catalogue
 from tests.catalogue_factories import LONDON, cancel, local, local_today, next_dst_change, soft_delete
 from tests.conftest import app_config
 from tests.factories import gen_auditorium, gen_movie, gen_showtime

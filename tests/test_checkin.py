@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous import Signer
 
+from cinema.booking import checkin, tickets
 from cinema.extensions import db
 from cinema.models import AuditLog, CancelReason, ReservationStatus, UserRole, utcnow
-from cinema.services import checkin, tickets
 from tests.factories import gen_reservation, gen_showtime, gen_user, login, seats_of
 
 JSON = {"Accept": "application/json"}

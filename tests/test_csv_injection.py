@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 import pytest
 
 from cinema.extensions import db
-from cinema.services.report_csv import FORMULA_STARTS, cell, decimal, percent
+from cinema.reports.report_csv import FORMULA_STARTS, cell, decimal, percent
 from tests.factories import login
 from tests.reports_factories import FIRST, LAST, build_week
 from tests.test_report_exports import run_worker

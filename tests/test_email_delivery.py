@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cinema import jobs, tasks
+from cinema.booking import tickets
 from cinema.extensions import db
+from cinema.messaging import mail_delivery, notifications
 from cinema.models import AuditLog, OutboxEmail, OutboxStatus, UserRole, utcnow
-from cinema.services import mail_delivery, notifications, tickets
 from tests.factories import gen_user, login
 from tests.mail_factories import confirmed_booking, dispose, free_port, mail_app, run_worker
 

@@ -26,9 +26,9 @@ from argon2 import PasswordHasher
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
 
+from cinema.accounts import accounts
 from cinema.extensions import db
 from cinema.models import OutboxEmail, ReservationStatus, UserRole
-from cinema.services import accounts
 from tests.factories import (
     PASSWORD,
     gen_auditorium,

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from cinema import jobs
 from cinema.extensions import db
+from cinema.messaging import mail_delivery, notifications
 from cinema.models import OutboxEmail, OutboxStatus, utcnow
-from cinema.services import mail_delivery, notifications
 from tests.mail_factories import dispose, mail_app, run_worker
 
 

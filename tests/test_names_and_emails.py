@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from cinema.accounts import contact_details
 from cinema.extensions import db
+from cinema.messaging import mail_delivery, reminders
 from cinema.models import OutboxEmail, Reservation, ReservationStatus, User, UserRole
-from cinema.services import contact_details, mail_delivery, reminders
 from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
 from tests.factories import PASSWORD, gen_reservation, gen_user, login
 from tests.mail_factories import SmtpSink, dispose, mail_app

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from cinema.accounts import accounts, password_policy, password_reset
 from cinema.errors import ValidationFailed
 from cinema.extensions import db
 from cinema.models import User, UserRole, utcnow
-from cinema.services import accounts, password_policy, password_reset
 from tests.factories import PASSWORD, gen_user, login
 
 REFUSED = {

@@ -9,9 +9,9 @@ from email import policy
 
 import sqlalchemy as sa
 
+from cinema.accounts import password_reset
 from cinema.extensions import db
 from cinema.models import OutboxEmail, User, utcnow
-from cinema.services import password_reset
 from tests.factories import PASSWORD, gen_user, login
 
 NEW_PASSWORD = "brand-new-pass-9"

@@ -18,9 +18,9 @@ from datetime import timedelta
 
 import pytest
 
+from cinema.booking import reconciliation
 from cinema.extensions import db
 from cinema.models import PaymentKind, PaymentStatus, Reservation, ReservationStatus
-from cinema.services import reconciliation
 from tests.booking_helpers import APPROVE, now, setup_showtime
 from tests.factories import PASSWORD, gen_user
 from tests.load_support import REPO_ROOT, Patron, clear_rq_queue, run_together, start_servers
@@ -85,7 +85,7 @@ KILLED_CONFIRM = """
 import sys, time
 from cinema import create_app
 from cinema.models import utcnow
-from cinema.services import booking, charges
+from cinema.booking import booking, charges
 
 database_url, marker, reservation_id, user_id = sys.argv[1:5]
 

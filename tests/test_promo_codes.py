@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from cinema.booking import booking, charges, payments, promotions
 from cinema.extensions import db
 from cinema.models import (
     AuditLog,
@@ -25,9 +26,8 @@ from cinema.models import (
     ReservationStatus,
     UserRole,
 )
-from cinema.services import booking, charges, payments, promotions
-from cinema.services.report_dates import DateRange
-from cinema.services.reports import revenue_total
+from cinema.reports.report_dates import DateRange
+from cinema.reports.reports import revenue_total
 from tests.admin_factories import admin_client
 from tests.booking_helpers import APPROVE, JSON, now, patron_client
 from tests.factories import PASSWORD, gen_user

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cinema.booking import booking, pricing, promotions
 from cinema.errors import DomainError
 from cinema.extensions import db
 from cinema.models import SeatType
-from cinema.services import booking, pricing, promotions
 from tests.booking_helpers import setup_showtime
 from tests.factories import gen_user
 from tests.promo_factories import gen_promo

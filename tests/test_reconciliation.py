@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from cinema.booking import booking, charges, payments, reconciliation
 from cinema.extensions import db
+from cinema.messaging import notifications
 from cinema.models import (
     OutboxEmail,
     PaymentKind,
@@ -16,7 +18,6 @@ from cinema.models import (
     Reservation,
     ReservationStatus,
 )
-from cinema.services import booking, charges, notifications, payments, reconciliation
 from tests.booking_helpers import APPROVE, JSON, now, patron_client, setup_showtime
 from tests.factories import gen_user
 from tests.money_invariant import money_invariant_violations

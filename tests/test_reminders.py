@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from cinema.extensions import db
+from cinema.messaging import reminders
 from cinema.models import OutboxEmail, ReservationStatus
-from cinema.services import reminders
 from tests.factories import gen_reservation, gen_showtime, gen_user, seats_of
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=timezone.utc)

@@ -43,7 +43,7 @@ def test_a_year_exports_on_the_worker_with_progress_then_a_download(app, staff_c
     run_worker(app)
     from rq.job import Job
 
-    from cinema.services.report_exports import job_id
+    from cinema.reports.report_exports import job_id
 
     job = Job.fetch(job_id(export_id), connection=get_redis())
     assert job.meta["progress"] == job.meta["total"] > 1 or kind == "user-stats"

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from cinema.extensions import db
-from cinema.services import reports
-from cinema.services.report_dates import DateRange
+from cinema.reports import reports
+from cinema.reports.report_dates import DateRange
 from tests.reports_factories import FIRST, LAST, build_week, utc
 
 WEEK = DateRange(FIRST, LAST)

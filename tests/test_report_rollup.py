@@ -1,5 +1,5 @@
 """The report rollups: closed days and ended showtimes summed once, kept per time zone, read
-instead of the bookings, and forgotten on request (cinema/services/report_rollup.py).
+instead of the bookings, and forgotten on request (cinema/reports/report_rollup.py).
 
 tests/test_reports.py checks every hand-computed figure live, from the rollups and half and
 half; these check when the sums are made and what they are.
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from cinema.extensions import db
 from cinema.models import ClosedReportDay, DaySales, ShowtimeSales
-from cinema.services import report_rollup, reports
-from cinema.services.report_dates import DateRange
+from cinema.reports import report_rollup, reports
+from cinema.reports.report_dates import DateRange
 from tests.factories import seats_of
 from tests.reports_factories import EXPECTED, FIRST, LAST, add_booking, build_week, utc
 

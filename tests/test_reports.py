@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from cinema.models import UserRole
-from cinema.services import reports, user_stats
-from cinema.services.report_dates import DateRange, offset_segments
+from cinema.reports import reports, user_stats
+from cinema.reports.report_dates import DateRange, offset_segments
 from tests.factories import gen_user, login
 from tests.reports_factories import EXPECTED, FIRST, LAST, build_week, utc
 

@@ -23,8 +23,8 @@ with app.app_context():
                                 price_cents=1250))
     db.session.add(r)
     db.session.commit()
-    from cinema.services import reports
-    from cinema.services.report_dates import DateRange
+    from cinema.reports import reports
+    from cinema.reports.report_dates import DateRange
     from datetime import date
     days = reports.revenue_by_day(DateRange(date(2026, 6, 30), date(2026, 7, 3)), reports.Filters())
     assert [(d.key.isoformat(), d.sales_cents) for d in days if d.sales_cents] == [("2026-07-02", 1250)], days

@@ -20,7 +20,7 @@ from cinema.models import (
     Showtime,
     UserRole,
 )
-from cinema.services import scheduling
+from cinema.programme import scheduling
 from tests.factories import gen_auditorium, gen_movie, gen_reservation, gen_showtime, gen_user, seats_of
 
 pytestmark = pytest.mark.usefixtures("money_checked")

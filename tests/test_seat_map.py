@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
+from cinema.booking import booking, pricing
 from cinema.extensions import db
 from cinema.models import ReservationStatus, SeatType
-from cinema.services import booking, pricing
 from tests.booking_helpers import hold, now, patron_client, setup_showtime
 from tests.factories import gen_reservation, gen_user
 
@@ -60,7 +60,7 @@ def test_seat_map_partial_is_a_fragment_and_skips_unchanged_renders(app, app_ctx
 
 
 def test_version_moves_when_a_hold_expires_by_the_clock(app, app_ctx):
-    from cinema.services import seatmap
+    from cinema.booking import seatmap
 
     showtime, seats = setup_showtime()
     booking.hold_seats(gen_user().id, showtime.id, [seats[0].id], now=now())

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from cinema.booking import tickets
 from cinema.models import CancelReason, ReservationStatus, UserRole
-from cinema.services import tickets
 from tests.factories import gen_reservation, gen_showtime, gen_user, login, seats_of
 
 

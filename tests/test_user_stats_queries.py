@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from cinema.extensions import db
-from cinema.services import user_stats
-from cinema.services.report_dates import DateRange
+from cinema.reports import user_stats
+from cinema.reports.report_dates import DateRange
 from tests.factories import gen_user, seats_of
 from tests.reports_factories import EXPECTED, FIRST, LAST, add_booking, build_week, utc
 

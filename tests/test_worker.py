@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from rq import Queue
 
 from cinema import jobs, tasks
+from cinema.booking import booking
 from cinema.extensions import db, get_redis
 from cinema.models import CancelReason, Reservation, ReservationStatus
-from cinema.services import booking
 from tests.booking_helpers import now, setup_showtime
 from tests.factories import gen_user
 from worker import AppSimpleWorker, worker_class

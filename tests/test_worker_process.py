@@ -14,7 +14,7 @@ import redis as redis_lib
 from rq.scheduler import RQScheduler
 
 from cinema.extensions import db
-from cinema.services import notifications
+from cinema.messaging import notifications
 from tests.mail_factories import dispose, mail_app
 
 ROOT = Path(__file__).resolve().parent.parent

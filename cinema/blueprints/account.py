@@ -5,11 +5,11 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_user
 
 from cinema.access import require_roles
+from cinema.accounts import accounts, profile
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.account import PasswordChangeForm, ProfileForm
 from cinema.rendering import render
-from cinema.services import accounts, profile
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

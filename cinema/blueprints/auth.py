@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_login import current_user, login_user, logout_user
 
 from cinema.access import login_required, safe_next
+from cinema.accounts import accounts, password_reset
 from cinema.errors import on_error_render
 from cinema.extensions import limiter
 from cinema.forms import validate_or_raise
@@ -12,7 +13,6 @@ from cinema.forms.account import ResetPasswordForm, ResetRequestForm
 from cinema.forms.accounts import AdminSignupForm, LoginForm, SignupForm
 from cinema.models import utcnow
 from cinema.rendering import render
-from cinema.services import accounts, password_reset
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

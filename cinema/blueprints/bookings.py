@@ -7,11 +7,11 @@ from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.access import login_required
+from cinema.booking import booking, bookings_query, promotions, tickets
 from cinema.errors import on_error_render
 from cinema.forms.params import id_param, text_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.rendering import render
-from cinema.services import booking, bookings_query, promotions, tickets
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 

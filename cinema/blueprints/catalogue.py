@@ -5,10 +5,10 @@ from datetime import date, datetime
 
 from flask import Blueprint, redirect, request, url_for
 
+from cinema.catalogue import catalogue
 from cinema.forms.params import id_param, page_param
 from cinema.models import utcnow
 from cinema.rendering import render, wants_fragment
-from cinema.services import catalogue
 from cinema.templating import cinema_tz
 
 bp = Blueprint("catalogue", __name__)

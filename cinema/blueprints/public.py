@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, make_response, request, send_file
 
 from cinema.access import optional_user
+from cinema.catalogue import catalogue, posters
 from cinema.errors import NotFound
 from cinema.extensions import db, get_redis
 from cinema.models import Movie, utcnow
 from cinema.rendering import render
-from cinema.services import catalogue, posters
 from cinema.templating import cinema_tz
 
 bp = Blueprint("public", __name__)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from flask import Blueprint, make_response, request
 
 from cinema.access import optional_user
+from cinema.booking import seat_selection, seatmap
+from cinema.catalogue import catalogue_query
 from cinema.models import utcnow
 from cinema.rendering import render
-from cinema.services import catalogue_query, seat_selection, seatmap
 
 bp = Blueprint("showtimes", __name__, url_prefix="/showtimes")
 

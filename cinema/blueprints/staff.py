@@ -5,11 +5,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.access import require_roles, safe_next
+from cinema.booking import checkin as checkin_service
 from cinema.errors import on_error_render
 from cinema.forms.params import id_param
 from cinema.models import UserRole, utcnow
 from cinema.rendering import render
-from cinema.services import checkin as checkin_service
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -50,7 +50,7 @@ def admit():
 def sell():
     """Sell the seats chosen on the showtime's map to a walk-in, paid at the counter."""
     from cinema.blueprints.bookings import showtime_page_again
-    from cinema.services import box_office
+    from cinema.booking import box_office
 
     showtime_id = id_param(request.form, "showtime_id")
     seat_ids = request.form.getlist("seat_ids")
@@ -68,7 +68,7 @@ def sell():
 @bp.post("/bookings/<id:reservation_id>/paid")
 def mark_paid(reservation_id: int):
     """Record payment taken at the counter for a "pay at the box office" booking."""
-    from cinema.services import box_office
+    from cinema.booking import box_office
 
     reservation = box_office.mark_paid(reservation_id, current_user.id, utcnow())
     flash(f"Payment recorded for booking {reservation.code}.", "success")

@@ -6,14 +6,14 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, StopValidation, ValidationError
 
-from cinema.models import UserRole
-from cinema.services import password_policy
-from cinema.services.contact_details import (
+from cinema.accounts import password_policy
+from cinema.accounts.contact_details import (
     EMAIL_MAX_LENGTH,
     NAME_MAX_LENGTH,
     email_problem,
     name_problem,
 )
+from cinema.models import UserRole
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value.title()) for r in UserRole]
 

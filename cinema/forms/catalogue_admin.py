@@ -33,8 +33,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cinema.services.films import AGE_RATINGS, FORMATS
-from cinema.services.venues import MAX_ROWS, MAX_SEATS_PER_ROW, SEAT_ACTIONS, LayoutSpec
+from cinema.catalogue.films import AGE_RATINGS, FORMATS
+from cinema.programme.venues import MAX_ROWS, MAX_SEATS_PER_ROW, SEAT_ACTIONS, LayoutSpec
 
 WEEKDAYS = [SelectChoice(n, name) for n, name in enumerate(
     ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])]

@@ -8,8 +8,8 @@ from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from cinema.booking.promo_codes import AMOUNT, PERCENT, PromoData
 from cinema.forms.catalogue_admin import price_cents, strip
-from cinema.services.promo_codes import AMOUNT, PERCENT, PromoData
 
 _PERCENT = re.compile(r"^(\d{1,3})\s*%?$")
 

@@ -1,6 +1,6 @@
 """Report rollups: sums the reports keep for days and showtimes whose figures no longer change.
 
-They are a cache of the tables they sum (``cinema.services.report_rollup`` fills them and
+They are a cache of the tables they sum (``cinema.reports.report_rollup`` fills them and
 says when a day or a showtime is final); the reports give the same figures with or without
 them, only faster for long ranges.
 """
@@ -27,7 +27,7 @@ class ClosedReportDay(AuditMixin, db.Model):
 
 class DaySales(AuditMixin, db.Model):
     """Sales and refunds of one closed local day, film and auditorium (the revenue report's
-    definitions, ``cinema.services.reports``)."""
+    definitions, ``cinema.reports.reports``)."""
 
     __tablename__ = "report_day_sales"
 

@@ -1,6 +1,6 @@
 """report rollups: closed days, day sales, showtime sales
 
-Sums the reports keep for what no longer changes (cinema/services/report_rollup.py): the
+Sums the reports keep for what no longer changes (cinema/reports/report_rollup.py): the
 sales and refunds of each closed local day per film and auditorium, and the seats sold of
 each showtime that has ended. A cache: the reports give the same figures without them.
 

@@ -117,7 +117,7 @@ def settle_and_check(name: str, stack: Stack, app, journal: Journal,
 
 def _reconcile(app, verdict: Verdict) -> None:
     try:
-        from cinema.services.reconciliation import reconcile_payments
+        from cinema.booking.reconciliation import reconcile_payments
     except ImportError as error:
         verdict.fail(f"no reconciliation pass to run ({error})")
         verdict.facts.append("reconciliation missing")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import request
 
+from cinema.accounts import audit as audit_service
 from cinema.blueprints.admin import bp
 from cinema.forms.params import id_param, page_param
 from cinema.rendering import render
-from cinema.services import audit as audit_service
 
 
 @bp.get("/audit")

@@ -5,10 +5,11 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.blueprints.admin import bp
+from cinema.booking import admin_bookings, booking
 from cinema.forms.params import page_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.rendering import render
-from cinema.services import admin_bookings, booking, reports
+from cinema.reports import reports
 
 
 @bp.get("/bookings")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from cinema.blueprints.admin import bp
 from cinema.models import utcnow
 from cinema.rendering import render
-from cinema.services import charts
-from cinema.services.dashboard import dashboard as dashboard_figures
+from cinema.reports import charts
+from cinema.reports.dashboard import dashboard as dashboard_figures
 
 
 @bp.get("/")

@@ -12,8 +12,8 @@ from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.models import utcnow
+from cinema.programme.scheduling import local_to_utc
 from cinema.rendering import wants_fragment
-from cinema.services.scheduling import local_to_utc
 
 
 def now() -> datetime:

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from flask import request
 
+from cinema.accounts import audit
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
+from cinema.catalogue import films
 from cinema.errors import on_error_render, render_error
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import MovieForm
 from cinema.forms.params import page_param, text_param
 from cinema.rendering import render
-from cinema.services import audit, films
 
 
 @bp.errorhandler(413)

@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from cinema.blueprints.admin import bp
 from cinema.forms.params import page_param
+from cinema.messaging import mail_delivery
 from cinema.models import OutboxStatus, utcnow
 from cinema.rendering import render
-from cinema.services import mail_delivery
 
 
 @bp.get("/outbox")

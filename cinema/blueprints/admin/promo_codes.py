@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from flask import request
 
+from cinema.accounts import audit
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import actor_id, cinema_zone, done, now, show_errors
+from cinema.booking import promo_codes
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.params import page_param, text_param
 from cinema.forms.promo_codes import PromoCodeForm
 from cinema.rendering import render
-from cinema.services import audit, promo_codes
 
 
 def _list_page(form=None, error=None):

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from flask import current_app, request
 
+from cinema.accounts import audit
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import (
     actor_id,
@@ -19,8 +20,8 @@ from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import CancelShowtimeForm, SeriesForm, ShowtimeForm
 from cinema.forms.params import id_param, int_param
+from cinema.programme import schedule_query, scheduling
 from cinema.rendering import render
-from cinema.services import audit, schedule_query, scheduling
 
 
 def _buffer() -> int:

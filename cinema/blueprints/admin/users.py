@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
+from cinema.accounts import accounts
 from cinema.blueprints.admin import bp
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
@@ -11,7 +12,6 @@ from cinema.forms.accounts import RoleForm, StaffCreateForm
 from cinema.forms.params import page_param, text_param
 from cinema.models import UserRole
 from cinema.rendering import render
-from cinema.services import accounts
 
 
 def _users_page(form=None, error=None):

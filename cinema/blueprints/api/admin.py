@@ -23,8 +23,10 @@ from cinema.blueprints.api.schemas import (
     paged,
 )
 from cinema.blueprints.api.showtimes import ShowtimeSchema
+from cinema.booking import admin_bookings
+from cinema.catalogue import films
 from cinema.models import ReservationStatus, UserRole, utcnow
-from cinema.services import admin_bookings, films, scheduling
+from cinema.programme import scheduling
 
 blp = ApiBlueprint("api_admin", __name__, url_prefix="/api/v1/admin",
                    description="Administration (ADMIN only)")

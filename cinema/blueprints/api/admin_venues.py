@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 from cinema.blueprints.api.core import ApiBlueprint, api_user
 from cinema.blueprints.api.schemas import ID_CONVERTER, Id, Text
 from cinema.models import UserRole, utcnow
-from cinema.services import venues
+from cinema.programme import venues
 
 blp = ApiBlueprint("api_admin_venues", __name__, url_prefix="/api/v1/admin",
                    description="Auditoriums and seat layouts (ADMIN only)")

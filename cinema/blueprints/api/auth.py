@@ -8,12 +8,12 @@ import marshmallow as ma
 from flask import current_app, request
 from marshmallow import fields, validate
 
+from cinema.accounts import accounts, api_tokens, password_policy
 from cinema.blueprints.api.core import ApiBlueprint, api_user
 from cinema.blueprints.api.schemas import Text, UserSchema
 from cinema.errors import Unauthorized
 from cinema.extensions import limiter
 from cinema.models import utcnow
-from cinema.services import accounts, api_tokens, password_policy
 
 blp = ApiBlueprint("api_auth", __name__, url_prefix="/api/v1/auth",
                    description="Accounts and tokens")

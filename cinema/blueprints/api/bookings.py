@@ -15,8 +15,8 @@ from cinema.blueprints.api.schemas import (
     paged,
     slice_page,
 )
+from cinema.booking import booking, bookings_query
 from cinema.models import utcnow
-from cinema.services import booking, bookings_query
 
 blp = ApiBlueprint("api_bookings", __name__, url_prefix="/api/v1/bookings",
                    description="Holds, payment, cancellation and history")

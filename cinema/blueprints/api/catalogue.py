@@ -8,8 +8,8 @@ from marshmallow import fields
 
 from cinema.blueprints.api.core import ApiBlueprint
 from cinema.blueprints.api.schemas import ID_CONVERTER, PageArgs, Text, UtcDateTime, page_body, paged
+from cinema.catalogue import catalogue
 from cinema.models import utcnow
-from cinema.services import catalogue
 
 blp = ApiBlueprint("api_movies", __name__, url_prefix="/api/v1/movies",
                    description="The film catalogue")

@@ -88,7 +88,7 @@ def api_user() -> User:
 def token_required(*roles: UserRole):
     """The view needs a valid access token (session cookies are ignored), of a user with one of
     ``roles`` if given. Raises Unauthorized (401 AUTH_REQUIRED / TOKEN_EXPIRED) or Forbidden."""
-    from cinema.services import api_tokens
+    from cinema.accounts import api_tokens
 
     def decorator(view):
         @wraps(view)

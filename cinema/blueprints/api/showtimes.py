@@ -15,8 +15,9 @@ from cinema.blueprints.api.schemas import (
     paged,
     slice_page,
 )
+from cinema.booking import seat_selection, seatmap
+from cinema.catalogue import catalogue, catalogue_query
 from cinema.models import utcnow
-from cinema.services import catalogue, catalogue_query, seat_selection, seatmap
 from cinema.templating import cinema_tz
 
 blp = ApiBlueprint("api_showtimes", __name__, url_prefix="/api/v1/showtimes",

@@ -1,0 +1,2 @@
+"""Signup, login, password reset, profile, the users' admin and the audit log.
+"""

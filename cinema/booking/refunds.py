@@ -1,0 +1,146 @@
+"""Refunds through the payment provider, each keyed so that a repeat never pays back twice.
+
+A refund row is written PENDING in the transaction that decides it (a cancellation), then the
+provider is called with no lock held; a call that did not complete is finished by the periodic
+sweep (``retry_pending_refunds``).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from cinema.booking import payments
+from cinema.extensions import db
+from cinema.models import (
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    Reservation,
+    utcnow,
+)
+from cinema.programme import scheduling
+
+log = logging.getLogger(__name__)
+
+# Refund keys: "refund:<reservation id>" gives back a cancelled booking's payment (a revenue
+# event); "refund-charge:<payment id>" gives back a charge that could not confirm (the hold
+# expired or a promo code ran out while paying) or duplicated another: never a sale, so not a
+# refund in the reports. Opening either marks the charge given back (``compensated_at``).
+COMPENSATION_PREFIX = "refund-charge:"
+
+
+def _mark_given_back(reservation_id: int, now: datetime) -> None:
+    """The booking's live charge no longer pays for it: a refund of it is being opened."""
+    db.session.execute(sa.update(Payment).where(
+        Payment.reservation_id == reservation_id, Payment.kind == PaymentKind.CHARGE,
+        Payment.status == PaymentStatus.SUCCEEDED, Payment.compensated_at.is_(None))
+        .values(compensated_at=now).execution_options(synchronize_session=False))
+
+
+def open_refund(reservation: Reservation, actor_id: int | None) -> Payment | None:
+    """A PENDING refund row for a card-paid booking, in the cancelling transaction."""
+    if reservation.payment_method is not PaymentMethod.CARD or reservation.paid_at is None:
+        return None
+    _mark_given_back(reservation.id, reservation.cancelled_at or utcnow())
+    refund = Payment(reservation_id=reservation.id, provider=current_app.config[
+        "PAYMENT_PROVIDER"], kind=PaymentKind.REFUND, amount_cents=reservation.total_price_cents,
+        idempotency_key=f"refund:{reservation.id}", created_by=actor_id)
+    db.session.add(refund)
+    return refund
+
+
+def _open_compensation(charge: Payment, now: datetime) -> Payment:
+    """The refund row of a charge that does not pay for its booking, opened (with the charge
+    marked given back, in one commit) unless it already is. Two processes opening it at once
+    meet at the key's unique index; the loser reads the winner's row."""
+    if charge.compensated_at is None:
+        # Before any query: the charge may carry unflushed changes (a late success), and must
+        # leave the live-charge index in the same UPDATE.
+        charge.compensated_at = now
+    key = f"{COMPENSATION_PREFIX}{charge.id}"
+    refund = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
+    if refund is not None:
+        db.session.commit()
+        return refund
+    refund = Payment(reservation_id=charge.reservation_id, provider=charge.provider,
+                     kind=PaymentKind.REFUND, amount_cents=charge.amount_cents,
+                     idempotency_key=key)
+    db.session.add(refund)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        refund = db.session.scalar(sa.select(Payment).where(Payment.idempotency_key == key))
+        if refund is None:
+            raise
+    return refund
+
+
+def _charge_reference(refund: Payment) -> str:
+    """The provider reference of the charge a refund gives back."""
+    if refund.idempotency_key.startswith(COMPENSATION_PREFIX):
+        charge_id = int(refund.idempotency_key.removeprefix(COMPENSATION_PREFIX))
+        return db.session.scalar(sa.select(Payment.provider_ref).where(
+            Payment.id == charge_id)) or ""
+    paid_with = db.session.scalar(sa.select(Reservation.payment_id).where(
+        Reservation.id == refund.reservation_id))
+    return paid_with or db.session.scalar(sa.select(Payment.provider_ref).where(
+        Payment.reservation_id == refund.reservation_id, Payment.kind == PaymentKind.CHARGE,
+        Payment.status == PaymentStatus.SUCCEEDED).order_by(Payment.id.desc()).limit(1)) or ""
+
+
+def refund_payment(payment: Payment, now: datetime) -> None:
+    """Refund a charge that does not pay for its booking (or finish a PENDING refund row).
+    Safe to repeat and to run in several processes: keyed per charge (a charge that could not
+    confirm, or duplicated another) or per booking (a cancellation)."""
+    if payment.kind is PaymentKind.CHARGE:
+        # Keyed by the charge, not the booking: a hold refused at confirmation (a promo code
+        # ran out) stays held, and may be paid, confirmed and refunded later under its own key.
+        refund = _open_compensation(payment, now)
+    else:
+        refund = payment
+    if refund.status is not PaymentStatus.PENDING:
+        return
+    charge_ref = _charge_reference(refund)
+    db.session.commit()  # no transaction open while the provider is called
+    result = payments.provider_for(refund.provider).refund(charge_ref, refund.amount_cents,
+                                                           refund.idempotency_key)
+    refund = db.session.scalar(sa.select(Payment).where(Payment.id == refund.id)
+                               .with_for_update().execution_options(populate_existing=True))
+    if refund.status is PaymentStatus.PENDING:
+        if result.ok:
+            refund.status, refund.provider_ref = PaymentStatus.SUCCEEDED, result.reference
+        else:
+            refund.error_code, refund.error_message = result.error_code, result.message
+            log.warning("refund %s refused by the provider: %s", refund.id, result.error_code)
+    db.session.commit()
+
+
+def retry_pending_refunds(now: datetime) -> int:
+    """Finish refunds whose provider call did not complete (the periodic sweep runs this)."""
+    pending = db.session.scalars(sa.select(Payment).where(
+        Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.PENDING,
+        Payment.created_at <= now - timedelta(minutes=1))).all()
+    for refund in pending:
+        refund_payment(refund, now)
+    return len(pending)
+
+
+def refund_cancelled_by_cinema(reservation: Reservation, now: datetime) -> None:
+    """Refund a card-paid booking the cinema cancelled (a cancelled showtime). Runs after the
+    cancelling commit; safe to run twice (one refund row per booking, keyed)."""
+    refund = db.session.scalar(sa.select(Payment).where(
+        Payment.idempotency_key == f"refund:{reservation.id}"))
+    if refund is None:
+        refund = open_refund(db.session.get(Reservation, reservation.id), actor_id=None)
+        if refund is None:
+            return  # not paid by card: nothing to give back
+        db.session.commit()
+    refund_payment(refund, now)
+
+
+scheduling.ON_RESERVATION_CANCELLED_BY_CINEMA.append(refund_cancelled_by_cinema)

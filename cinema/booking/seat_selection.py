@@ -1,0 +1,63 @@
+"""A patron's seat selection on the map, priced by the same function a hold uses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from cinema.booking import pricing
+from cinema.booking.seatmap import MINE, SeatCell, SeatMap
+from cinema.models import Showtime
+
+
+@dataclass(frozen=True)
+class SelectedSeat:
+    cell: SeatCell
+    items: pricing.LineItems
+
+
+@dataclass(frozen=True)
+class SelectionSummary:
+    seats: list[SelectedSeat]
+    total_cents: int
+    max_seats: int
+
+    @property
+    def too_many(self) -> bool:
+        return len(self.seats) > self.max_seats
+
+
+def selected_ids(seat_map: SeatMap, requested) -> frozenset[int]:
+    """The seats to show as chosen: the request's selection of selectable seats, or, when the
+    request says nothing, the seats the patron already holds."""
+    cells = {cell.id: cell for row in seat_map.rows for cell in row.cells if cell}
+    if requested is None:
+        return frozenset(cid for cid, cell in cells.items() if cell.state == MINE)
+    chosen = set()
+    for raw in requested:
+        try:
+            seat_id = int(raw)
+        except (TypeError, ValueError):
+            continue
+        if seat_id in cells and cells[seat_id].selectable:
+            chosen.add(seat_id)
+    return frozenset(chosen)
+
+
+def summary(showtime: Showtime, seat_map: SeatMap, selected: frozenset[int]) -> SelectionSummary:
+    rules = pricing.PricingRules.from_config(current_app.config)
+    seats = [
+        SelectedSeat(cell, pricing.price_seat(showtime.base_price_cents, cell.seat_type,
+                                              showtime.starts_at, rules))
+        for row in seat_map.rows for cell in row.cells if cell and cell.id in selected
+    ]
+    return SelectionSummary(seats, sum(s.items.price_cents for s in seats),
+                            current_app.config["MAX_SEATS_PER_HOLD"])
+
+
+def type_prices(showtime: Showtime, seat_map: SeatMap) -> dict:
+    """The price of each seat type present at this showtime (cents), cheapest first."""
+    rules = pricing.PricingRules.from_config(current_app.config)
+    prices = {t: pricing.price_seat(showtime.base_price_cents, t, showtime.starts_at,
+                                    rules).price_cents for t in seat_map.types}
+    return dict(sorted(prices.items(), key=lambda item: item[1]))

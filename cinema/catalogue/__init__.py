@@ -1,0 +1,2 @@
+"""Films, posters, genres, search and the public programme queries.
+"""

@@ -1,0 +1,2 @@
+"""The outbox, notifications and their templates' context, delivery over SMTP and reminders.
+"""

@@ -1,0 +1,2 @@
+"""Revenue, occupancy, user statistics, rollups, CSV, exports, charts and the admin dashboard.
+"""

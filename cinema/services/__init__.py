@@ -1,1 +1,0 @@
-"""Domain services: plain arguments in (ids, ``now``), they own the transaction."""
