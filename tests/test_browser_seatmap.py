@@ -3,6 +3,7 @@ stop moved with the arrow keys, and a refresh that patches changed seats without
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -106,3 +107,55 @@ def test_refresh_keeps_focus_and_unticks_a_seat_someone_else_took(patron_on_map,
         "Seat B1 was just taken by someone else and is no longer ticked.")
     expect(page.locator("#seat-summary")).not_to_contain_text("B1")
     assert page.evaluate("document.activeElement === window.focusedBefore")
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # fetched by `make install`, never served
+
+
+@pytest.fixture
+def big_map(app_ctx):
+    showtime, seats = setup_showtime(rows=10, seats_per_row=20, premium_rows=["E", "F"], couple_rows=["J"],
+                                     aisles_after=[4, 16], wheelchair=[("A", 1), ("A", 2)])
+    return showtime, {f"{s.row_label}{s.number}": s for s in seats}, gen_user(full_name="Bea Booker")
+
+
+def test_phone_every_seat_is_24px_and_the_whole_row_is_usable(browser, base_url, big_map):
+    showtime, seats, user = big_map
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_in(page, user)
+    page.goto(f"/showtimes/{showtime.id}")
+    sizes = page.evaluate("Array.from(document.querySelectorAll('#seat-map .seat-box'),"
+                          " b => { const r = b.getBoundingClientRect(); return [r.width, r.height]; })")
+    assert len(sizes) == 200 and min(min(s) for s in sizes) >= 24
+    expect(page.get_by_text("Swipe sideways to see the whole row.")).to_be_visible()
+    far = seat(page, "A20")
+    far.check()  # scrolled into view inside the map, then ticked
+    expect(page.locator(".summary-bar")).to_contain_text("1 seat")
+    expect(page.locator(".summary-bar")).to_be_in_viewport()
+    expect(page.locator("#hold-button")).to_be_in_viewport()
+    expect(page.locator(".summary-bar")).to_contain_text("£")
+    page.locator("#hold-button").click()
+    expect(page).to_have_url(re.compile(r"/bookings/\d+$"))
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_serious_violation_on_the_seat_map(browser, base_url, big_map, app, width):
+    showtime, seats, user = big_map
+    _, other = patron_client(app)
+    assert hold(other, showtime, [seats["C5"], seats["C6"]]).status_code == 303
+    # axe is injected by the test, so the page's own CSP (script-src 'self') is bypassed here only.
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, user)
+    page.goto(f"/showtimes/{showtime.id}")
+    seat(page, "E10").check()
+    expect(page.locator("#seat-summary")).to_contain_text("E10")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("axe.run(document, {resultTypes: ['violations']})"
+                               ".then(r => r.violations.map(v => [v.id, v.impact, v.nodes.length,"
+                               " v.nodes[0].target.join(' ')]))")
+    assert [v for v in violations if v[1] in ("serious", "critical")] == []
+    context.close()

@@ -4,7 +4,8 @@
 // - seats that cannot be chosen stay focusable (aria-disabled) so they are heard, not skipped;
 // - a live refresh that patches only the seats whose state changed, never replacing the map,
 //   so focus, ticks and scroll stay where they are; a polite message says how many changed, and
-//   a ticked seat someone else took is unticked with a visible message.
+//   a ticked seat someone else took is unticked with a visible message;
+// - on a narrow screen, a written cue when rows pan sideways.
 (function () {
   "use strict";
 
@@ -209,6 +210,16 @@
       next.focus();
     });
     startRefresh(map);
+    watchPanning(map);
+  }
+
+  // The written "swipe sideways" cue shows only while a row is wider than the map.
+  function watchPanning(map) {
+    var grid = map.querySelector(".seat-grid");
+    if (!grid) { return; }
+    function check() { map.classList.toggle("is-panning", grid.scrollWidth > grid.clientWidth + 1); }
+    check();
+    window.addEventListener("resize", check);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
