@@ -63,6 +63,9 @@ class Config:
         self.CURRENCY = os.environ.get("CURRENCY", "GBP")
         self.HOLD_SECONDS = _int("HOLD_SECONDS", 600)
         self.MAX_SEATS_PER_HOLD = _int("MAX_SEATS_PER_HOLD", 10)
+        # on: a hold may not leave a single free seat stranded in a row (SINGLE_SEAT_GAP, 422);
+        # the box office may still skip it sale by sale.
+        self.SEAT_GAP_RULE = _bool("SEAT_GAP_RULE", True)
         self.CLEANING_BUFFER_MINUTES = _int("CLEANING_BUFFER_MINUTES", 15)
         self.CANCELLATION_CUTOFF_MINUTES = _int("CANCELLATION_CUTOFF_MINUTES", 60)
         # Pricing rules (cents), applied per seat on top of the showtime's base price.

@@ -67,6 +67,8 @@ def app_config(database_url: str, redis_url: str, **overrides) -> dict:
         SESSION_COOKIE_SECURE=False,
         REMEMBER_COOKIE_SECURE=False,
         SERVER_NAME=None,
+        # Off for tests that hold arbitrary seats; tests/test_seat_gap_rule.py turns it on.
+        SEAT_GAP_RULE=False,
     )
     config.update(overrides)
     return config

@@ -35,7 +35,7 @@ CONFIRMS = 8
 def two_servers(app, database_url, redis_url, tmp_path):
     env = {"DATABASE_URL": database_url.replace("postgresql+psycopg://", "postgresql://"),
            "REDIS_URL": redis_url, "REDIS_PREFIX": app.config["REDIS_PREFIX"],
-           "SECRET_KEY": "payment-race-secret", "RATELIMIT_ENABLED": "0",
+           "SECRET_KEY": "payment-race-secret", "RATELIMIT_ENABLED": "0", "SEAT_GAP_RULE": "off",
            "CINEMA_ENV": "development", "INSTANCE_PATH": str(tmp_path / "instance")}
     servers = start_servers(2, "wsgi:app", env, tmp_path)
     yield servers

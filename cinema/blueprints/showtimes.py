@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, make_response, request
 
 from cinema.access import optional_user
-from cinema.booking import seat_selection, seatmap
+from cinema.booking import best_available, seat_selection, seatmap
 from cinema.catalogue import catalogue_query
+from cinema.forms.params import int_param
 from cinema.models import utcnow
 from cinema.rendering import render
 
@@ -22,13 +23,21 @@ def _viewer_id() -> int | None:
     return user.id if user else None
 
 
-def showtime_context(showtime_id: int, requested=None, error=None) -> dict:
-    """Everything the showtime page, the map and the summary render from."""
+def showtime_context(showtime_id: int, requested=None, error=None, best: int | None = None) -> dict:
+    """Everything the showtime page, the map and the summary render from; with ``best``, the
+    best ``best`` seats together are the selection (a notice says which, or that none are)."""
     showtime = catalogue_query.get_showtime(showtime_id)
     user_id, now = _viewer_id(), utcnow()
     seat_map = seatmap.build(showtime, now, user_id)
+    best_notice = None
+    if best is not None:
+        found = best_available.best_seats(seat_map.rows, best)
+        requested = [str(cell.id) for cell in found]
+        best_notice = (f"We have ticked {', '.join(c.label for c in found)} for you: hold them, or change them "
+                       "on the map." if found else
+                       f"There are no {best} seats together any more: choose seats on the map.")
     selected = seat_selection.selected_ids(seat_map, requested)
-    return dict(showtime=showtime, seat_map=seat_map, selected=selected, error=error,
+    return dict(showtime=showtime, seat_map=seat_map, selected=selected, error=error, best_notice=best_notice,
                 summary=seat_selection.summary(showtime, seat_map, selected),
                 type_prices=seat_selection.type_prices(showtime, seat_map),
                 map_version=seatmap.version(showtime, now, user_id, requested),
@@ -43,9 +52,13 @@ def _requested_selection():
 
 @bp.get("/<id:showtime_id>")
 def detail(showtime_id: int):
-    """The showtime: film, auditorium, time, prices and the seat map to pick from."""
+    """The showtime: film, auditorium, time, prices and the seat map to pick from; ``?best=N``
+    ticks the best N seats together (422 unless N is 1-10)."""
+    best = None
+    if request.args.get("best", "").strip():
+        best = int_param(request.args, "best", 2, 1, best_available.MAX_PARTY)
     return render("pages/showtimes/detail.html", "partials/_seat_map.html",
-                  **showtime_context(showtime_id, _requested_selection()))
+                  **showtime_context(showtime_id, _requested_selection(), best=best))
 
 
 @bp.get("/<id:showtime_id>/seats")

@@ -59,7 +59,8 @@ def sell():
     reservation = box_office.sell(current_user.id, showtime_id, seat_ids, utcnow(),
                                   customer_email=request.form.get("customer_email"),
                                   customer_name=request.form.get("customer_name"),
-                                  promo_code=request.form.get("promo_code"))
+                                  promo_code=request.form.get("promo_code"),
+                                  allow_single_gaps=request.form.get("allow_single_gaps") == "1")
     flash(f"Sold {len(reservation.seats)} seat(s), booking {reservation.code}. "
           "Print the ticket below.", "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)

@@ -25,7 +25,17 @@ import sqlalchemy as sa
 from flask import current_app
 
 from cinema import jobs
-from cinema.booking import bookings_query, charges, payments, pricing, promotions, refunds, seat_stamps, seatmap
+from cinema.booking import (
+    bookings_query,
+    charges,
+    payments,
+    pricing,
+    promotions,
+    refunds,
+    seat_gaps,
+    seat_stamps,
+    seatmap,
+)
 from cinema.errors import (
     Conflict,
     DomainError,
@@ -176,13 +186,15 @@ def _claim_error(showtime_id: int, ids: list[int], now: datetime):
 
 
 def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
-               replace_previous: bool = True) -> Reservation:
+               replace_previous: bool = True, gap_rule: bool | None = None) -> Reservation:
     """Hold ``seat_ids`` of a showtime for a patron, all or nothing; commits.
 
     Replaces the patron's previous hold for the same showtime (unless ``replace_previous`` is
     False: box-office sales on the shared walk-in account must not cancel each other).
+    ``gap_rule`` (default: the SEAT_GAP_RULE setting) refuses a hold that strands a single seat.
     Raises NotFound, ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or
-    too many seats), SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
+    too many seats), SingleSeatGap (422, naming the seat and the shift that avoids it),
+    SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
     config = current_app.config
     if parse_id(showtime_id) is None:
@@ -191,7 +203,8 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     ids = _check_seat_request(seat_ids, config["MAX_SEATS_PER_HOLD"])
     for attempt in range(DEADLOCK_RETRIES):
         try:
-            reservation = _hold_once(user_id, showtime_id, ids, now, config, replace_previous)
+            reservation = _hold_once(user_id, showtime_id, ids, now, config, replace_previous,
+                                     config["SEAT_GAP_RULE"] if gap_rule is None else gap_rule)
             break
         except sa.exc.OperationalError as error:
             db.session.rollback()
@@ -204,11 +217,18 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     return reservation
 
 
-def _hold_once(user_id, showtime_id, ids, now, config, replace_previous) -> Reservation:
+def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rule) -> Reservation:
     showtime = bookable_showtime(showtime_id, now)
     seats = _load_seats(showtime, ids)
     _retire_holds(showtime_id, ids, user_id if replace_previous else None, now)
     error = _claim_error(showtime_id, ids, now)
+    if error is None and gap_rule:
+        # The patron's previous hold is being replaced: their held seats count as free.
+        seat_map = seatmap.build(showtime, now, user_id if replace_previous else None)
+        try:
+            seat_gaps.check(seat_map, set(ids))
+        except seat_gaps.SingleSeatGap as gap:
+            error = gap
     if error is not None:
         db.session.rollback()
         raise error

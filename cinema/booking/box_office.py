@@ -56,18 +56,19 @@ def _patron(email: str | None, full_name: str | None) -> User:
 
 def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
          customer_email: str | None = None, customer_name: str | None = None,
-         promo_code: str | None = None) -> Reservation:
+         promo_code: str | None = None, allow_single_gaps: bool = False) -> Reservation:
     """Sell seats paid at the counter: a CONFIRMED, paid booking sold by ``staff_id``, with
     ``promo_code``'s discount if one is given (one use counted). Commits.
 
+    ``allow_single_gaps``: staff chose to skip the single-seat gap rule for this sale.
     Raises what ``booking.hold_seats`` raises (409 for taken seats, 422 for invalid ones),
     what ``promotions.usable_code`` raises, and ValidationFailed (422) for a customer name or
     email ``contact_details`` refuses; nothing is sold then.
     """
     promo = promotions.usable_code(promo_code, now)  # before anything is written
     patron = _patron(customer_email, customer_name)
-    reservation = booking.hold_seats(patron.id, showtime_id, seat_ids, now,
-                                     replace_previous=False)
+    reservation = booking.hold_seats(patron.id, showtime_id, seat_ids, now, replace_previous=False,
+                                     gap_rule=False if allow_single_gaps else None)
     reservation = db.session.scalar(sa.select(Reservation).where(
         Reservation.id == reservation.id).with_for_update())
     if promo is not None and not promotions.use_at_counter(reservation, promo):

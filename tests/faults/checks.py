@@ -44,7 +44,7 @@ def stack_app(stack: Stack):
         SQLALCHEMY_DATABASE_URI=sqlalchemy_url(stack.database_url), REDIS_URL=stack.redis.url,
         REDIS_PREFIX=REDIS_PREFIX, RQ_QUEUE=RQ_QUEUE, SECRET_KEY="fault-suite-secret",
         INSTANCE_PATH=str(stack.folder / "instance"), MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=stack.smtp.port, SITE_URL="http://cinema.test"))
+        MAIL_PORT=stack.smtp.port, SITE_URL="http://cinema.test", SEAT_GAP_RULE=False))
 
 
 def reset(stack: Stack, app) -> None:

@@ -149,6 +149,7 @@ class Stack:
             "MAIL_PORT": str(self.smtp.port),
             "RATELIMIT_LOGIN": "1000 per minute",
             "RATELIMIT_SIGNUP": "1000 per minute",
+            "SEAT_GAP_RULE": "off",  # faults are the subject here, not seat gaps
         }
         self.gunicorn: GunicornServer | None = None
         self.worker = WorkerProcess(self.env, folder / "worker.log")
