@@ -55,6 +55,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     api.init_app(app)
     register_error_handlers(app)
     cli.init_app(app)
+    _wire_domain_hooks(app)
 
     if app.config["PROXY_FIX_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -66,6 +67,14 @@ def create_app(config: Config | dict | None = None) -> Flask:
                       admin.bp, reports.bp, staff.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def _wire_domain_hooks(app: Flask) -> None:
+    """The domain packages' reactions to each other, wired here rather than on import."""
+    from cinema.booking import refunds
+    from cinema.programme import scheduling
+
+    scheduling.on_reservation_cancelled_by_cinema(app, refunds.refund_cancelled_by_cinema)
 
 
 def _check_site_url(site_url: str | None) -> None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from cinema.errors import InvalidState, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
@@ -207,7 +208,7 @@ def test_cancelling_a_showtime_cancels_its_bookings_emails_patrons_and_runs_hook
                                                                                  monkeypatch):
     showtime, paid, held, stale = _booked_showtime()
     seen = []
-    monkeypatch.setattr(scheduling, "ON_RESERVATION_CANCELLED_BY_CINEMA",
+    monkeypatch.setitem(current_app.extensions, scheduling.CANCEL_HOOKS,
                         [lambda reservation, now: seen.append(
                             (reservation.id, reservation.status, now))])
     cancelled = scheduling.cancel_showtime(showtime.id, admin.id, NOW, note="Projector fault")
@@ -264,3 +265,10 @@ def test_an_edit_into_another_showtime_is_refused(app_ctx, admin):
     with pytest.raises(ShowtimeConflict, match=f"#{one.id}"):
         scheduling.update_showtime(two.id, movie.id, screen.id, at(2030, 3, 2, 15), 1000, 15,
                                    NOW, admin.id)
+
+
+def test_create_app_wires_the_refund_of_a_cancelled_showtime(app):
+    """Nothing registers itself on import: the hook is in the app because create_app put it."""
+    from cinema.booking import refunds
+
+    assert app.extensions[scheduling.CANCEL_HOOKS] == [refunds.refund_cancelled_by_cinema]

@@ -22,7 +22,6 @@ from cinema.models import (
     Reservation,
     utcnow,
 )
-from cinema.programme import scheduling
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +131,7 @@ def retry_pending_refunds(now: datetime) -> int:
 
 def refund_cancelled_by_cinema(reservation: Reservation, now: datetime) -> None:
     """Refund a card-paid booking the cinema cancelled (a cancelled showtime). Runs after the
-    cancelling commit; safe to run twice (one refund row per booking, keyed)."""
+    cancelling commit (create_app wires it into scheduling); safe to run twice (one refund row per booking, keyed)."""
     refund = db.session.scalar(sa.select(Payment).where(
         Payment.idempotency_key == f"refund:{reservation.id}"))
     if refund is None:
@@ -142,5 +141,3 @@ def refund_cancelled_by_cinema(reservation: Reservation, now: datetime) -> None:
         db.session.commit()
     refund_payment(refund, now)
 
-
-scheduling.ON_RESERVATION_CANCELLED_BY_CINEMA.append(refund_cancelled_by_cinema)

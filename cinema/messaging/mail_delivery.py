@@ -41,7 +41,6 @@ from cinema.accounts import audit
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.models import OutboxEmail, OutboxStatus, utcnow
-from cinema.tasks import periodic
 
 log = logging.getLogger(__name__)
 
@@ -324,12 +323,6 @@ def enqueue_delivery(outbox_ids: list[int]) -> None:
     for outbox_id in outbox_ids:
         jobs.enqueue(deliver_one, outbox_id, ttl=JOB_TTL, result_ttl=600,
                      failure_ttl=86400)
-
-
-@periodic
-def deliver_pending_email() -> int:
-    """The sweep: whatever quick delivery missed (Redis down, SMTP down, a crash)."""
-    return drain_outbox()
 
 
 # --- admin -----------------------------------------------------------------------------------

@@ -94,15 +94,18 @@ def booking_cancelled(reservation: Reservation, refunded_cents: int) -> OutboxEm
 
 
 def showtime_cancelled(reservation: Reservation) -> OutboxEmail:
-    """The cinema cancelled the showtime: the booking is cancelled and fully refunded."""
+    """The cinema cancelled the showtime: the booking is cancelled, and refunded in full if it
+    was paid (the refund itself runs after the cancelling commit). At most one per booking
+    (``dedupe_key``)."""
     showtime = reservation.showtime
     text, html = _render("showtime_cancelled", reservation=reservation,
-                         refunded_cents=reservation.total_price_cents,
+                         refunded_cents=reservation.total_price_cents if reservation.paid_at else 0,
                          showtimes_url=external_url("public.index"))
     return queue_email(
         "showtime_cancelled", reservation.user.email,
         f"Cancelled by the cinema: {showtime.movie.title}, {_when(showtime.starts_at)}",
-        text, html, reservation_id=reservation.id, to_name=reservation.user.full_name)
+        text, html, reservation_id=reservation.id, to_name=reservation.user.full_name,
+        dedupe_key=f"showtime-cancelled:{reservation.id}")
 
 
 def welcome(user: User) -> OutboxEmail:

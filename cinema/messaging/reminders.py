@@ -9,8 +9,7 @@ from flask import current_app
 
 from cinema.extensions import db
 from cinema.messaging import notifications
-from cinema.models import OutboxEmail, Reservation, ReservationStatus, Showtime, utcnow
-from cinema.tasks import periodic
+from cinema.models import OutboxEmail, Reservation, ReservationStatus, Showtime
 
 
 def queue_reminders(now: datetime) -> int:
@@ -47,8 +46,3 @@ def queue_reminders(now: datetime) -> int:
         queued += 1
     db.session.commit()
     return queued
-
-
-@periodic
-def queue_due_reminders() -> int:
-    return queue_reminders(utcnow())

@@ -111,6 +111,26 @@ class Reservation(AuditMixin, db.Model):
     def __repr__(self) -> str:
         return f"<Reservation {self.id} {self.code} {self.status.value}>"
 
+    # The rule "this booking claims its seats right now", written once: every availability
+    # check, count and map uses these (docs/ARCHITECTURE.md, "No double booking").
+
+    @classmethod
+    def live_hold(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """SQL: a HELD reservation whose hold has not expired at ``now``."""
+        return sa.and_(cls.status == ReservationStatus.HELD, cls.hold_expires_at > now)
+
+    @classmethod
+    def claims_seats(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """SQL: the reservation owns its seats at ``now``: sold (CONFIRMED or COMPLETED) or a
+        live hold. An expired hold claims nothing, whether or not the sweep has run."""
+        return sa.or_(cls.status.in_([ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED]),
+                      cls.live_hold(now))
+
+    def is_live_hold(self, now: datetime) -> bool:
+        """``live_hold`` for a loaded row."""
+        return (self.status is ReservationStatus.HELD and self.hold_expires_at is not None
+                and self.hold_expires_at > now)
+
 
 class ReservedSeat(AuditMixin, db.Model):
     """One seat of one reservation, with that seat's price line items.

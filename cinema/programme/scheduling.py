@@ -16,10 +16,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 
 from cinema.accounts import audit
 from cinema.errors import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
+from cinema.messaging import notifications
 from cinema.models import (
     Auditorium,
     CancelReason,
@@ -39,9 +41,19 @@ SHOWTIME_FIELDS = ["movie_id", "auditorium_id", "starts_at", "ends_at", "base_pr
 # Called once per reservation the cinema cancelled (a cancelled showtime), as
 # ``hook(reservation, now)``, AFTER the cancellation has committed, so no lock is held while a
 # payment provider is called. Each hook owns its own transaction and must be idempotent (key
-# its work by reservation id): the booking/payments module registers its refund here, e.g.
-# ``scheduling.ON_RESERVATION_CANCELLED_BY_CINEMA.append(payments.refund_reservation)``.
-ON_RESERVATION_CANCELLED_BY_CINEMA: list[Callable[[Reservation, datetime], None]] = []
+# its work by reservation id). Nothing registers itself on import: create_app wires the
+# booking package's refund in with ``on_reservation_cancelled_by_cinema``.
+CANCEL_HOOKS = "cinema.on_reservation_cancelled_by_cinema"
+CancelHook = Callable[[Reservation, datetime], None]
+
+
+def on_reservation_cancelled_by_cinema(app: Flask, hook: CancelHook) -> None:
+    """Make ``app`` run ``hook`` for each booking a cancelled showtime cancels."""
+    app.extensions.setdefault(CANCEL_HOOKS, []).append(hook)
+
+
+def _cancel_hooks() -> list[CancelHook]:
+    return current_app.extensions.get(CANCEL_HOOKS, [])
 
 
 # --- time arithmetic ---------------------------------------------------------------------------
@@ -305,11 +317,7 @@ def get_showtime(showtime_id: int) -> Showtime:
 def _live_reservations(showtime_id: int, now: datetime):
     """Reservations that hold or own seats of the showtime right now."""
     return sa.select(Reservation).where(
-        Reservation.showtime_id == showtime_id,
-        sa.or_(Reservation.status.in_([ReservationStatus.CONFIRMED,
-                                       ReservationStatus.COMPLETED]),
-               sa.and_(Reservation.status == ReservationStatus.HELD,
-                       Reservation.hold_expires_at > now)))
+        Reservation.showtime_id == showtime_id, Reservation.claims_seats(now))
 
 
 def booked_seat_counts(showtime_ids: list[int], now: datetime) -> dict[int, int]:
@@ -320,10 +328,7 @@ def booked_seat_counts(showtime_ids: list[int], now: datetime) -> dict[int, int]
         sa.select(ReservedSeat.showtime_id, sa.func.count())
         .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
         .where(ReservedSeat.showtime_id.in_(showtime_ids), ReservedSeat.is_active,
-               sa.or_(Reservation.status.in_([ReservationStatus.CONFIRMED,
-                                              ReservationStatus.COMPLETED]),
-                      sa.and_(Reservation.status == ReservationStatus.HELD,
-                              Reservation.hold_expires_at > now)))
+               Reservation.claims_seats(now))
         .group_by(ReservedSeat.showtime_id))
     return dict(rows.all())
 
@@ -383,7 +388,7 @@ def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
     Confirmed bookings and live holds become CANCELLED with reason SHOWTIME_CANCELLED, their
     seats are released, and each patron gets an email (outbox, same transaction); holds that
     had already expired are tidied up with reason EXPIRED and no email. After the commit, the
-    ``ON_RESERVATION_CANCELLED_BY_CINEMA`` hooks (refunds) run for each cancelled booking.
+    hooks wired in by create_app (refunds) run for each cancelled booking.
     Returns those bookings. Raises NotFound or InvalidState (already cancelled, already over).
     """
     showtime = db.session.scalar(
@@ -404,8 +409,7 @@ def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
         .order_by(Reservation.id).with_for_update()).all()
     affected = []
     for reservation in reservations:
-        live = reservation.status is ReservationStatus.CONFIRMED or (
-            reservation.hold_expires_at is not None and reservation.hold_expires_at > now)
+        live = reservation.status is ReservationStatus.CONFIRMED or reservation.is_live_hold(now)
         reservation.status = ReservationStatus.CANCELLED
         reservation.cancel_reason = (CancelReason.SHOWTIME_CANCELLED if live
                                      else CancelReason.EXPIRED)
@@ -414,7 +418,7 @@ def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
             seat.is_active = False
         if live:
             affected.append(reservation)
-            schedule_mail.showtime_cancelled(reservation, showtime)
+            notifications.showtime_cancelled(reservation)
     audit.record(actor_id, "showtime.cancel", "showtime", showtime.id,
                  f"cancelled showtime #{showtime.id} ({showtime.movie.title}); "
                  f"{len(affected)} booking(s) cancelled",
@@ -423,6 +427,6 @@ def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
                         "cancelled_reservation_ids": [r.id for r in affected]})
     db.session.commit()
     for reservation in affected:
-        for hook in ON_RESERVATION_CANCELLED_BY_CINEMA:
+        for hook in _cancel_hooks():
             hook(reservation, now)
     return affected
