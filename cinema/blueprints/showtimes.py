@@ -22,17 +22,9 @@ def _viewer_id() -> int | None:
     return user.id if user else None
 
 
-def showtime_context(showtime_id: int, requested=None, error=None) -> dict:
-    """Everything the showtime page, the map and the summary render from."""
-    showtime = catalogue_query.get_showtime(showtime_id)
-    user_id, now = _viewer_id(), utcnow()
-    seat_map = seatmap.build(showtime, now, user_id)
-    selected = seat_selection.selected_ids(seat_map, requested)
-    return dict(showtime=showtime, seat_map=seat_map, selected=selected, error=error,
-                summary=seat_selection.summary(showtime, seat_map, selected),
-                type_prices=seat_selection.type_prices(showtime, seat_map),
-                map_version=seatmap.version(showtime, now, user_id, requested),
-                is_bookable=not showtime.is_cancelled and showtime.starts_at > now)
+def _view(showtime_id: int, requested) -> dict:
+    """The page's context as this viewer sees it now (booking/seat_selection.py)."""
+    return seat_selection.showtime_view(showtime_id, _viewer_id(), utcnow(), requested)
 
 
 def _requested_selection():
@@ -45,7 +37,7 @@ def _requested_selection():
 def detail(showtime_id: int):
     """The showtime: film, auditorium, time, prices and the seat map to pick from."""
     return render("pages/showtimes/detail.html", "partials/_seat_map.html",
-                  **showtime_context(showtime_id, _requested_selection()))
+                  **_view(showtime_id, _requested_selection()))
 
 
 @bp.get("/<id:showtime_id>/seats")
@@ -59,7 +51,7 @@ def seats(showtime_id: int):
     if request.if_none_match.contains_weak(version):
         response = make_response("", 304)
     else:
-        response = render("partials/_seat_map.html", **showtime_context(showtime_id, requested))
+        response = render("partials/_seat_map.html", **_view(showtime_id, requested))
     response.set_etag(version, weak=True)
     response.vary.add("HX-Request")
     response.headers["Cache-Control"] = "no-cache, private"
@@ -70,4 +62,4 @@ def seats(showtime_id: int):
 def summary(showtime_id: int):
     """Seats, line items and total of the current selection (priced by the server)."""
     return render("partials/_seat_summary.html",
-                  **showtime_context(showtime_id, _requested_selection() or []))
+                  **_view(showtime_id, _requested_selection() or []))

@@ -235,7 +235,7 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous) -> Rese
 
 
 def hold_is_live(reservation: Reservation, now: datetime) -> bool:
-    return reservation.status is ReservationStatus.HELD and reservation.hold_expires_at > now
+    return reservation.is_live_hold(now)
 
 
 # --- confirmation ----------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def confirm_booking(reservation_id: int, user_id: int, payment_method: str, now:
     reservation = bookings_query.visible_to(reservation_id, user_id, viewer_is_staff=False)
     if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED):
         return reservation  # a double submit after success: nothing more to do
-    if reservation.status is not ReservationStatus.HELD or reservation.hold_expires_at <= now:
+    if not reservation.is_live_hold(now):
         raise HoldExpired()
     if reservation.showtime.starts_at <= now:
         raise ShowtimeStarted()

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 
-from cinema.booking import pricing
+from cinema.booking import pricing, seatmap
 from cinema.booking.seatmap import MINE, SeatCell, SeatMap
+from cinema.catalogue import catalogue_query
 from cinema.models import Showtime
 
 
@@ -61,3 +63,18 @@ def type_prices(showtime: Showtime, seat_map: SeatMap) -> dict:
     prices = {t: pricing.price_seat(showtime.base_price_cents, t, showtime.starts_at,
                                     rules).price_cents for t in seat_map.types}
     return dict(sorted(prices.items(), key=lambda item: item[1]))
+
+
+def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requested=None,
+                  error=None) -> dict:
+    """Everything the showtime page, its seat map and the selection summary render from, as
+    the viewer ``user_id`` (None: signed out) sees it at ``now``; ``requested`` is the selection
+    the request carries (None: it says nothing). Raises NotFound for no such showtime."""
+    showtime = catalogue_query.get_showtime(showtime_id)
+    seat_map = seatmap.build(showtime, now, user_id)
+    selected = selected_ids(seat_map, requested)
+    return dict(showtime=showtime, seat_map=seat_map, selected=selected, error=error,
+                summary=summary(showtime, seat_map, selected),
+                type_prices=type_prices(showtime, seat_map),
+                map_version=seatmap.version(showtime, now, user_id, requested),
+                is_bookable=not showtime.is_cancelled and showtime.starts_at > now)
