@@ -381,7 +381,7 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
         notifications.booking_cancelled(reservation,
                                         refund.amount_cents if refund is not None else 0)
     if by_admin:
-        from cinema.accounts import audit
+        from cinema import audit
 
         audit.record(actor_id, "reservation.cancel", "reservation", reservation.id,
                      f"cancelled booking {reservation.code}",

@@ -13,7 +13,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.accounts import accounts, audit, contact_details
+from cinema import audit
+from cinema.accounts import accounts, contact_details
 from cinema.booking import booking, promotions
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db

@@ -15,6 +15,7 @@ from flask import current_app
 from cinema.booking import payments
 from cinema.extensions import db
 from cinema.models import (
+    COMPENSATION_PREFIX,
     Payment,
     PaymentKind,
     PaymentMethod,
@@ -25,11 +26,7 @@ from cinema.models import (
 
 log = logging.getLogger(__name__)
 
-# Refund keys: "refund:<reservation id>" gives back a cancelled booking's payment (a revenue
-# event); "refund-charge:<payment id>" gives back a charge that could not confirm (the hold
-# expired or a promo code ran out while paying) or duplicated another: never a sale, so not a
-# refund in the reports. Opening either marks the charge given back (``compensated_at``).
-COMPENSATION_PREFIX = "refund-charge:"
+# Refund keys: see COMPENSATION_PREFIX in models/booking.py.
 
 
 def _mark_given_back(reservation_id: int, now: datetime) -> None:

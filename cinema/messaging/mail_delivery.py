@@ -36,8 +36,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from cinema import jobs
-from cinema.accounts import audit
+from cinema import audit, jobs
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.models import OutboxEmail, OutboxStatus, utcnow

@@ -182,6 +182,13 @@ class ReservedSeat(AuditMixin, db.Model):
 LIVE_CHARGE = "kind = 'CHARGE' AND status IN ('PENDING', 'SUCCEEDED') AND compensated_at IS NULL"
 
 
+# Refund keys: "refund:<reservation id>" gives back a cancelled booking's payment (a revenue
+# event); "refund-charge:<payment id>" gives back a charge that could not confirm (the hold
+# expired or a promo code ran out while paying) or duplicated another: never a sale, so not a
+# refund in the reports. Opening either marks the charge given back (``compensated_at``).
+COMPENSATION_PREFIX = "refund-charge:"
+
+
 class Payment(AuditMixin, db.Model):
     """One call to a payment provider (a charge or a refund), keyed for idempotency.
 

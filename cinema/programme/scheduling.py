@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.errors import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.messaging import notifications

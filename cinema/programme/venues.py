@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.booking.seatmap import BLOCKED, FREE, HELD, MINE, SOLD, SeatCell, SeatMap, SeatRow
 from cinema.errors import InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from flask import current_app, request
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import (
     actor_id,
