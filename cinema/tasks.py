@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from cinema.booking import booking, reconciliation
+from cinema.booking import expiry, reconciliation
 from cinema.messaging import mail_delivery, reminders
 from cinema.models import utcnow
 from cinema.reports import report_exports, report_rollup
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def sweep_expired_holds() -> int:
     """Tidy up holds past their expiry (availability never waits for this)."""
-    return booking.release_expired_holds(utcnow())
+    return expiry.release_expired_holds(utcnow())
 
 
 def reconcile_payments() -> dict:

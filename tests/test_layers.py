@@ -43,6 +43,18 @@ def _offences(path: Path) -> list[str]:
     return found
 
 
+# Reads of the time zone that cinema/clock.py takes over (issue 11, point 3).
+CONFIG_READS_LEFT = {"reports/report_dates.py", "reports/report_rollup.py"}
+
+
+@pytest.mark.parametrize("path", list(_domain_modules()), ids=lambda p: str(p.relative_to(CINEMA)))
+def test_domain_module_reads_settings_not_the_app_config(path):
+    """Domain code asks cinema/settings.py (or takes arguments), never current_app.config."""
+    if path.relative_to(CINEMA).as_posix() in CONFIG_READS_LEFT:
+        return
+    assert "current_app.config" not in path.read_text(encoding="utf-8")
+
+
 def test_the_scan_sees_domain_modules():
     assert len(list(_domain_modules())) > 30
 

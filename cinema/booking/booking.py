@@ -22,10 +22,9 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from cinema import jobs
-from cinema.booking import bookings_query, charges, payments, pricing, promotions, refunds, seat_stamps, seatmap
+from cinema.booking import bookings_query, charges, expiry, payments, pricing, promotions, refunds, seat_stamps, seatmap
 from cinema.errors import (
     Conflict,
     DomainError,
@@ -51,6 +50,7 @@ from cinema.models import (
     Seat,
     Showtime,
 )
+from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -184,11 +184,11 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     Raises NotFound, ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or
     too many seats), SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
-    config = current_app.config
+    config = settings()
     if parse_id(showtime_id) is None:
         raise ValidationFailed("Please choose a showtime.",
                                field_errors={"showtime_id": ["Missing or not a number."]})
-    ids = _check_seat_request(seat_ids, config["MAX_SEATS_PER_HOLD"])
+    ids = _check_seat_request(seat_ids, config.max_seats_per_hold)
     for attempt in range(DEADLOCK_RETRIES):
         try:
             reservation = _hold_once(user_id, showtime_id, ids, now, config, replace_previous)
@@ -199,7 +199,7 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
                 raise
             log.warning("hold deadlocked, retrying (attempt %d)", attempt + 1)
     seat_stamps.bump(showtime_id)
-    jobs.enqueue_at(reservation.hold_expires_at + timedelta(seconds=1), release_hold,
+    jobs.enqueue_at(reservation.hold_expires_at + timedelta(seconds=1), expiry.release_hold,
                     reservation.id)
     return reservation
 
@@ -212,10 +212,10 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous) -> Rese
     if error is not None:
         db.session.rollback()
         raise error
-    rules = pricing.PricingRules.from_config(config)
+    rules = pricing.PricingRules.from_settings(config)
     reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
                               status=ReservationStatus.HELD,
-                              hold_expires_at=now + timedelta(seconds=config["HOLD_SECONDS"]))
+                              hold_expires_at=now + timedelta(seconds=config.hold_seconds))
     for seat in seats:  # seat-id order: concurrent holds wait on each other in one order
         items = pricing.price_seat(showtime.base_price_cents, seat.seat_type, showtime.starts_at,
                                    rules)
@@ -365,7 +365,7 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
         raise InvalidState(f"This booking is {reservation.status.value.lower()} and cannot be "
                            "cancelled.")
     if reservation.status is ReservationStatus.CONFIRMED and not by_admin:
-        cutoff = current_app.config["CANCELLATION_CUTOFF_MINUTES"]
+        cutoff = settings().cancellation_cutoff_minutes
         if now > reservation.showtime.starts_at - timedelta(minutes=cutoff):
             raise CancellationClosed(
                 f"Bookings can be cancelled online until {cutoff} minutes before the start. "
@@ -392,37 +392,3 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     if refund is not None:
         refunds.refund_payment(refund, now)
     return reservation
-
-
-# --- expiry ----------------------------------------------------------------------------------
-
-def release_expired_holds(now: datetime, reservation_id: int | None = None) -> int:
-    """Mark HELD reservations past their expiry CANCELLED (reason expired) and free their seat
-    rows; set-based and idempotent. Only tidies up: availability never waited for this."""
-    condition = sa.and_(Reservation.status == ReservationStatus.HELD,
-                        Reservation.hold_expires_at <= now)
-    if reservation_id is not None:
-        condition = sa.and_(condition, Reservation.id == reservation_id)
-    released = db.session.execute(
-        sa.update(Reservation).where(condition)
-        .values(status=ReservationStatus.CANCELLED, cancel_reason=CancelReason.EXPIRED,
-                cancelled_at=now, updated_at=now)
-        .returning(Reservation.id, Reservation.showtime_id)
-        .execution_options(synchronize_session=False)).all()
-    if released:
-        db.session.execute(
-            sa.update(ReservedSeat)
-            .where(ReservedSeat.reservation_id.in_([row.id for row in released]))
-            .values(is_active=False, updated_at=now)
-            .execution_options(synchronize_session=False))
-    db.session.commit()
-    for showtime_id in {row.showtime_id for row in released}:
-        seat_stamps.bump(showtime_id)
-    return len(released)
-
-
-def release_hold(reservation_id: int) -> int:
-    """RQ job scheduled at a hold's expiry: release it if it is still held and expired."""
-    from cinema.models import utcnow
-
-    return release_expired_holds(utcnow(), reservation_id)

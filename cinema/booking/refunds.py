@@ -10,7 +10,6 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from cinema.booking import payments
 from cinema.extensions import db
@@ -23,6 +22,7 @@ from cinema.models import (
     Reservation,
     utcnow,
 )
+from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ def open_refund(reservation: Reservation, actor_id: int | None) -> Payment | Non
     if reservation.payment_method is not PaymentMethod.CARD or reservation.paid_at is None:
         return None
     _mark_given_back(reservation.id, reservation.cancelled_at or utcnow())
-    refund = Payment(reservation_id=reservation.id, provider=current_app.config[
-        "PAYMENT_PROVIDER"], kind=PaymentKind.REFUND, amount_cents=reservation.total_price_cents,
+    refund = Payment(reservation_id=reservation.id, provider=settings().payment_provider,
+        kind=PaymentKind.REFUND, amount_cents=reservation.total_price_cents,
         idempotency_key=f"refund:{reservation.id}", created_by=actor_id)
     db.session.add(refund)
     return refund

@@ -4,12 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
-
 from cinema.booking import pricing, seatmap
 from cinema.booking.seatmap import MINE, SeatCell, SeatMap
 from cinema.catalogue import catalogue_query
 from cinema.models import Showtime
+from cinema.settings import settings
 
 
 @dataclass(frozen=True)
@@ -47,19 +46,19 @@ def selected_ids(seat_map: SeatMap, requested) -> frozenset[int]:
 
 
 def summary(showtime: Showtime, seat_map: SeatMap, selected: frozenset[int]) -> SelectionSummary:
-    rules = pricing.PricingRules.from_config(current_app.config)
+    rules = pricing.PricingRules.from_settings(settings())
     seats = [
         SelectedSeat(cell, pricing.price_seat(showtime.base_price_cents, cell.seat_type,
                                               showtime.starts_at, rules))
         for row in seat_map.rows for cell in row.cells if cell and cell.id in selected
     ]
     return SelectionSummary(seats, sum(s.items.price_cents for s in seats),
-                            current_app.config["MAX_SEATS_PER_HOLD"])
+                            settings().max_seats_per_hold)
 
 
 def type_prices(showtime: Showtime, seat_map: SeatMap) -> dict:
     """The price of each seat type present at this showtime (cents), cheapest first."""
-    rules = pricing.PricingRules.from_config(current_app.config)
+    rules = pricing.PricingRules.from_settings(settings())
     prices = {t: pricing.price_seat(showtime.base_price_cents, t, showtime.starts_at,
                                     rules).price_cents for t in seat_map.types}
     return dict(sorted(prices.items(), key=lambda item: item[1]))

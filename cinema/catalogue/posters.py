@@ -13,11 +13,11 @@ import os
 import secrets
 from html import escape
 
-from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
 from cinema.errors import ValidationFailed
 from cinema.models import Movie
+from cinema.settings import settings
 
 MAX_POSTER_BYTES = 5 * 1024 * 1024
 MAX_POSTER_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow would
@@ -64,7 +64,7 @@ def check_poster(data: bytes) -> str:
 
 
 def poster_dir() -> str:
-    path = os.path.join(current_app.instance_path, "posters")
+    path = os.path.join(settings().instance_path, "posters")
     os.makedirs(path, exist_ok=True)
     return path
 

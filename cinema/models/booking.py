@@ -69,7 +69,7 @@ class Reservation(AuditMixin, db.Model):
         # confirmation (and the user statistics count each period's distinct patrons from
         # that index alone); occupancy reads a showtime's sold bookings from an index holding
         # only those; refunds of bookings cancelled without a refund payment are found by
-        # the instant they count (the expression services/reports.refund_events filters on).
+        # the instant they count (the expression reports/report_rows.refund_events filters on).
         sa.Index("ix_reservations_confirmed_patron", "confirmed_at",
                  postgresql_include=["user_id", "is_deleted"]),
         sa.Index("ix_reservations_sold_by_showtime", "showtime_id", postgresql_include=["id"],

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
-
 from cinema.messaging import notifications
 from cinema.models import Reservation, Showtime
+from cinema.settings import settings
 from cinema.templating import format_local
 
 
@@ -22,7 +21,7 @@ def showtime_moved(reservation: Reservation, showtime: Showtime, old_start_iso: 
             f"from {old} to {new}, in {showtime.auditorium.name}. Your seats are kept.\n"
             "If the new time does not suit you, you can cancel your booking from "
             "My bookings.\n\n"
-            f"{current_app.config['CINEMA_NAME']}\n")
+            f"{settings().cinema_name}\n")
     notifications.queue_email(
         kind="showtime_changed", to=reservation.user.email,
         subject=f"New time: {showtime.movie.title}, {format_local(showtime.starts_at, '%a %d %b %H:%M')}",

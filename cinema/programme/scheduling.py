@@ -1,4 +1,5 @@
-"""Showtimes: end times, overlap checks, scheduling one or a series, editing and cancelling.
+"""Showtimes: end times, overlap checks, scheduling one or a series, editing (cancelling one is
+``cancellation``).
 
 Times come in as aware UTC datetimes; a series is given in the cinema's local wall-clock times
 and turned into UTC day by day (``local_to_utc``), so 19:00 stays 19:00 across a daylight-saving
@@ -16,15 +17,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Flask, current_app
 
 from cinema import audit
 from cinema.errors import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
-from cinema.messaging import notifications
 from cinema.models import (
     Auditorium,
-    CancelReason,
     Movie,
     Reservation,
     ReservationStatus,
@@ -37,24 +35,6 @@ MAX_SERIES_SHOWTIMES = 200
 MAX_SERIES_DAYS = 92
 SHOWTIME_FIELDS = ["movie_id", "auditorium_id", "starts_at", "ends_at", "base_price_cents",
                    "cancelled_at", "cancel_note"]
-
-# Called once per reservation the cinema cancelled (a cancelled showtime), as
-# ``hook(reservation, now)``, AFTER the cancellation has committed, so no lock is held while a
-# payment provider is called. Each hook owns its own transaction and must be idempotent (key
-# its work by reservation id). Nothing registers itself on import: create_app wires the
-# booking package's refund in with ``on_reservation_cancelled_by_cinema``.
-CANCEL_HOOKS = "cinema.on_reservation_cancelled_by_cinema"
-CancelHook = Callable[[Reservation, datetime], None]
-
-
-def on_reservation_cancelled_by_cinema(app: Flask, hook: CancelHook) -> None:
-    """Make ``app`` run ``hook`` for each booking a cancelled showtime cancels."""
-    app.extensions.setdefault(CANCEL_HOOKS, []).append(hook)
-
-
-def _cancel_hooks() -> list[CancelHook]:
-    return current_app.extensions.get(CANCEL_HOOKS, [])
-
 
 # --- time arithmetic ---------------------------------------------------------------------------
 
@@ -377,56 +357,3 @@ def update_showtime(showtime_id: int, movie_id: int, auditorium_id: int, starts_
                  before=before, after=audit.snapshot(showtime, SHOWTIME_FIELDS))
     db.session.commit()
     return showtime
-
-
-# --- cancel ---------------------------------------------------------------------------------------
-
-def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
-                    note: str = "") -> list[Reservation]:
-    """Cancel a showtime and every booking of it, in one transaction.
-
-    Confirmed bookings and live holds become CANCELLED with reason SHOWTIME_CANCELLED, their
-    seats are released, and each patron gets an email (outbox, same transaction); holds that
-    had already expired are tidied up with reason EXPIRED and no email. After the commit, the
-    hooks wired in by create_app (refunds) run for each cancelled booking.
-    Returns those bookings. Raises NotFound or InvalidState (already cancelled, already over).
-    """
-    showtime = db.session.scalar(
-        sa.select(Showtime).where(Showtime.id == showtime_id).with_for_update(of=Showtime))
-    if showtime is None or showtime.is_deleted:
-        raise NotFound("No such showtime.")
-    if showtime.is_cancelled:
-        raise InvalidState("This showtime is already cancelled.")
-    if showtime.ends_at <= now:
-        raise InvalidState("This showtime is over; it can no longer be cancelled.")
-    before = audit.snapshot(showtime, SHOWTIME_FIELDS)
-    showtime.cancelled_at = now
-    showtime.cancel_note = (note or "").strip()[:300] or None
-    reservations = db.session.scalars(
-        sa.select(Reservation)
-        .where(Reservation.showtime_id == showtime.id,
-               Reservation.status.in_([ReservationStatus.HELD, ReservationStatus.CONFIRMED]))
-        .order_by(Reservation.id).with_for_update()).all()
-    affected = []
-    for reservation in reservations:
-        live = reservation.status is ReservationStatus.CONFIRMED or reservation.is_live_hold(now)
-        reservation.status = ReservationStatus.CANCELLED
-        reservation.cancel_reason = (CancelReason.SHOWTIME_CANCELLED if live
-                                     else CancelReason.EXPIRED)
-        reservation.cancelled_at = now
-        for seat in reservation.seats:
-            seat.is_active = False
-        if live:
-            affected.append(reservation)
-            notifications.showtime_cancelled(reservation)
-    audit.record(actor_id, "showtime.cancel", "showtime", showtime.id,
-                 f"cancelled showtime #{showtime.id} ({showtime.movie.title}); "
-                 f"{len(affected)} booking(s) cancelled",
-                 before=before,
-                 after={**audit.snapshot(showtime, SHOWTIME_FIELDS),
-                        "cancelled_reservation_ids": [r.id for r in affected]})
-    db.session.commit()
-    for reservation in affected:
-        for hook in _cancel_hooks():
-            hook(reservation, now)
-    return affected

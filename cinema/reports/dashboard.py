@@ -1,4 +1,4 @@
-"""The admin dashboard's figures, each one SQL aggregation (definitions: services/reports.py)."""
+"""The admin dashboard's figures, each one SQL aggregation (definitions: reports/reports.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

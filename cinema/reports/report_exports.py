@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import current_app
 from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -30,6 +29,7 @@ from cinema.ids import parse_id
 from cinema.models import Auditorium, Movie
 from cinema.reports import report_csv, reports, user_stats
 from cinema.reports.report_dates import DateRange
+from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class ExportStatus:
 
 
 def exports_dir() -> Path:
-    path = Path(current_app.instance_path) / "exports"
+    path = Path(settings().instance_path) / "exports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -75,7 +75,7 @@ def _paths(export_id: str) -> tuple[Path, Path]:
 
 
 def job_id(export_id: str) -> str:
-    return f"{current_app.config['REDIS_PREFIX']}-export-{export_id}"
+    return f"{settings().redis_prefix}-export-{export_id}"
 
 
 def start_export(kind: str, rng: DateRange, filters: reports.Filters, period: str | None,
