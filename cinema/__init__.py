@@ -26,7 +26,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from cinema import body_limit, cli, routing, security, templating
+    from cinema import body_limit, cli, routing, security, settings, templating
     from cinema.blueprints import (
         account,
         admin,
@@ -55,6 +55,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     api.init_app(app)
     register_error_handlers(app)
     cli.init_app(app)
+    _wire_domain_hooks(app)
+    settings.Settings.from_config(app.config, app.instance_path)  # a bad value fails here
 
     if app.config["PROXY_FIX_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -66,6 +68,16 @@ def create_app(config: Config | dict | None = None) -> Flask:
                       admin.bp, reports.bp, staff.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def _wire_domain_hooks(app: Flask) -> None:
+    """The domain packages' reactions to each other, wired here rather than on import."""
+    from cinema.booking import refunds
+    from cinema.messaging import notifications
+    from cinema.programme import cancellation
+
+    cancellation.on_reservation_cancelled_by_cinema(app, refunds.refund_cancelled_by_cinema)
+    notifications.deliver_after_commit()
 
 
 def _check_site_url(site_url: str | None) -> None:

@@ -56,10 +56,10 @@ def init_app(app: Flask) -> None:
     @click.option("--port", default=5000, type=int)
     def serve(host: str, port: int):
         """Development server; without Redis it also runs the background jobs in-process."""
-        from cinema import jobs
+        from cinema import jobs, tasks
 
         if not app.config["REDIS_URL"]:
-            jobs.start_inprocess_scheduler(app)
+            jobs.start_inprocess_scheduler(app, tasks.periodic_tick)
             click.echo("Mode: embedded (SQLite/no Redis): background jobs run in this process.")
         else:
             click.echo("Mode: PostgreSQL + Redis: background jobs run in worker.py.")

@@ -1,18 +1,17 @@
 """The demo cinema loaded by ``flask seed-demo``: idempotent, so it can run on every start."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from html import escape
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
 from cinema.accounts import accounts
+from cinema.catalogue.posters import poster_svg
 from cinema.errors import DomainError
 from cinema.extensions import db
 from cinema.models import Auditorium, Genre, Movie, Showtime, User, UserRole, utcnow
@@ -88,35 +87,6 @@ class SeedSummary:
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def poster_svg(title: str, subtitle: str) -> str:
-    """A generated poster: a colour field from the title's hash, the title set in type."""
-    digest = hashlib.sha256(title.encode()).digest()
-    hue1, hue2 = digest[0] * 360 // 256, digest[1] * 360 // 256
-    words, lines, line = title.split(), [], ""
-    for word in words:
-        if len(line) + len(word) > 13 and line:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    text = "".join(
-        f'<text x="150" y="{250 + i * 40 - len(lines) * 20}" text-anchor="middle" '
-        f'font-family="Georgia, serif" font-size="32" font-weight="700" fill="#fff">'
-        f"{escape(part)}</text>" for i, part in enumerate(lines))
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 450" width="300" height="450">'
-        f'<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1">'
-        f'<stop offset="0" stop-color="hsl({hue1},55%,38%)"/>'
-        f'<stop offset="1" stop-color="hsl({hue2},60%,14%)"/></linearGradient></defs>'
-        '<rect width="300" height="450" fill="url(#g)"/>'
-        f'<circle cx="150" cy="120" r="70" fill="hsl({hue2},70%,70%)" opacity=".35"/>'
-        f"{text}"
-        f'<text x="150" y="420" text-anchor="middle" font-family="system-ui, sans-serif" '
-        f'font-size="14" fill="#fff" opacity=".8">{escape(subtitle)}</text></svg>'
-    )
 
 
 def _get_or_create_genre(name: str, summary: SeedSummary) -> Genre:

@@ -1,13 +1,15 @@
 """Background jobs: on RQ when Redis is configured, in-process otherwise.
 
-Task functions live in ``cinema.tasks`` and run inside an app context that the worker (or the
-in-process scheduler) provides; they never build an app themselves.
+Jobs are plain functions of the domain packages (and ``cinema.tasks``, the periodic tick), run
+inside an app context that the worker (or the in-process scheduler) provides; they never build
+an app themselves. This module knows no task: the scheduler is handed its tick.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -55,15 +57,14 @@ def enqueue_at(when: datetime, func, *args) -> None:
         log.warning("could not schedule %s", func.__name__, exc_info=True)
 
 
-def start_inprocess_scheduler(app: Flask) -> threading.Thread:
-    """Run the periodic tasks every minute in a daemon thread (embedded mode only)."""
-    from cinema import tasks
+def start_inprocess_scheduler(app: Flask, tick: Callable[[], object]) -> threading.Thread:
+    """Run ``tick`` (the periodic tasks) every minute in a daemon thread (embedded mode only)."""
 
     def loop():
         while True:
             with app.app_context():
                 try:
-                    tasks.periodic_tick()
+                    tick()
                 except Exception:  # noqa: BLE001 - keep the loop alive; it is logged
                     log.exception("periodic tick failed")
             time.sleep(PERIODIC_SECONDS)

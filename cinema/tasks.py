@@ -1,46 +1,54 @@
-"""Background tasks. Each runs inside an app context given by the worker; each is idempotent."""
+"""Background tasks. Each runs inside an app context given by the worker; each is idempotent.
+
+This module is wiring, above the domain packages: it lists the periodic work explicitly (no
+module registers itself here on import) and calls into the domain packages.
+"""
 from __future__ import annotations
 
 import logging
 
+from cinema.booking import expiry, reconciliation
+from cinema.messaging import mail_delivery, reminders
+from cinema.models import utcnow
+from cinema.reports import report_exports, report_rollup
+
 log = logging.getLogger(__name__)
 
-# Other modules register their periodic work here (hold sweep, outbox delivery, reminders).
-PERIODIC_TASKS: list = []
 
-
-def periodic(func):
-    """Mark ``func`` (no arguments) to run on every periodic tick."""
-    PERIODIC_TASKS.append(func)
-    return func
-
-
-@periodic
 def sweep_expired_holds() -> int:
     """Tidy up holds past their expiry (availability never waits for this)."""
-    from cinema.booking import booking
-    from cinema.models import utcnow
-
-    return booking.release_expired_holds(utcnow())
+    return expiry.release_expired_holds(utcnow())
 
 
-@periodic
 def reconcile_payments() -> dict:
     """Settle payments left unfinished (crashes, lost answers) and refund charges that pay for
-    no booking; retries pending refunds too (services/reconciliation.py)."""
-    from cinema.booking import reconciliation
-    from cinema.models import utcnow
-
+    no booking; retries pending refunds too (booking/reconciliation.py)."""
     return reconciliation.reconcile_payments(utcnow())
 
 
-@periodic
 def keep_report_rollups() -> int:
     """Sum the days and showtimes that closed since the last tick, ahead of the reports."""
-    from cinema.models import utcnow
-    from cinema.reports import report_rollup
-
     return report_rollup.keep_up(utcnow())
+
+
+def queue_due_reminders() -> int:
+    """Queue the reminders now due (before the delivery below, so they leave this tick)."""
+    return reminders.queue_reminders(utcnow())
+
+
+def deliver_pending_email() -> int:
+    """The sweep: whatever quick delivery missed (Redis down, SMTP down, a crash)."""
+    return mail_delivery.drain_outbox()
+
+
+# Every periodic tick runs these, in this order.
+PERIODIC_TASKS = (
+    sweep_expired_holds,
+    reconcile_payments,
+    keep_report_rollups,
+    queue_due_reminders,
+    deliver_pending_email,
+)
 
 
 def periodic_tick() -> dict:
@@ -55,21 +63,5 @@ def periodic_tick() -> dict:
     return results
 
 
-def export_report(export_id: str) -> str:
-    """Build a report's CSV export under instance/exports/, with progress in the job's meta."""
-    from rq import get_current_job
-
-    from cinema.reports import report_exports
-
-    job = get_current_job()
-
-    def progress(done: int, total: int) -> None:
-        if job is not None:
-            job.meta.update(progress=done, total=total)
-            job.save_meta()
-
-    return report_exports.build_export(export_id, progress)
-
-
-# Modules whose periodic work registers itself (with ``@periodic``) when imported.
-from cinema.messaging import mail_delivery, reminders  # noqa: E402,F401,I001 - reminders first
+# Export jobs enqueued before the task moved into the reports package name this path.
+export_report = report_exports.build_export_job

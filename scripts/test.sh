@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-services.sh
 .venv/bin/ruff check --quiet cinema tests bench migrations/env.py worker.py wsgi.py
+# The layers (.importlinter; docs/ARCHITECTURE.md, "Layers").
+.venv/bin/lint-imports --no-cache --no-logo >/dev/null || .venv/bin/lint-imports --no-cache --no-logo
 exec .venv/bin/python -m pytest "$@"

@@ -8,7 +8,7 @@ import pytest
 from cinema.models import UserRole
 from tests.factories import gen_user, login
 
-STAFF_OPEN_PREFIXES = ("/admin/reports/",)  # DESIGN.md opens the reports to STAFF
+STAFF_OPEN_PREFIXES = ("/admin/reports/",)  # docs/ARCHITECTURE.md: reports are open to STAFF
 PROTECTED_PREFIXES = ("/admin", "/staff", "/bookings", "/account")
 
 

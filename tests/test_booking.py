@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from cinema.booking import booking
+from cinema.booking import booking, expiry
 from cinema.extensions import db
 from cinema.models import (
     CancelReason,
@@ -282,8 +282,8 @@ def test_the_sweep_marks_expired_holds_and_is_idempotent(app, app_ctx):
     stale = booking.hold_seats(user.id, showtime.id, [seats[0].id],
                                now=now() - timedelta(hours=1))
     live = booking.hold_seats(gen_user().id, showtime.id, [seats[1].id], now=now())
-    assert booking.release_expired_holds(now()) == 1
-    assert booking.release_expired_holds(now()) == 0
+    assert expiry.release_expired_holds(now()) == 1
+    assert expiry.release_expired_holds(now()) == 0
     db.session.refresh(stale)
     db.session.refresh(live)
     assert stale.cancel_reason is CancelReason.EXPIRED
@@ -300,7 +300,7 @@ def test_seat_count_check_uses_max_seats_per_hold(app, app_ctx, monkeypatch):
 
 
 def test_a_cancelled_showtime_refunds_its_card_bookings(app, app_ctx):
-    from cinema.programme import scheduling
+    from cinema.programme import cancellation
 
     showtime, seats = setup_showtime()
     _, client = patron_client(app)
@@ -310,7 +310,7 @@ def test_a_cancelled_showtime_refunds_its_card_bookings(app, app_ctx):
     counter = reservation_of(hold(other, showtime, seats[2:3]))
     other.post(f"/bookings/{counter.id}/confirm", data={"payment_method": "box_office"})
     admin = gen_user(role=UserRole.ADMIN)
-    scheduling.cancel_showtime(showtime.id, admin.id, now(), "Projector fault")
+    cancellation.cancel_showtime(showtime.id, admin.id, now(), "Projector fault")
     db.session.expire_all()
     refunds = db.session.scalars(sa.select(Payment).where(Payment.kind == PaymentKind.REFUND)).all()
     assert [(r.reservation_id, r.status, r.amount_cents) for r in refunds] == [

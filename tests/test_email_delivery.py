@@ -249,6 +249,7 @@ def test_signup_queues_a_welcome_email(app, client):
 
 def test_cancellation_emails_tell_about_the_refund(app_ctx):
     reservation, _ = confirmed_booking()
+    reservation.paid_at = reservation.confirmed_at
     cancelled = notifications.booking_cancelled(reservation, refunded_cents=2000)
     by_cinema = notifications.showtime_cancelled(reservation)
     db.session.commit()
@@ -258,3 +259,11 @@ def test_cancellation_emails_tell_about_the_refund(app_ctx):
         assert "refunded £20.00" in text and reservation.code in text
         assert reservation.showtime.movie.title in row.subject
     assert cancelled.kind == "booking_cancelled" and by_cinema.kind == "showtime_cancelled"
+
+
+def test_an_unpaid_booking_cancelled_with_its_showtime_is_promised_no_refund(app_ctx):
+    reservation, _ = confirmed_booking()
+    row = notifications.showtime_cancelled(reservation)
+    db.session.commit()
+    text = parts_by_type(email.message_from_bytes(row.message, policy=policy.default))["text/plain"]
+    assert "refund" not in text.get_content() and reservation.code in text.get_content()

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from cinema.errors import InvalidState, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
@@ -20,7 +21,7 @@ from cinema.models import (
     Showtime,
     UserRole,
 )
-from cinema.programme import scheduling
+from cinema.programme import cancellation, scheduling
 from tests.factories import gen_auditorium, gen_movie, gen_reservation, gen_showtime, gen_user, seats_of
 
 pytestmark = pytest.mark.usefixtures("money_checked")
@@ -68,7 +69,7 @@ def test_a_cancelled_showtime_frees_its_slot(app_ctx, admin):
     movie, screen = gen_movie(), gen_auditorium()
     first = scheduling.schedule_showtime(movie.id, screen.id, at(2030, 3, 2, 18), 1000, 15, NOW,
                                          admin.id)
-    scheduling.cancel_showtime(first.id, admin.id, NOW)
+    cancellation.cancel_showtime(first.id, admin.id, NOW)
     again = scheduling.schedule_showtime(movie.id, screen.id, at(2030, 3, 2, 18), 1000, 15, NOW,
                                          admin.id)
     assert again.id != first.id
@@ -207,10 +208,10 @@ def test_cancelling_a_showtime_cancels_its_bookings_emails_patrons_and_runs_hook
                                                                                  monkeypatch):
     showtime, paid, held, stale = _booked_showtime()
     seen = []
-    monkeypatch.setattr(scheduling, "ON_RESERVATION_CANCELLED_BY_CINEMA",
+    monkeypatch.setitem(current_app.extensions, cancellation.CANCEL_HOOKS,
                         [lambda reservation, now: seen.append(
                             (reservation.id, reservation.status, now))])
-    cancelled = scheduling.cancel_showtime(showtime.id, admin.id, NOW, note="Projector fault")
+    cancelled = cancellation.cancel_showtime(showtime.id, admin.id, NOW, note="Projector fault")
 
     assert {r.id for r in cancelled} == {paid.id, held.id}
     db.session.expire_all()
@@ -237,9 +238,9 @@ def test_cancelling_a_showtime_cancels_its_bookings_emails_patrons_and_runs_hook
 
 def test_a_showtime_cannot_be_cancelled_twice(app_ctx, admin):
     showtime, *_ = _booked_showtime()
-    scheduling.cancel_showtime(showtime.id, admin.id, NOW)
+    cancellation.cancel_showtime(showtime.id, admin.id, NOW)
     with pytest.raises(InvalidState, match="already cancelled"):
-        scheduling.cancel_showtime(showtime.id, admin.id, NOW)
+        cancellation.cancel_showtime(showtime.id, admin.id, NOW)
 
 
 def test_moving_a_booked_showtime_tells_the_patrons_but_its_film_cannot_change(app_ctx, admin):
@@ -264,3 +265,10 @@ def test_an_edit_into_another_showtime_is_refused(app_ctx, admin):
     with pytest.raises(ShowtimeConflict, match=f"#{one.id}"):
         scheduling.update_showtime(two.id, movie.id, screen.id, at(2030, 3, 2, 15), 1000, 15,
                                    NOW, admin.id)
+
+
+def test_create_app_wires_the_refund_of_a_cancelled_showtime(app):
+    """Nothing registers itself on import: the hook is in the app because create_app put it."""
+    from cinema.booking import refunds
+
+    assert app.extensions[cancellation.CANCEL_HOOKS] == [refunds.refund_cancelled_by_cinema]

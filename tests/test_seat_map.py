@@ -8,6 +8,7 @@ from flask import current_app
 from cinema.booking import booking, pricing
 from cinema.extensions import db
 from cinema.models import ReservationStatus, SeatType
+from cinema.settings import Settings, settings
 from tests.booking_helpers import hold, now, patron_client, setup_showtime
 from tests.factories import gen_reservation, gen_user
 
@@ -77,7 +78,7 @@ def test_summary_is_priced_by_the_server(app, app_ctx):
                           query_string={"seat_ids": [seats[0].id, seats[5].id]}, headers=HTMX)
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in text
-    rules = pricing.PricingRules.from_config(app.config)
+    rules = pricing.PricingRules.from_settings(Settings.from_config(app.config, app.instance_path))
     expected = sum(pricing.price_seat(1000, t, showtime.starts_at, rules).price_cents
                    for t in (SeatType.PREMIUM, SeatType.REGULAR))
     from cinema.templating import format_money
@@ -87,7 +88,7 @@ def test_summary_is_priced_by_the_server(app, app_ctx):
 
 
 def test_pricing_rules_matinee_weekend_and_seat_types(app_ctx):
-    rules = pricing.PricingRules.from_config(current_app.config)
+    rules = pricing.PricingRules.from_settings(settings())
     london = rules.timezone
     weekday_afternoon = datetime(2030, 3, 5, 14, 0, tzinfo=london).astimezone(timezone.utc)
     weekday_evening = datetime(2030, 3, 5, 19, 0, tzinfo=london).astimezone(timezone.utc)

@@ -1,2 +1,3 @@
-"""Signup, login, password reset, profile, the users' admin and the audit log.
+"""Signup, login, password reset, profile, API tokens and the users' admin (the audit log is
+cinema/audit.py, used by every package).
 """

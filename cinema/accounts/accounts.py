@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from cinema.accounts import audit, contact_details, password_policy
+from cinema import audit
+from cinema.accounts import contact_details, password_policy
 from cinema.errors import EmailTaken, Forbidden, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.messaging import notifications

@@ -24,6 +24,7 @@ from flask import current_app
 from cinema.errors import Unauthorized
 from cinema.extensions import db
 from cinema.models import RefreshToken, User, utcnow
+from cinema.settings import settings
 
 ALGORITHM = "HS256"
 ISSUER = "cinema-api"
@@ -59,11 +60,11 @@ def _signing_key() -> bytes:
     # A key of its own, derived from SECRET_KEY: 32 bytes whatever the secret's length, and a
     # token signed for another purpose with SECRET_KEY can never pass as an access token.
     return hashlib.sha256(b"cinema-api-access-token:" +
-                          current_app.config["SECRET_KEY"].encode()).digest()
+                          settings().secret_key.encode()).digest()
 
 
 def _access_token(user: User, now: datetime) -> tuple[str, int]:
-    lifetime = current_app.config["API_ACCESS_TOKEN_SECONDS"]
+    lifetime = settings().api_access_token_seconds
     claims = {"sub": str(user.id), "type": "access", "sv": _session_fingerprint(user),
               "iss": ISSUER, "iat": int(now.timestamp()),
               "exp": int((now + timedelta(seconds=lifetime)).timestamp())}
@@ -74,7 +75,7 @@ def _new_refresh_row(user_id: int, family_id: str, now: datetime) -> tuple[str, 
     token = secrets.token_urlsafe(32)
     row = RefreshToken(user_id=user_id, family_id=family_id, token_hash=_hash(token),
                        created_by=user_id, expires_at=now + timedelta(
-                           seconds=current_app.config["API_REFRESH_TOKEN_SECONDS"]))
+                           seconds=settings().api_refresh_token_seconds))
     db.session.add(row)
     return token, row
 

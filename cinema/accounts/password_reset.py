@@ -12,7 +12,6 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from cinema.accounts import accounts
@@ -20,6 +19,7 @@ from cinema.errors import DomainError
 from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import User
+from cinema.settings import settings
 
 SALT = "password-reset"
 LINK_LIFETIME = timedelta(hours=1)
@@ -38,7 +38,7 @@ class ResetLinkExpired(ResetLinkInvalid):
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeSerializer(settings().secret_key, salt=SALT)
 
 
 def _fingerprint(user: User) -> str:

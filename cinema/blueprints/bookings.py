@@ -7,7 +7,7 @@ from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.access import login_required
-from cinema.booking import booking, bookings_query, promotions, tickets
+from cinema.booking import booking, bookings_query, promotions, seat_selection, tickets
 from cinema.errors import on_error_render
 from cinema.forms.params import id_param, text_param
 from cinema.models import ReservationStatus, utcnow
@@ -18,11 +18,10 @@ bp = Blueprint("bookings", __name__, url_prefix="/bookings")
 
 def showtime_page_again(showtime_id, seat_ids):
     """On a failed hold: the showtime page, the map fresh, the patron's pick kept if free."""
-    from cinema.blueprints.showtimes import showtime_context
-
     def page(error):
         return render("pages/showtimes/detail.html",
-                      **showtime_context(showtime_id, seat_ids, error=error))
+                      **seat_selection.showtime_view(showtime_id, current_user.id, utcnow(),
+                                                     seat_ids, error=error))
 
     return page
 

@@ -59,8 +59,6 @@ POSTER_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 @bp.get("/movies/<id:movie_id>/poster")
 def poster(movie_id: int):
     """A film's poster: the uploaded image, or a generated SVG placeholder when none."""
-    from cinema.demo import poster_svg
-
     movie = db.session.get(Movie, movie_id)
     viewer = optional_user()
     if movie is None or (movie.is_deleted and not (viewer and viewer.is_admin)):
@@ -70,8 +68,7 @@ def poster(movie_id: int):
         response = send_file(path, mimetype=posters.content_type(path), conditional=True,
                              etag=True, max_age=POSTER_MAX_AGE)
     else:
-        svg = poster_svg(movie.title, f"{movie.age_rating} · {movie.duration_minutes} min · "
-                                      f"{movie.format}").encode()
+        svg = posters.placeholder_svg(movie).encode()
         response = make_response(svg)
         response.mimetype = "image/svg+xml"
         response.set_etag(hashlib.sha256(svg).hexdigest()[:32])

@@ -23,25 +23,9 @@ def _viewer_id() -> int | None:
     return user.id if user else None
 
 
-def showtime_context(showtime_id: int, requested=None, error=None, best: int | None = None) -> dict:
-    """Everything the showtime page, the map and the summary render from; with ``best``, the
-    best ``best`` seats together are the selection (a notice says which, or that none are)."""
-    showtime = catalogue_query.get_showtime(showtime_id)
-    user_id, now = _viewer_id(), utcnow()
-    seat_map = seatmap.build(showtime, now, user_id)
-    best_notice = None
-    if best is not None:
-        found = best_available.best_seats(seat_map.rows, best)
-        requested = [str(cell.id) for cell in found]
-        best_notice = (f"We have ticked {', '.join(c.label for c in found)} for you: hold them, or change them "
-                       "on the map." if found else
-                       f"There are no {best} seats together any more: choose seats on the map.")
-    selected = seat_selection.selected_ids(seat_map, requested)
-    return dict(showtime=showtime, seat_map=seat_map, selected=selected, error=error, best_notice=best_notice,
-                summary=seat_selection.summary(showtime, seat_map, selected),
-                type_prices=seat_selection.type_prices(showtime, seat_map),
-                map_version=seatmap.version(showtime, now, user_id, requested),
-                is_bookable=not showtime.is_cancelled and showtime.starts_at > now)
+def _view(showtime_id: int, requested, best: int | None = None) -> dict:
+    """The page's context as this viewer sees it now (booking/seat_selection.py)."""
+    return seat_selection.showtime_view(showtime_id, _viewer_id(), utcnow(), requested, best=best)
 
 
 def _requested_selection():
@@ -58,7 +42,7 @@ def detail(showtime_id: int):
     if request.args.get("best", "").strip():
         best = int_param(request.args, "best", 2, 1, best_available.MAX_PARTY)
     return render("pages/showtimes/detail.html", "partials/_seat_map.html",
-                  **showtime_context(showtime_id, _requested_selection(), best=best))
+                  **_view(showtime_id, _requested_selection(), best))
 
 
 @bp.get("/<id:showtime_id>/seats")
@@ -72,7 +56,7 @@ def seats(showtime_id: int):
     if request.if_none_match.contains_weak(version):
         response = make_response("", 304)
     else:
-        response = render("partials/_seat_map.html", **showtime_context(showtime_id, requested))
+        response = render("partials/_seat_map.html", **_view(showtime_id, requested))
     response.set_etag(version, weak=True)
     response.vary.add("HX-Request")
     response.headers["Cache-Control"] = "no-cache, private"
@@ -83,4 +67,4 @@ def seats(showtime_id: int):
 def summary(showtime_id: int):
     """Seats, line items and total of the current selection (priced by the server)."""
     return render("partials/_seat_summary.html",
-                  **showtime_context(showtime_id, _requested_selection() or []))
+                  **_view(showtime_id, _requested_selection() or []))

@@ -11,9 +11,8 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from cinema.errors import NotFound, ValidationFailed
+from cinema.errors import NotFound
 from cinema.extensions import db
-from cinema.forms.params import id_param, text_param
 from cinema.models import AuditLog, Payment, Reservation, ReservationStatus, Showtime, User
 from cinema.reports.report_dates import DateRange
 
@@ -27,21 +26,6 @@ class BookingFilters:
     status: ReservationStatus | None = None
     day: date | None = None  # local day of the showtime
     email: str = ""
-
-    @classmethod
-    def parse(cls, args) -> "BookingFilters":
-        status = args.get("status") or None
-        if status and status not in ReservationStatus.__members__:
-            raise ValidationFailed("Unknown status.", field_errors={"status": ["Unknown."]})
-        day = args.get("date") or None
-        try:
-            day = date.fromisoformat(day) if day else None
-        except ValueError:
-            raise ValidationFailed("Use a date like 2030-06-12.",
-                                   field_errors={"date": ["Use YYYY-MM-DD."]}) from None
-        return cls(movie_id=id_param(args, "movie_id"), showtime_id=id_param(args, "showtime_id"),
-                   status=ReservationStatus(status) if status else None, day=day,
-                   email=text_param(args, "email", 254).lower())
 
 
 def search(filters: BookingFilters, page: int = 1, per_page: int = PER_PAGE):

@@ -22,12 +22,12 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from cinema import jobs
 from cinema.booking import (
     bookings_query,
     charges,
+    expiry,
     payments,
     pricing,
     promotions,
@@ -61,6 +61,7 @@ from cinema.models import (
     Seat,
     Showtime,
 )
+from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -196,15 +197,15 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     too many seats), SingleSeatGap (422, naming the seat and the shift that avoids it),
     SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
-    config = current_app.config
+    config = settings()
     if parse_id(showtime_id) is None:
         raise ValidationFailed("Please choose a showtime.",
                                field_errors={"showtime_id": ["Missing or not a number."]})
-    ids = _check_seat_request(seat_ids, config["MAX_SEATS_PER_HOLD"])
+    ids = _check_seat_request(seat_ids, config.max_seats_per_hold)
     for attempt in range(DEADLOCK_RETRIES):
         try:
             reservation = _hold_once(user_id, showtime_id, ids, now, config, replace_previous,
-                                     config["SEAT_GAP_RULE"] if gap_rule is None else gap_rule)
+                                     config.seat_gap_rule if gap_rule is None else gap_rule)
             break
         except sa.exc.OperationalError as error:
             db.session.rollback()
@@ -212,7 +213,7 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
                 raise
             log.warning("hold deadlocked, retrying (attempt %d)", attempt + 1)
     seat_stamps.bump(showtime_id)
-    jobs.enqueue_at(reservation.hold_expires_at + timedelta(seconds=1), release_hold,
+    jobs.enqueue_at(reservation.hold_expires_at + timedelta(seconds=1), expiry.release_hold,
                     reservation.id)
     return reservation
 
@@ -232,10 +233,10 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rul
     if error is not None:
         db.session.rollback()
         raise error
-    rules = pricing.PricingRules.from_config(config)
+    rules = pricing.PricingRules.from_settings(config)
     reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
                               status=ReservationStatus.HELD,
-                              hold_expires_at=now + timedelta(seconds=config["HOLD_SECONDS"]))
+                              hold_expires_at=now + timedelta(seconds=config.hold_seconds))
     for seat in seats:  # seat-id order: concurrent holds wait on each other in one order
         items = pricing.price_seat(showtime.base_price_cents, seat.seat_type, showtime.starts_at,
                                    rules)
@@ -255,7 +256,7 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rul
 
 
 def hold_is_live(reservation: Reservation, now: datetime) -> bool:
-    return reservation.status is ReservationStatus.HELD and reservation.hold_expires_at > now
+    return reservation.is_live_hold(now)
 
 
 # --- confirmation ----------------------------------------------------------------------------
@@ -276,7 +277,7 @@ def confirm_booking(reservation_id: int, user_id: int, payment_method: str, now:
     reservation = bookings_query.visible_to(reservation_id, user_id, viewer_is_staff=False)
     if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED):
         return reservation  # a double submit after success: nothing more to do
-    if reservation.status is not ReservationStatus.HELD or reservation.hold_expires_at <= now:
+    if not reservation.is_live_hold(now):
         raise HoldExpired()
     if reservation.showtime.starts_at <= now:
         raise ShowtimeStarted()
@@ -385,7 +386,7 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
         raise InvalidState(f"This booking is {reservation.status.value.lower()} and cannot be "
                            "cancelled.")
     if reservation.status is ReservationStatus.CONFIRMED and not by_admin:
-        cutoff = current_app.config["CANCELLATION_CUTOFF_MINUTES"]
+        cutoff = settings().cancellation_cutoff_minutes
         if now > reservation.showtime.starts_at - timedelta(minutes=cutoff):
             raise CancellationClosed(
                 f"Bookings can be cancelled online until {cutoff} minutes before the start. "
@@ -401,7 +402,7 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
         notifications.booking_cancelled(reservation,
                                         refund.amount_cents if refund is not None else 0)
     if by_admin:
-        from cinema.accounts import audit
+        from cinema import audit
 
         audit.record(actor_id, "reservation.cancel", "reservation", reservation.id,
                      f"cancelled booking {reservation.code}",
@@ -412,37 +413,3 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     if refund is not None:
         refunds.refund_payment(refund, now)
     return reservation
-
-
-# --- expiry ----------------------------------------------------------------------------------
-
-def release_expired_holds(now: datetime, reservation_id: int | None = None) -> int:
-    """Mark HELD reservations past their expiry CANCELLED (reason expired) and free their seat
-    rows; set-based and idempotent. Only tidies up: availability never waited for this."""
-    condition = sa.and_(Reservation.status == ReservationStatus.HELD,
-                        Reservation.hold_expires_at <= now)
-    if reservation_id is not None:
-        condition = sa.and_(condition, Reservation.id == reservation_id)
-    released = db.session.execute(
-        sa.update(Reservation).where(condition)
-        .values(status=ReservationStatus.CANCELLED, cancel_reason=CancelReason.EXPIRED,
-                cancelled_at=now, updated_at=now)
-        .returning(Reservation.id, Reservation.showtime_id)
-        .execution_options(synchronize_session=False)).all()
-    if released:
-        db.session.execute(
-            sa.update(ReservedSeat)
-            .where(ReservedSeat.reservation_id.in_([row.id for row in released]))
-            .values(is_active=False, updated_at=now)
-            .execution_options(synchronize_session=False))
-    db.session.commit()
-    for showtime_id in {row.showtime_id for row in released}:
-        seat_stamps.bump(showtime_id)
-    return len(released)
-
-
-def release_hold(reservation_id: int) -> int:
-    """RQ job scheduled at a hold's expiry: release it if it is still held and expired."""
-    from cinema.models import utcnow
-
-    return release_expired_holds(utcnow(), reservation_id)

@@ -13,8 +13,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.accounts import accounts, audit, contact_details
-from cinema.booking import booking, promotions
+from cinema import audit
+from cinema.accounts import accounts, contact_details
+from cinema.booking import booking, expiry, promotions
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.messaging import notifications
@@ -75,7 +76,7 @@ def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
         # Its last use went to another booking since the check: sell nothing, free the seats.
         reservation.hold_expires_at = now
         db.session.commit()
-        booking.release_expired_holds(now, reservation.id)
+        expiry.release_expired_holds(now, reservation.id)
         refusal = promotions.PromoExhausted(
             f"The promo code {promo.code} has just been used up: nothing was sold.")
         refusal.field_errors = {"promo_code": [refusal.detail]}

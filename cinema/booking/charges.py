@@ -18,7 +18,6 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from cinema.booking import payments, refunds
 from cinema.errors import Conflict
@@ -31,6 +30,7 @@ from cinema.models import (
     Reservation,
     ReservationStatus,
 )
+from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def _claim_attempt(reservation: Reservation, card: payments.Card, now: datetime)
     if live is not None:
         if live.status is PaymentStatus.SUCCEEDED:
             return live
-        stale_before = now - timedelta(seconds=current_app.config["PAYMENT_PENDING_STALE_SECONDS"])
+        stale_before = now - timedelta(seconds=settings().payment_pending_stale_seconds)
         # Claim the orphan with a conditional update, so of two reloads only one resumes it.
         taken = db.session.execute(
             sa.update(Payment).where(Payment.id == live.id,
@@ -96,7 +96,7 @@ def _claim_attempt(reservation: Reservation, card: payments.Card, now: datetime)
     finished = db.session.scalar(sa.select(sa.func.count()).select_from(Payment).where(
         Payment.reservation_id == reservation.id, Payment.kind == PaymentKind.CHARGE))
     payment = Payment(reservation_id=reservation.id,
-                      provider=current_app.config["PAYMENT_PROVIDER"], kind=PaymentKind.CHARGE,
+                      provider=settings().payment_provider, kind=PaymentKind.CHARGE,
                       amount_cents=reservation.total_price_cents,
                       idempotency_key=charge_key(reservation.id, finished + 1),
                       card_last4=card.last4, created_by=reservation.user_id)

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.booking import tickets
 from cinema.errors import Conflict, DomainError, NotFound, ValidationFailed
 from cinema.extensions import db

@@ -16,6 +16,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from cinema.models import SeatType
+from cinema.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -27,19 +28,18 @@ class PricingRules:
     timezone: ZoneInfo
 
     @classmethod
-    def from_config(cls, config) -> "PricingRules":
-        hour, minute = (int(part) for part in config["MATINEE_BEFORE"].split(":"))
+    def from_settings(cls, settings: Settings) -> "PricingRules":
         return cls(
             seat_type_cents={
                 SeatType.REGULAR: 0,
-                SeatType.PREMIUM: config["PRICE_PREMIUM_CENTS"],
-                SeatType.COUPLE: config["PRICE_COUPLE_CENTS"],
-                SeatType.WHEELCHAIR: config["PRICE_WHEELCHAIR_CENTS"],
+                SeatType.PREMIUM: settings.price_premium_cents,
+                SeatType.COUPLE: settings.price_couple_cents,
+                SeatType.WHEELCHAIR: settings.price_wheelchair_cents,
             },
-            matinee_before=time(hour, minute),
-            matinee_discount_cents=config["MATINEE_DISCOUNT_CENTS"],
-            weekend_surcharge_cents=config["WEEKEND_SURCHARGE_CENTS"],
-            timezone=ZoneInfo(config["CINEMA_TIMEZONE"]),
+            matinee_before=settings.matinee_before,
+            matinee_discount_cents=settings.matinee_discount_cents,
+            weekend_surcharge_cents=settings.weekend_surcharge_cents,
+            timezone=ZoneInfo(settings.cinema_timezone),
         )
 
 

@@ -133,7 +133,7 @@ def _lock_hold(reservation_id: int, user_id: int, now: datetime) -> Reservation:
         db.session.rollback()
         raise InvalidState("This booking is already confirmed: promo codes are entered "
                            "before paying.")
-    if reservation.status is not ReservationStatus.HELD or reservation.hold_expires_at <= now:
+    if not reservation.is_live_hold(now):
         db.session.rollback()
         raise HoldExpired()
     return reservation

@@ -10,11 +10,11 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from cinema.booking import payments
 from cinema.extensions import db
 from cinema.models import (
+    COMPENSATION_PREFIX,
     Payment,
     PaymentKind,
     PaymentMethod,
@@ -22,15 +22,11 @@ from cinema.models import (
     Reservation,
     utcnow,
 )
-from cinema.programme import scheduling
+from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
-# Refund keys: "refund:<reservation id>" gives back a cancelled booking's payment (a revenue
-# event); "refund-charge:<payment id>" gives back a charge that could not confirm (the hold
-# expired or a promo code ran out while paying) or duplicated another: never a sale, so not a
-# refund in the reports. Opening either marks the charge given back (``compensated_at``).
-COMPENSATION_PREFIX = "refund-charge:"
+# Refund keys: see COMPENSATION_PREFIX in models/booking.py.
 
 
 def _mark_given_back(reservation_id: int, now: datetime) -> None:
@@ -46,8 +42,8 @@ def open_refund(reservation: Reservation, actor_id: int | None) -> Payment | Non
     if reservation.payment_method is not PaymentMethod.CARD or reservation.paid_at is None:
         return None
     _mark_given_back(reservation.id, reservation.cancelled_at or utcnow())
-    refund = Payment(reservation_id=reservation.id, provider=current_app.config[
-        "PAYMENT_PROVIDER"], kind=PaymentKind.REFUND, amount_cents=reservation.total_price_cents,
+    refund = Payment(reservation_id=reservation.id, provider=settings().payment_provider,
+        kind=PaymentKind.REFUND, amount_cents=reservation.total_price_cents,
         idempotency_key=f"refund:{reservation.id}", created_by=actor_id)
     db.session.add(refund)
     return refund
@@ -132,7 +128,7 @@ def retry_pending_refunds(now: datetime) -> int:
 
 def refund_cancelled_by_cinema(reservation: Reservation, now: datetime) -> None:
     """Refund a card-paid booking the cinema cancelled (a cancelled showtime). Runs after the
-    cancelling commit; safe to run twice (one refund row per booking, keyed)."""
+    cancelling commit (create_app wires it into scheduling); safe to run twice (one refund row per booking, keyed)."""
     refund = db.session.scalar(sa.select(Payment).where(
         Payment.idempotency_key == f"refund:{reservation.id}"))
     if refund is None:
@@ -142,5 +138,3 @@ def refund_cancelled_by_cinema(reservation: Reservation, now: datetime) -> None:
         db.session.commit()
     refund_payment(refund, now)
 
-
-scheduling.ON_RESERVATION_CANCELLED_BY_CINEMA.append(refund_cancelled_by_cinema)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from flask import current_app
-
-from cinema.booking import pricing
+from cinema.booking import best_available, pricing, seatmap
 from cinema.booking.seatmap import MINE, SeatCell, SeatMap
+from cinema.catalogue import catalogue_query
 from cinema.models import Showtime
+from cinema.settings import settings
 
 
 @dataclass(frozen=True)
@@ -45,19 +46,44 @@ def selected_ids(seat_map: SeatMap, requested) -> frozenset[int]:
 
 
 def summary(showtime: Showtime, seat_map: SeatMap, selected: frozenset[int]) -> SelectionSummary:
-    rules = pricing.PricingRules.from_config(current_app.config)
+    rules = pricing.PricingRules.from_settings(settings())
     seats = [
         SelectedSeat(cell, pricing.price_seat(showtime.base_price_cents, cell.seat_type,
                                               showtime.starts_at, rules))
         for row in seat_map.rows for cell in row.cells if cell and cell.id in selected
     ]
     return SelectionSummary(seats, sum(s.items.price_cents for s in seats),
-                            current_app.config["MAX_SEATS_PER_HOLD"])
+                            settings().max_seats_per_hold)
 
 
 def type_prices(showtime: Showtime, seat_map: SeatMap) -> dict:
     """The price of each seat type present at this showtime (cents), cheapest first."""
-    rules = pricing.PricingRules.from_config(current_app.config)
+    rules = pricing.PricingRules.from_settings(settings())
     prices = {t: pricing.price_seat(showtime.base_price_cents, t, showtime.starts_at,
                                     rules).price_cents for t in seat_map.types}
     return dict(sorted(prices.items(), key=lambda item: item[1]))
+
+
+def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requested=None,
+                  error=None, best: int | None = None) -> dict:
+    """Everything the showtime page, its seat map and the selection summary render from, as
+    the viewer ``user_id`` (None: signed out) sees it at ``now``; ``requested`` is the selection
+    the request carries (None: it says nothing). With ``best``, the best ``best`` seats together
+    are the selection (a notice says which, or that none are). Raises NotFound for no such
+    showtime."""
+    showtime = catalogue_query.get_showtime(showtime_id)
+    seat_map = seatmap.build(showtime, now, user_id)
+    best_notice = None
+    if best is not None:
+        found = best_available.best_seats(seat_map.rows, best)
+        requested = [str(cell.id) for cell in found]
+        best_notice = (f"We have ticked {', '.join(c.label for c in found)} for you: hold them, "
+                       "or change them on the map." if found else
+                       f"There are no {best} seats together any more: choose seats on the map.")
+    selected = selected_ids(seat_map, requested)
+    return dict(showtime=showtime, seat_map=seat_map, selected=selected, error=error,
+                best_notice=best_notice,
+                summary=summary(showtime, seat_map, selected),
+                type_prices=type_prices(showtime, seat_map),
+                map_version=seatmap.version(showtime, now, user_id, requested),
+                is_bookable=not showtime.is_cancelled and showtime.starts_at > now)

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
-
 from cinema.extensions import get_redis
+from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
 
 def _key(showtime_id: int) -> str:
-    return f"{current_app.config['REDIS_PREFIX']}:seatmap:{showtime_id}"
+    return f"{settings().redis_prefix}:seatmap:{showtime_id}"
 
 
 def bump(showtime_id: int) -> None:

@@ -27,12 +27,7 @@ def active_claims(showtime_id: int, now: datetime):
             # Plain ``is_active`` (not ``IS TRUE``): it matches the predicate of the partial
             # unique index uq_reserved_seats_active, so PostgreSQL can use that index.
             ReservedSeat.is_active,
-            sa.or_(
-                Reservation.status.in_([ReservationStatus.CONFIRMED,
-                                        ReservationStatus.COMPLETED]),
-                sa.and_(Reservation.status == ReservationStatus.HELD,
-                        Reservation.hold_expires_at > now),
-            ),
+            Reservation.claims_seats(now),
         )
     )
 
@@ -49,8 +44,7 @@ def version(showtime: Showtime, now: datetime, user_id: int | None, requested) -
 
     from cinema.booking import seat_stamps
 
-    live_hold = sa.and_(Reservation.status == ReservationStatus.HELD,
-                        Reservation.hold_expires_at > now)
+    live_hold = Reservation.live_hold(now)
     reservations = db.session.execute(
         sa.select(sa.func.min(sa.case((live_hold, Reservation.hold_expires_at))),
                   sa.func.count(), sa.func.max(Reservation.updated_at))

@@ -12,11 +12,11 @@ import io
 from datetime import datetime
 
 import qrcode
-from flask import current_app
 from itsdangerous import BadSignature, Signer
 
 from cinema.errors import NotFound
 from cinema.models import Reservation, ReservationStatus
+from cinema.settings import settings
 
 TICKET_SALT = "ticket"
 TICKET_STATUSES = (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
@@ -27,7 +27,7 @@ class InvalidTicketSignature(Exception):
 
 
 def _signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt=TICKET_SALT)
+    return Signer(settings().secret_key, salt=TICKET_SALT)
 
 
 def sign_code(code: str) -> str:
@@ -100,16 +100,16 @@ def calendar_event(reservation: Reservation, now: datetime, ticket_url: str | No
                    ) -> bytes:
     """An ``.ics`` file with one event: the showtime, in UTC, with the seats and code."""
     showtime = reservation.showtime
-    config = current_app.config
+    config = settings()
     seats = ", ".join(line.seat.label for line in reservation.seats)
     description = f"Booking {reservation.code}. Seats: {seats}."
     if ticket_url:
         description += f" Ticket: {ticket_url}"
-    domain = (config["MAIL_FROM"].rpartition("@")[2].strip(" >") or "cinema.invalid")
+    domain = (config.mail_from.rpartition("@")[2].strip(" >") or "cinema.invalid")
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
-        f"PRODID:-//{_ics_escape(config['CINEMA_NAME'])}//Tickets//EN",
+        f"PRODID:-//{_ics_escape(config.cinema_name)}//Tickets//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
@@ -118,7 +118,7 @@ def calendar_event(reservation: Reservation, now: datetime, ticket_url: str | No
         f"DTSTART:{_ics_time(showtime.starts_at)}",
         f"DTEND:{_ics_time(showtime.ends_at)}",
         f"SUMMARY:{_ics_escape(showtime.movie.title)}",
-        f"LOCATION:{_ics_escape(config['CINEMA_NAME'] + ', ' + showtime.auditorium.name)}",
+        f"LOCATION:{_ics_escape(config.cinema_name + ', ' + showtime.auditorium.name)}",
         f"DESCRIPTION:{_ics_escape(description)}",
         "STATUS:CONFIRMED",
         "END:VEVENT",

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.catalogue import posters
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db

@@ -7,14 +7,17 @@ Each upload gets a new random file name, so a changed poster is a new file.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import secrets
+from html import escape
 
-from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
 from cinema.errors import ValidationFailed
+from cinema.models import Movie
+from cinema.settings import settings
 
 MAX_POSTER_BYTES = 5 * 1024 * 1024
 MAX_POSTER_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow would
@@ -61,7 +64,7 @@ def check_poster(data: bytes) -> str:
 
 
 def poster_dir() -> str:
-    path = os.path.join(current_app.instance_path, "posters")
+    path = os.path.join(settings().instance_path, "posters")
     os.makedirs(path, exist_ok=True)
     return path
 
@@ -92,3 +95,38 @@ def discard_poster(filename: str | None) -> None:
 
 def content_type(filename: str) -> str:
     return CONTENT_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+
+
+def poster_svg(title: str, subtitle: str) -> str:
+    """A generated poster: a colour field from the title's hash, the title set in type."""
+    digest = hashlib.sha256(title.encode()).digest()
+    hue1, hue2 = digest[0] * 360 // 256, digest[1] * 360 // 256
+    words, lines, line = title.split(), [], ""
+    for word in words:
+        if len(line) + len(word) > 13 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    text = "".join(
+        f'<text x="150" y="{250 + i * 40 - len(lines) * 20}" text-anchor="middle" '
+        f'font-family="Georgia, serif" font-size="32" font-weight="700" fill="#fff">'
+        f"{escape(part)}</text>" for i, part in enumerate(lines))
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 450" width="300" height="450">'
+        f'<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1">'
+        f'<stop offset="0" stop-color="hsl({hue1},55%,38%)"/>'
+        f'<stop offset="1" stop-color="hsl({hue2},60%,14%)"/></linearGradient></defs>'
+        '<rect width="300" height="450" fill="url(#g)"/>'
+        f'<circle cx="150" cy="120" r="70" fill="hsl({hue2},70%,70%)" opacity=".35"/>'
+        f"{text}"
+        f'<text x="150" y="420" text-anchor="middle" font-family="system-ui, sans-serif" '
+        f'font-size="14" fill="#fff" opacity=".8">{escape(subtitle)}</text></svg>'
+    )
+
+
+def placeholder_svg(movie: Movie) -> str:
+    """The generated poster of a film without an uploaded one."""
+    return poster_svg(movie.title, f"{movie.age_rating} · {movie.duration_minutes} min · "
+                                   f"{movie.format}")

@@ -34,14 +34,12 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 
-from cinema import jobs
-from cinema.accounts import audit
+from cinema import audit, jobs
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.models import OutboxEmail, OutboxStatus, utcnow
-from cinema.tasks import periodic
+from cinema.settings import Settings, settings
 
 log = logging.getLogger(__name__)
 
@@ -122,22 +120,22 @@ def _release(ids: list[int]) -> None:
 class SmtpTransport:
     """One SMTP connection, opened on the first message and reused for the ones after it."""
 
-    def __init__(self, config):
+    def __init__(self, config: Settings):
         self.config = config
         self.connection: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
         config = self.config
         try:
-            connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"],
+            connection = smtplib.SMTP(config.mail_server, config.mail_port,
                                       timeout=SMTP_TIMEOUT)
         except (OSError, smtplib.SMTPException) as error:
             raise ServerUnreachable(f"{type(error).__name__}: {error}") from error
         try:
-            if config["MAIL_USE_TLS"]:
+            if config.mail_use_tls:
                 connection.starttls(context=ssl.create_default_context())
-            if config["MAIL_USERNAME"]:
-                connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            if config.mail_username:
+                connection.login(config.mail_username, config.mail_password or "")
         except (OSError, smtplib.SMTPException) as error:
             connection.close()
             raise ServerUnreachable(f"{type(error).__name__}: {error}") from error
@@ -149,7 +147,7 @@ class SmtpTransport:
         resets the transaction); anything else closes it, and the next send reconnects."""
         if self.connection is None:
             self.connection = self._connect()
-        sender = parseaddr(self.config["MAIL_FROM"])[1]
+        sender = parseaddr(self.config.mail_from)[1]
         try:
             self.connection.sendmail(sender, [row.to_address], row.message)
         except smtplib.SMTPRecipientsRefused as error:
@@ -195,10 +193,10 @@ class FolderTransport:
 
 
 def transport():
-    config = current_app.config
-    if config.get("MAIL_SERVER"):
+    config = settings()
+    if config.mail_server:
         return SmtpTransport(config)
-    return FolderTransport(Path(current_app.instance_path) / "mail")
+    return FolderTransport(Path(config.instance_path) / "mail")
 
 
 # --- delivering ------------------------------------------------------------------------------
@@ -218,7 +216,7 @@ def _record_failure(row, error: Exception, now: datetime) -> None:
     attempts = row.attempts + 1
     values = {"attempts": attempts, "locked_until": None,
               "last_error": f"{type(error).__name__}: {error}"[:2000]}
-    if isinstance(error, PermanentFailure) or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+    if isinstance(error, PermanentFailure) or attempts >= settings().mail_max_attempts:
         values["status"] = OutboxStatus.FAILED
     else:
         values["next_attempt_at"] = now + backoff(attempts)
@@ -324,12 +322,6 @@ def enqueue_delivery(outbox_ids: list[int]) -> None:
     for outbox_id in outbox_ids:
         jobs.enqueue(deliver_one, outbox_id, ttl=JOB_TTL, result_ttl=600,
                      failure_ttl=86400)
-
-
-@periodic
-def deliver_pending_email() -> int:
-    """The sweep: whatever quick delivery missed (Redis down, SMTP down, a crash)."""
-    return drain_outbox()
 
 
 # --- admin -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from flask import current_app, has_app_context, render_template
 from cinema.booking import tickets
 from cinema.extensions import db
 from cinema.models import OutboxEmail, Reservation, User, utcnow
+from cinema.settings import settings
 
 QR_CID = "ticket-qr"
 
@@ -38,7 +39,7 @@ def queue_email(kind: str, to: str, subject: str, text: str, html: str | None = 
     ``attachments`` are (data, maintype, subtype, filename); ``inline_images`` are
     (png data, content id, filename), shown by the HTML part as ``<img src="cid:...">``.
     """
-    sender = current_app.config["MAIL_FROM"]
+    sender = settings().mail_from
     message = EmailMessage()
     message["From"] = sender
     message["To"] = address_header(to_name, to)
@@ -94,15 +95,18 @@ def booking_cancelled(reservation: Reservation, refunded_cents: int) -> OutboxEm
 
 
 def showtime_cancelled(reservation: Reservation) -> OutboxEmail:
-    """The cinema cancelled the showtime: the booking is cancelled and fully refunded."""
+    """The cinema cancelled the showtime: the booking is cancelled, and refunded in full if it
+    was paid (the refund itself runs after the cancelling commit). At most one per booking
+    (``dedupe_key``)."""
     showtime = reservation.showtime
     text, html = _render("showtime_cancelled", reservation=reservation,
-                         refunded_cents=reservation.total_price_cents,
+                         refunded_cents=reservation.total_price_cents if reservation.paid_at else 0,
                          showtimes_url=external_url("public.index"))
     return queue_email(
         "showtime_cancelled", reservation.user.email,
         f"Cancelled by the cinema: {showtime.movie.title}, {_when(showtime.starts_at)}",
-        text, html, reservation_id=reservation.id, to_name=reservation.user.full_name)
+        text, html, reservation_id=reservation.id, to_name=reservation.user.full_name,
+        dedupe_key=f"showtime-cancelled:{reservation.id}")
 
 
 def welcome(user: User) -> OutboxEmail:
@@ -110,7 +114,7 @@ def welcome(user: User) -> OutboxEmail:
     text, html = _render("welcome", user=user, home_url=external_url("public.index"),
                          account_url=external_url("account.index"))
     return queue_email("welcome", user.email,
-                       f"Welcome to {current_app.config['CINEMA_NAME']}", text, html,
+                       f"Welcome to {settings().cinema_name}", text, html,
                        to_name=user.full_name)
 
 
@@ -118,7 +122,7 @@ def password_reset(user: User, reset_url: str) -> OutboxEmail:
     """The one-hour, single-use link to choose a new password."""
     text, html = _render("password_reset", user=user, reset_url=reset_url)
     return queue_email("password_reset", user.email,
-                       f"Reset your {current_app.config['CINEMA_NAME']} password", text, html,
+                       f"Reset your {settings().cinema_name} password", text, html,
                        to_name=user.full_name)
 
 
@@ -190,7 +194,7 @@ def external_url(endpoint: str, **values) -> str:
     Never the current request's host: the Host header is whatever the client sent, and a
     password reset link built from it would hand the token to another site.
     """
-    parts = urlsplit(current_app.config["SITE_URL"])
+    parts = urlsplit(settings().site_url)
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
                                        url_scheme=parts.scheme)
     return adapter.build(endpoint, values, force_external=True)
@@ -201,14 +205,12 @@ def external_url(endpoint: str, **values) -> str:
 _NEW_ROWS = "cinema_new_outbox_ids"
 
 
-@sa.event.listens_for(so.Session, "after_flush")
 def _remember_new_rows(session, flush_context) -> None:
     ids = [obj.id for obj in session.new if isinstance(obj, OutboxEmail)]
     if ids:
         session.info.setdefault(_NEW_ROWS, []).extend(ids)
 
 
-@sa.event.listens_for(so.Session, "after_commit")
 def _deliver_soon(session) -> None:
     ids = session.info.pop(_NEW_ROWS, None)
     if ids and has_app_context():
@@ -217,6 +219,19 @@ def _deliver_soon(session) -> None:
         mail_delivery.enqueue_delivery(ids)
 
 
-@sa.event.listens_for(so.Session, "after_rollback")
 def _forget_new_rows(session) -> None:
     session.info.pop(_NEW_ROWS, None)
+
+
+_LISTENERS = (("after_flush", _remember_new_rows), ("after_commit", _deliver_soon),
+              ("after_rollback", _forget_new_rows))
+
+
+def deliver_after_commit() -> None:
+    """Enqueue the quick delivery of the outbox rows a transaction added once it commits.
+
+    Called by create_app (nothing listens on import); safe to call again: the listeners are
+    process-wide, on every session, and added once."""
+    for event, listener in _LISTENERS:
+        if not sa.event.contains(so.Session, event, listener):
+            sa.event.listen(so.Session, event, listener)

@@ -5,12 +5,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 
 from cinema.extensions import db
 from cinema.messaging import notifications
-from cinema.models import OutboxEmail, Reservation, ReservationStatus, Showtime, utcnow
-from cinema.tasks import periodic
+from cinema.models import OutboxEmail, Reservation, ReservationStatus, Showtime
+from cinema.settings import settings
 
 
 def queue_reminders(now: datetime) -> int:
@@ -21,7 +20,7 @@ def queue_reminders(now: datetime) -> int:
     ``reminder:<reservation id>``, so two workers running this at once queue it only once.
     Commits; returns how many were queued.
     """
-    window = timedelta(hours=current_app.config["REMINDER_HOURS"])
+    window = timedelta(hours=settings().reminder_hours)
     already = sa.select(OutboxEmail.id).where(
         OutboxEmail.reservation_id == Reservation.id, OutboxEmail.kind == "reminder")
     candidates = db.session.scalars(
@@ -47,8 +46,3 @@ def queue_reminders(now: datetime) -> int:
         queued += 1
     db.session.commit()
     return queued
-
-
-@periodic
-def queue_due_reminders() -> int:
-    return queue_reminders(utcnow())

@@ -1,7 +1,14 @@
 """All models, importable from ``cinema.models``."""
 from cinema.models.api_token import RefreshToken
 from cinema.models.base import AuditMixin, UTCDateTime, utcnow
-from cinema.models.booking import Payment, PromoCode, Reservation, ReservedSeat, new_booking_code
+from cinema.models.booking import (
+    COMPENSATION_PREFIX,
+    Payment,
+    PromoCode,
+    Reservation,
+    ReservedSeat,
+    new_booking_code,
+)
 from cinema.models.catalogue import Auditorium, Genre, Movie, MovieGenre, Seat
 from cinema.models.enums import (
     CancelReason,
@@ -20,6 +27,7 @@ from cinema.models.showtime import Showtime
 from cinema.models.user import User
 
 __all__ = [
+    "COMPENSATION_PREFIX",
     "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "ClosedReportDay", "DaySales", "Genre",
     "Movie", "MovieGenre", "OutboxEmail", "OutboxStatus", "Payment", "PaymentKind", "PaymentMethod",
     "PaymentStatus", "PromoCode", "RefreshToken", "Reservation", "ReservationStatus", "ReservedSeat",

@@ -69,7 +69,7 @@ class Reservation(AuditMixin, db.Model):
         # confirmation (and the user statistics count each period's distinct patrons from
         # that index alone); occupancy reads a showtime's sold bookings from an index holding
         # only those; refunds of bookings cancelled without a refund payment are found by
-        # the instant they count (the expression services/reports.refund_events filters on).
+        # the instant they count (the expression reports/report_rows.refund_events filters on).
         sa.Index("ix_reservations_confirmed_patron", "confirmed_at",
                  postgresql_include=["user_id", "is_deleted"]),
         sa.Index("ix_reservations_sold_by_showtime", "showtime_id", postgresql_include=["id"],
@@ -110,6 +110,26 @@ class Reservation(AuditMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Reservation {self.id} {self.code} {self.status.value}>"
+
+    # The rule "this booking claims its seats right now", written once: every availability
+    # check, count and map uses these (docs/ARCHITECTURE.md, "No double booking").
+
+    @classmethod
+    def live_hold(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """SQL: a HELD reservation whose hold has not expired at ``now``."""
+        return sa.and_(cls.status == ReservationStatus.HELD, cls.hold_expires_at > now)
+
+    @classmethod
+    def claims_seats(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """SQL: the reservation owns its seats at ``now``: sold (CONFIRMED or COMPLETED) or a
+        live hold. An expired hold claims nothing, whether or not the sweep has run."""
+        return sa.or_(cls.status.in_([ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED]),
+                      cls.live_hold(now))
+
+    def is_live_hold(self, now: datetime) -> bool:
+        """``live_hold`` for a loaded row."""
+        return (self.status is ReservationStatus.HELD and self.hold_expires_at is not None
+                and self.hold_expires_at > now)
 
 
 class ReservedSeat(AuditMixin, db.Model):
@@ -160,6 +180,13 @@ class ReservedSeat(AuditMixin, db.Model):
 
 # A charge that may still take, or has taken, the booking's money and still pays for it.
 LIVE_CHARGE = "kind = 'CHARGE' AND status IN ('PENDING', 'SUCCEEDED') AND compensated_at IS NULL"
+
+
+# Refund keys: "refund:<reservation id>" gives back a cancelled booking's payment (a revenue
+# event); "refund-charge:<payment id>" gives back a charge that could not confirm (the hold
+# expired or a promo code ran out while paying) or duplicated another: never a sale, so not a
+# refund in the reports. Opening either marks the charge given back (``compensated_at``).
+COMPENSATION_PREFIX = "refund-charge:"
 
 
 class Payment(AuditMixin, db.Model):

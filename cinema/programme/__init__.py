@@ -1,3 +1,3 @@
 """Auditoriums, seats and layouts (venues), showtimes, series and the cancellation of a showtime
-(scheduling).
+(scheduling, cancellation).
 """

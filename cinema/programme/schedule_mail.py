@@ -1,31 +1,15 @@
-"""Emails to patrons about schedule changes, queued in the caller's transaction (outbox)."""
+"""The email about a moved showtime, queued in the caller's transaction (outbox).
+
+A cancelled showtime's email is ``notifications.showtime_cancelled`` (templates/email/).
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
-
 from cinema.messaging import notifications
 from cinema.models import Reservation, Showtime
+from cinema.settings import settings
 from cinema.templating import format_local
-
-
-def showtime_cancelled(reservation: Reservation, showtime: Showtime) -> None:
-    """Tell the patron their booking went with the cancelled showtime."""
-    when = format_local(showtime.starts_at, "%A %d %B %Y at %H:%M")
-    note = f"\nA note from the cinema: {showtime.cancel_note}\n" if showtime.cancel_note else ""
-    paid = ("Your payment will be refunded to the way you paid; you do not need to do "
-            "anything.\n" if reservation.paid_at else "")
-    text = (f"Hello {reservation.user.full_name},\n\n"
-            f"We are sorry: the showing of {showtime.movie.title} on {when} in "
-            f"{showtime.auditorium.name} has been cancelled, and your booking "
-            f"{reservation.code} with it.\n{note}{paid}\n"
-            f"{current_app.config['CINEMA_NAME']}\n")
-    notifications.queue_email(
-        kind="showtime_cancelled", to=reservation.user.email,
-        subject=f"Cancelled: {showtime.movie.title}, {format_local(showtime.starts_at, '%a %d %b %H:%M')}",
-        text=text, reservation_id=reservation.id,
-        dedupe_key=f"showtime-cancelled:{reservation.id}")
 
 
 def showtime_moved(reservation: Reservation, showtime: Showtime, old_start_iso: str) -> None:
@@ -37,7 +21,7 @@ def showtime_moved(reservation: Reservation, showtime: Showtime, old_start_iso: 
             f"from {old} to {new}, in {showtime.auditorium.name}. Your seats are kept.\n"
             "If the new time does not suit you, you can cancel your booking from "
             "My bookings.\n\n"
-            f"{current_app.config['CINEMA_NAME']}\n")
+            f"{settings().cinema_name}\n")
     notifications.queue_email(
         kind="showtime_changed", to=reservation.user.email,
         subject=f"New time: {showtime.movie.title}, {format_local(showtime.starts_at, '%a %d %b %H:%M')}",

@@ -1,4 +1,5 @@
-"""Showtimes: end times, overlap checks, scheduling one or a series, editing and cancelling.
+"""Showtimes: end times, overlap checks, scheduling one or a series, editing (cancelling one is
+``cancellation``).
 
 Times come in as aware UTC datetimes; a series is given in the cinema's local wall-clock times
 and turned into UTC day by day (``local_to_utc``), so 19:00 stays 19:00 across a daylight-saving
@@ -17,12 +18,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.errors import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.models import (
     Auditorium,
-    CancelReason,
     Movie,
     Reservation,
     ReservationStatus,
@@ -35,14 +35,6 @@ MAX_SERIES_SHOWTIMES = 200
 MAX_SERIES_DAYS = 92
 SHOWTIME_FIELDS = ["movie_id", "auditorium_id", "starts_at", "ends_at", "base_price_cents",
                    "cancelled_at", "cancel_note"]
-
-# Called once per reservation the cinema cancelled (a cancelled showtime), as
-# ``hook(reservation, now)``, AFTER the cancellation has committed, so no lock is held while a
-# payment provider is called. Each hook owns its own transaction and must be idempotent (key
-# its work by reservation id): the booking/payments module registers its refund here, e.g.
-# ``scheduling.ON_RESERVATION_CANCELLED_BY_CINEMA.append(payments.refund_reservation)``.
-ON_RESERVATION_CANCELLED_BY_CINEMA: list[Callable[[Reservation, datetime], None]] = []
-
 
 # --- time arithmetic ---------------------------------------------------------------------------
 
@@ -305,11 +297,7 @@ def get_showtime(showtime_id: int) -> Showtime:
 def _live_reservations(showtime_id: int, now: datetime):
     """Reservations that hold or own seats of the showtime right now."""
     return sa.select(Reservation).where(
-        Reservation.showtime_id == showtime_id,
-        sa.or_(Reservation.status.in_([ReservationStatus.CONFIRMED,
-                                       ReservationStatus.COMPLETED]),
-               sa.and_(Reservation.status == ReservationStatus.HELD,
-                       Reservation.hold_expires_at > now)))
+        Reservation.showtime_id == showtime_id, Reservation.claims_seats(now))
 
 
 def booked_seat_counts(showtime_ids: list[int], now: datetime) -> dict[int, int]:
@@ -320,10 +308,7 @@ def booked_seat_counts(showtime_ids: list[int], now: datetime) -> dict[int, int]
         sa.select(ReservedSeat.showtime_id, sa.func.count())
         .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
         .where(ReservedSeat.showtime_id.in_(showtime_ids), ReservedSeat.is_active,
-               sa.or_(Reservation.status.in_([ReservationStatus.CONFIRMED,
-                                              ReservationStatus.COMPLETED]),
-                      sa.and_(Reservation.status == ReservationStatus.HELD,
-                              Reservation.hold_expires_at > now)))
+               Reservation.claims_seats(now))
         .group_by(ReservedSeat.showtime_id))
     return dict(rows.all())
 
@@ -372,57 +357,3 @@ def update_showtime(showtime_id: int, movie_id: int, auditorium_id: int, starts_
                  before=before, after=audit.snapshot(showtime, SHOWTIME_FIELDS))
     db.session.commit()
     return showtime
-
-
-# --- cancel ---------------------------------------------------------------------------------------
-
-def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
-                    note: str = "") -> list[Reservation]:
-    """Cancel a showtime and every booking of it, in one transaction.
-
-    Confirmed bookings and live holds become CANCELLED with reason SHOWTIME_CANCELLED, their
-    seats are released, and each patron gets an email (outbox, same transaction); holds that
-    had already expired are tidied up with reason EXPIRED and no email. After the commit, the
-    ``ON_RESERVATION_CANCELLED_BY_CINEMA`` hooks (refunds) run for each cancelled booking.
-    Returns those bookings. Raises NotFound or InvalidState (already cancelled, already over).
-    """
-    showtime = db.session.scalar(
-        sa.select(Showtime).where(Showtime.id == showtime_id).with_for_update(of=Showtime))
-    if showtime is None or showtime.is_deleted:
-        raise NotFound("No such showtime.")
-    if showtime.is_cancelled:
-        raise InvalidState("This showtime is already cancelled.")
-    if showtime.ends_at <= now:
-        raise InvalidState("This showtime is over; it can no longer be cancelled.")
-    before = audit.snapshot(showtime, SHOWTIME_FIELDS)
-    showtime.cancelled_at = now
-    showtime.cancel_note = (note or "").strip()[:300] or None
-    reservations = db.session.scalars(
-        sa.select(Reservation)
-        .where(Reservation.showtime_id == showtime.id,
-               Reservation.status.in_([ReservationStatus.HELD, ReservationStatus.CONFIRMED]))
-        .order_by(Reservation.id).with_for_update()).all()
-    affected = []
-    for reservation in reservations:
-        live = reservation.status is ReservationStatus.CONFIRMED or (
-            reservation.hold_expires_at is not None and reservation.hold_expires_at > now)
-        reservation.status = ReservationStatus.CANCELLED
-        reservation.cancel_reason = (CancelReason.SHOWTIME_CANCELLED if live
-                                     else CancelReason.EXPIRED)
-        reservation.cancelled_at = now
-        for seat in reservation.seats:
-            seat.is_active = False
-        if live:
-            affected.append(reservation)
-            schedule_mail.showtime_cancelled(reservation, showtime)
-    audit.record(actor_id, "showtime.cancel", "showtime", showtime.id,
-                 f"cancelled showtime #{showtime.id} ({showtime.movie.title}); "
-                 f"{len(affected)} booking(s) cancelled",
-                 before=before,
-                 after={**audit.snapshot(showtime, SHOWTIME_FIELDS),
-                        "cancelled_reservation_ids": [r.id for r in affected]})
-    db.session.commit()
-    for reservation in affected:
-        for hook in ON_RESERVATION_CANCELLED_BY_CINEMA:
-            hook(reservation, now)
-    return affected

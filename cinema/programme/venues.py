@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.booking.seatmap import BLOCKED, FREE, HELD, MINE, SOLD, SeatCell, SeatMap, SeatRow
 from cinema.errors import InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
@@ -194,7 +194,7 @@ def seat_auditorium_id(seat_id: int) -> int:
 def seats_in_use(seat_ids: list[int], now: datetime) -> list[Seat]:
     """Those of ``seat_ids`` sold or held (hold not expired) for a live showtime not yet over:
     changing them would strand a patron's booking."""
-    from cinema.models import Reservation, ReservationStatus, ReservedSeat, Showtime
+    from cinema.models import Reservation, ReservedSeat, Showtime
 
     if not seat_ids:
         return []
@@ -205,10 +205,7 @@ def seats_in_use(seat_ids: list[int], now: datetime) -> list[Seat]:
         .where(ReservedSeat.seat_id.in_(seat_ids), ReservedSeat.is_active,
                Showtime.ends_at > now, Showtime.cancelled_at.is_(None),
                Showtime.is_deleted.is_(False),
-               sa.or_(Reservation.status.in_([ReservationStatus.CONFIRMED,
-                                              ReservationStatus.COMPLETED]),
-                      sa.and_(Reservation.status == ReservationStatus.HELD,
-                              Reservation.hold_expires_at > now)))
+               Reservation.claims_seats(now))
     )
     return list(db.session.scalars(
         sa.select(Seat).where(Seat.id.in_(taken)).order_by(Seat.row_index, Seat.col_index)))

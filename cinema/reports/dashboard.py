@@ -1,4 +1,4 @@
-"""The admin dashboard's figures, each one SQL aggregation (definitions: services/reports.py)."""
+"""The admin dashboard's figures, each one SQL aggregation (definitions: reports/reports.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from cinema.extensions import db
-from cinema.models import OutboxEmail, OutboxStatus, Reservation, ReservationStatus, ReservedSeat
+from cinema.models import OutboxEmail, OutboxStatus, Reservation, ReservedSeat
 from cinema.reports import reports
 from cinema.reports.report_dates import DateRange, local_today
 
@@ -43,8 +43,7 @@ def holds_in_progress(now: datetime) -> Holds:
         .select_from(Reservation)
         .join(ReservedSeat, sa.and_(ReservedSeat.reservation_id == Reservation.id,
                                     ReservedSeat.is_active))
-        .where(Reservation.status == ReservationStatus.HELD,
-               Reservation.hold_expires_at > now)).one()
+        .where(Reservation.live_hold(now))).one()
     return Holds(*row)
 
 

@@ -1,7 +1,7 @@
 """Large CSV exports (a whole year) built on the worker, with progress, then downloaded.
 
 ``start_export`` writes a small JSON description ``instance/exports/<id>.json`` and enqueues
-``cinema.tasks.export_report``; the task computes the report month by month (each step one SQL
+``build_export_job`` on the worker; the job computes the report month by month (each step one SQL
 aggregation), records ``progress``/``total`` in its RQ job's ``meta``, and writes
 ``<id>.csv`` atomically (``.part`` then rename). The file existing means the export is done.
 Without Redis the task runs at once, in the request. Web instances and workers must share
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import current_app
+from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
@@ -29,6 +29,7 @@ from cinema.ids import parse_id
 from cinema.models import Auditorium, Movie
 from cinema.reports import report_csv, reports, user_stats
 from cinema.reports.report_dates import DateRange
+from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class ExportStatus:
 
 
 def exports_dir() -> Path:
-    path = Path(current_app.instance_path) / "exports"
+    path = Path(settings().instance_path) / "exports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -74,7 +75,7 @@ def _paths(export_id: str) -> tuple[Path, Path]:
 
 
 def job_id(export_id: str) -> str:
-    return f"{current_app.config['REDIS_PREFIX']}-export-{export_id}"
+    return f"{settings().redis_prefix}-export-{export_id}"
 
 
 def start_export(kind: str, rng: DateRange, filters: reports.Filters, period: str | None,
@@ -84,8 +85,6 @@ def start_export(kind: str, rng: DateRange, filters: reports.Filters, period: st
     Everything the worker will need is checked here, so a bad request is a 422 now rather than
     a failed job later: ValidationFailed for an unknown kind, a filter naming no film or
     auditorium, or ids out of range."""
-    from cinema import tasks
-
     if kind not in KINDS:
         raise ValidationFailed("Unknown report.", field_errors={"kind": ["Unknown report."]})
     _check_filters(filters)
@@ -98,9 +97,9 @@ def start_export(kind: str, rng: DateRange, filters: reports.Filters, period: st
     meta_path.write_text(json.dumps(description), encoding="utf-8")
     queue = jobs.queue()
     if queue is None:
-        tasks.export_report(export_id)
+        build_export_job(export_id)
     else:
-        queue.enqueue(tasks.export_report, export_id, job_id=job_id(export_id),
+        queue.enqueue(build_export_job, export_id, job_id=job_id(export_id),
                       job_timeout=3600, result_ttl=86400, failure_ttl=86400)
     return export_id
 
@@ -126,6 +125,18 @@ def _description(export_id: str) -> dict:
 def _range_of(description: dict) -> DateRange:
     return DateRange(date.fromisoformat(description["first"]),
                      date.fromisoformat(description["last"]))
+
+
+def build_export_job(export_id: str) -> str:
+    """The background job: ``build_export`` with progress in the RQ job's meta."""
+    job = get_current_job()
+
+    def progress(done: int, total: int) -> None:
+        if job is not None:
+            job.meta.update(progress=done, total=total)
+            job.save_meta()
+
+    return build_export(export_id, progress)
 
 
 def build_export(export_id: str, progress=None) -> str:

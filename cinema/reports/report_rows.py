@@ -13,8 +13,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.booking.refunds import COMPENSATION_PREFIX
 from cinema.models import (
+    COMPENSATION_PREFIX,
     Auditorium,
     Movie,
     Payment,

@@ -1,4 +1,4 @@
-"""initial schema: the whole data model of DESIGN.md
+"""initial schema: the whole data model (docs/ARCHITECTURE.md)
 
 Revision ID: c6006741d735
 Revises: 

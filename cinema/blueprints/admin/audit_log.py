@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
-from cinema.accounts import audit as audit_service
+from cinema import audit as audit_service
 from cinema.blueprints.admin import bp
 from cinema.forms.params import id_param, page_param
 from cinema.rendering import render

@@ -1,7 +1,7 @@
 """Admin: auditoriums, the layout generator with its preview, and the seat editor."""
 from __future__ import annotations
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
 from cinema.errors import on_error_render

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
 from cinema.catalogue import films

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from flask import current_app, request
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import (
     actor_id,
@@ -20,7 +20,7 @@ from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import CancelShowtimeForm, SeriesForm, ShowtimeForm
 from cinema.forms.params import id_param, int_param
-from cinema.programme import schedule_query, scheduling
+from cinema.programme import cancellation, schedule_query, scheduling
 from cinema.rendering import render
 
 
@@ -183,6 +183,6 @@ def showtimes_cancel(showtime_id: int):
     form = CancelShowtimeForm()
     on_error_render(lambda error: _cancel_page(showtime, form, error))
     validate_or_raise(form)
-    cancelled = scheduling.cancel_showtime(showtime.id, actor_id(), now(), form.note.data or "")
+    cancelled = cancellation.cancel_showtime(showtime.id, actor_id(), now(), form.note.data or "")
     return done(f"Cancelled showtime #{showtime.id}; {len(cancelled)} booking(s) cancelled and "
                 "the patrons emailed.", "admin.showtimes_detail", showtime_id=showtime.id)

@@ -26,7 +26,7 @@ from cinema.blueprints.api.showtimes import ShowtimeSchema
 from cinema.booking import admin_bookings
 from cinema.catalogue import films
 from cinema.models import ReservationStatus, UserRole, utcnow
-from cinema.programme import scheduling
+from cinema.programme import cancellation, scheduling
 
 blp = ApiBlueprint("api_admin", __name__, url_prefix="/api/v1/admin",
                    description="Administration (ADMIN only)")
@@ -140,7 +140,7 @@ class CancelledSchema(ma.Schema):
 @blp.response(200, CancelledSchema)
 def cancel_showtime(args, showtime_id: int):
     """Cancel a showtime: its bookings are cancelled and refunded, the patrons emailed."""
-    cancelled = scheduling.cancel_showtime(showtime_id, api_user().id, utcnow(), args["note"])
+    cancelled = cancellation.cancel_showtime(showtime_id, api_user().id, utcnow(), args["note"])
     return {"showtime_id": showtime_id, "cancelled_bookings": len(cancelled)}
 
 
