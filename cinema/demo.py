@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from cinema.accounts import accounts
-from cinema.errors import DomainError
+from cinema.exceptions import DomainError
 from cinema.extensions import db
 from cinema.models import Auditorium, Genre, Movie, Showtime, User, UserRole, utcnow
 from cinema.programme import scheduling, venues

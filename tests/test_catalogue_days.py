@@ -63,7 +63,7 @@ def test_today_is_the_cinemas_day_not_utcs():
 @pytest.mark.parametrize("value", ["bad", "2026-13-01", "2026-02-30", "26-1-1", "2026/01/05",
                                    "\x00", "9999-12-31"])
 def test_parse_day_refuses_what_is_not_a_usable_date(value):
-    from cinema.errors import ValidationFailed
+    from cinema.exceptions import ValidationFailed
 
     with pytest.raises(ValidationFailed):
         catalogue.parse_day(value, date(2026, 11, 26))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from cinema.errors import InvalidState, ShowtimeConflict, ValidationFailed
+from cinema.exceptions import InvalidState, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.models import (
     AuditLog,

@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from cinema.accounts import audit, contact_details, password_policy
-from cinema.errors import EmailTaken, Forbidden, NotFound, ValidationFailed
+from cinema.exceptions import EmailTaken, Forbidden, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import User, UserRole

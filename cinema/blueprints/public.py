@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, make_response, request, send_file
 
 from cinema.access import optional_user
 from cinema.catalogue import catalogue, posters
-from cinema.errors import NotFound
+from cinema.exceptions import NotFound
 from cinema.extensions import db, get_redis
 from cinema.models import Movie, utcnow
 from cinema.rendering import render

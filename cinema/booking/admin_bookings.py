@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from cinema.errors import NotFound, ValidationFailed
+from cinema.exceptions import NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.forms.params import id_param, text_param
 from cinema.models import AuditLog, Payment, Reservation, ReservationStatus, Showtime, User

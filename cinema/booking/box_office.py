@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from cinema.accounts import accounts, audit, contact_details
 from cinema.booking import booking, promotions
-from cinema.errors import InvalidState, NotFound
+from cinema.exceptions import InvalidState, NotFound, PromoExhausted
 from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import PaymentMethod, Reservation, ReservationStatus, User, UserRole
@@ -75,7 +75,7 @@ def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
         reservation.hold_expires_at = now
         db.session.commit()
         booking.release_expired_holds(now, reservation.id)
-        refusal = promotions.PromoExhausted(
+        refusal = PromoExhausted(
             f"The promo code {promo.code} has just been used up: nothing was sold.")
         refusal.field_errors = {"promo_code": [refusal.detail]}
         raise refusal

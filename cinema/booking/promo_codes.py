@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cinema.accounts import audit
-from cinema.errors import InvalidState, NotFound, ValidationFailed
+from cinema.exceptions import InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import PromoCode
 

@@ -15,7 +15,7 @@ import qrcode
 from flask import current_app
 from itsdangerous import BadSignature, Signer
 
-from cinema.errors import NotFound
+from cinema.exceptions import NotFound
 from cinema.models import Reservation, ReservationStatus
 
 TICKET_SALT = "ticket"

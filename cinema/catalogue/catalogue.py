@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from cinema.errors import NotFound, ValidationFailed
+from cinema.exceptions import NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import Genre, Movie, MovieGenre, Showtime
 

@@ -14,7 +14,7 @@ import secrets
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from cinema.errors import ValidationFailed
+from cinema.exceptions import ValidationFailed
 
 MAX_POSTER_BYTES = 5 * 1024 * 1024
 MAX_POSTER_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow would

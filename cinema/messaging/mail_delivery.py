@@ -38,7 +38,7 @@ from flask import current_app
 
 from cinema import jobs
 from cinema.accounts import audit
-from cinema.errors import InvalidState, NotFound
+from cinema.exceptions import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.models import OutboxEmail, OutboxStatus, utcnow
 from cinema.tasks import periodic

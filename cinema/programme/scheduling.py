@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cinema.accounts import audit
-from cinema.errors import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
+from cinema.exceptions import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.models import (
     Auditorium,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from cinema.errors import ValidationFailed
+from cinema.exceptions import ValidationFailed
 from cinema.extensions import db
 
 MAX_RANGE_DAYS = 3 * 366
