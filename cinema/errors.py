@@ -11,13 +11,13 @@ handler answers
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from cinema import exceptions
+from cinema.clock import utcnow
 from cinema.exceptions import DomainError
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def error_body(status: int, detail: str, error_code: str, **extra) -> dict:
         "status_code": status,
         "detail": detail,
         "error_code": error_code,
-        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     body.update(extra)
     return body

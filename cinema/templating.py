@@ -2,21 +2,12 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from cinema.clock import format_local
+
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
-
-
-def cinema_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CINEMA_TIMEZONE"])
-
-
-def to_local(value: datetime) -> datetime:
-    """An aware UTC datetime in the cinema's timezone."""
-    return value.astimezone(cinema_tz())
 
 
 def format_money(cents: int | None) -> str:
@@ -34,12 +25,6 @@ def format_money(cents: int | None) -> str:
 def format_count(value: int | None) -> str:
     """A whole number with thousands separators (653,126 bookings)."""
     return "" if value is None else f"{int(value):,}"
-
-
-def format_local(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    if value is None:
-        return ""
-    return to_local(value).strftime(fmt)
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 
 from cinema.accounts import audit
 from cinema.booking import tickets
+from cinema.clock import format_local, to_local
 from cinema.exceptions import (
     AlreadyAdmitted,
     BookingCancelled,
@@ -27,7 +28,6 @@ from cinema.exceptions import (
 from cinema.extensions import db
 from cinema.models import Reservation, ReservationStatus, ReservedSeat, Showtime, User
 from cinema.models.booking import BOOKING_CODE_ALPHABET
-from cinema.templating import format_local, to_local
 
 
 @dataclass

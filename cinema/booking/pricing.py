@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from cinema.clock import cinema_tz
 from cinema.models import SeatType
 
 
@@ -39,7 +40,7 @@ class PricingRules:
             matinee_before=time(hour, minute),
             matinee_discount_cents=config["MATINEE_DISCOUNT_CENTS"],
             weekend_surcharge_cents=config["WEEKEND_SURCHARGE_CENTS"],
-            timezone=ZoneInfo(config["CINEMA_TIMEZONE"]),
+            timezone=cinema_tz(config),
         )
 
 

@@ -5,9 +5,9 @@ from datetime import datetime
 
 from flask import current_app
 
+from cinema.clock import format_local
 from cinema.messaging import notifications
 from cinema.models import Reservation, Showtime
-from cinema.templating import format_local
 
 
 def showtime_cancelled(reservation: Reservation, showtime: Showtime) -> None:

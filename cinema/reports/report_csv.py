@@ -77,7 +77,7 @@ def revenue_csv(report: RevenueReport) -> str:
 
 
 def occupancy_csv(report: OccupancyReport) -> str:
-    from cinema.templating import format_local
+    from cinema.clock import format_local
 
     types = [t.value.lower() for t in SEAT_TYPES]
     header = ["breakdown", "key", "label", "starts_at_local", "auditorium", "showtimes",

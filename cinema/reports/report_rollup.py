@@ -28,9 +28,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from cinema.clock import local_today
 from cinema.extensions import db
 from cinema.models import ClosedReportDay, DaySales, Showtime, ShowtimeSales
-from cinema.reports.report_dates import DateRange, dialect_name, local_today
+from cinema.reports.report_dates import DateRange, dialect_name
 from cinema.reports.report_rows import (
     DAY_SUMS,
     SOLD_COLUMNS,
