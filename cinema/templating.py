@@ -1,25 +1,12 @@
-"""Jinja filters and globals: money, local times, the htmx asset."""
+"""Jinja filters and globals: money (cinema.money), local times (cinema.clock), the htmx asset."""
 from __future__ import annotations
 
 import os
 
-from flask import Flask, current_app
+from flask import Flask
 
 from cinema.clock import format_local
-
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
-
-
-def format_money(cents: int | None) -> str:
-    """Integer cents as e.g. £12.50; never goes through a float."""
-    if cents is None:
-        return ""
-    currency = current_app.config["CURRENCY"]
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    amount = f"{whole:,}.{part:02d}"
-    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
+from cinema.money import format_money
 
 
 def format_count(value: int | None) -> str:

@@ -35,7 +35,7 @@ from cinema.exceptions import (
 )
 from cinema.extensions import db
 from cinema.models import PromoCode, Reservation, ReservationStatus
-from cinema.templating import format_money
+from cinema.money import format_money
 
 CODE_MAX_LENGTH = 40  # promo_codes.code
 

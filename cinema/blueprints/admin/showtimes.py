@@ -20,6 +20,7 @@ from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import CancelShowtimeForm, SeriesForm, ShowtimeForm
 from cinema.forms.params import id_param, int_param
+from cinema.money import amount_text
 from cinema.programme import schedule_query, scheduling
 from cinema.rendering import render
 
@@ -145,7 +146,7 @@ def showtimes_edit(showtime_id: int):
     form = _with_choices(ShowtimeForm(
         movie_id=showtime.movie_id, auditorium_id=showtime.auditorium_id,
         starts_at=utc_to_local_input(showtime.starts_at),
-        base_price=f"{showtime.base_price_cents // 100}.{showtime.base_price_cents % 100:02d}"))
+        base_price=amount_text(showtime.base_price_cents)))
     return _edit_page(showtime, form)
 
 
