@@ -36,7 +36,8 @@ def local_today(now: datetime, tz: ZoneInfo | None = None) -> date:
 
 
 def local_midnight(day: date, tz: ZoneInfo | None = None) -> datetime:
-    """The aware UTC instant at which the local ``day`` begins."""
+    """The aware UTC instant at which the local ``day`` begins. A midnight skipped by a clock
+    change (some zones move at 00:00) maps, with fold=0, to the first instant that does exist."""
     return datetime.combine(day, time(0), tz or cinema_tz()).astimezone(timezone.utc)
 
 

@@ -16,9 +16,7 @@ import csv
 import io
 from decimal import Decimal
 
-from flask import current_app
-
-from cinema.money import to_decimal
+from cinema.money import currency, to_decimal
 from cinema.reports.reports import SEAT_TYPES, OccupancyReport, RevenueReport
 from cinema.reports.user_stats import UserStats
 
@@ -54,7 +52,7 @@ def filename(kind: str, report) -> str:
 
 
 def revenue_csv(report: RevenueReport) -> str:
-    cur = current_app.config["CURRENCY"].lower()
+    cur = currency().lower()
     header = ["breakdown", "key", "label", "bookings", "seats", f"base_{cur}",
               f"seat_type_adjustments_{cur}", f"time_adjustments_{cur}", f"discounts_{cur}",
               f"sales_{cur}", "refunds", f"refunds_{cur}", f"net_{cur}"]
@@ -97,7 +95,7 @@ def occupancy_csv(report: OccupancyReport) -> str:
 
 def user_stats_csv(stats: UserStats) -> str:
     """Long format (one figure per row): section, key, name, metric, value."""
-    cur = current_app.config["CURRENCY"].lower()
+    cur = currency().lower()
     rows = []
     for row in stats.periods:
         for metric in ("signups", "active_bookers", "bookings"):

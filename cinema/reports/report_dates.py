@@ -18,7 +18,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from cinema.clock import cinema_tz, local_midnight
@@ -140,10 +139,10 @@ def offset_segments(zone: ZoneInfo, start: datetime, end: datetime) -> list[tupl
 
 def local_date(column, start: datetime, end: datetime):
     """SQL for the local day of ``column`` (a UTC timestamp known to lie in [start, end))."""
-    zone_name = current_app.config["CINEMA_TIMEZONE"]
+    zone = cinema_tz()
     if dialect_name() == "postgresql":
-        return sa.cast(sa.func.timezone(zone_name, column), sa.Date)
-    segments = offset_segments(ZoneInfo(zone_name), start, end)
+        return sa.cast(sa.func.timezone(zone.key, column), sa.Date)
+    segments = offset_segments(zone, start, end)
 
     def shifted(minutes: int):
         return sa.func.date(column, f"{minutes:+d} minutes")
