@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from flask import redirect, request, url_for
 from flask_login import current_user
 
-from cinema.errors import Forbidden, Unauthorized, is_htmx, wants_json
+from cinema.errors import is_htmx, wants_json
+from cinema.exceptions import Forbidden, Unauthorized
 from cinema.models import User, UserRole
 
 

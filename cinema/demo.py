@@ -12,7 +12,8 @@ from flask import current_app
 
 from cinema.accounts import accounts
 from cinema.catalogue.posters import poster_svg
-from cinema.errors import DomainError
+from cinema.clock import cinema_tz, local_today
+from cinema.exceptions import DomainError
 from cinema.extensions import db
 from cinema.models import Auditorium, Genre, Movie, Showtime, User, UserRole, utcnow
 from cinema.programme import scheduling, venues
@@ -145,9 +146,9 @@ def _seed_auditoriums(summary: SeedSummary) -> list[Auditorium]:
 
 def _seed_showtimes(movies: list[Movie], auditoriums: list[Auditorium], now: datetime,
                     summary: SeedSummary) -> None:
-    tz = ZoneInfo(current_app.config["CINEMA_TIMEZONE"])
+    tz = cinema_tz()
     buffer = current_app.config["CLEANING_BUFFER_MINUTES"]
-    today = now.astimezone(tz).date()
+    today = local_today(now, tz)
     for screen_no, auditorium in enumerate(auditoriums):
         existing = set(db.session.scalars(
             sa.select(Showtime.starts_at).where(Showtime.auditorium_id == auditorium.id)))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from cinema.errors import InvalidState
+from cinema.exceptions import InvalidState
 from cinema.extensions import db
 from cinema.models import AuditLog, Auditorium, ReservationStatus, Seat, SeatType, UserRole
 from cinema.programme import venues

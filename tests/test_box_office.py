@@ -7,6 +7,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from cinema import exceptions
 from cinema.accounts import accounts
 from cinema.extensions import db
 from cinema.models import (
@@ -148,7 +149,7 @@ def test_when_the_last_use_goes_first_the_sale_is_refused_and_the_seats_freed(ap
     """A real race: another transaction takes the code's last use (row locked, not yet
     committed) after the sale has checked the code; the sale waits on the row, then finds no
     use left, sells nothing and frees its seats."""
-    from cinema.booking import box_office, promotions
+    from cinema.booking import box_office
     from cinema.models import utcnow
 
     showtime, seats = evening_showtime()
@@ -165,7 +166,7 @@ def test_when_the_last_use_goes_first_the_sale_is_refused_and_the_seats_freed(ap
             try:
                 box_office.sell(staff_id, showtime_id, seat_ids, utcnow(), promo_code="LAST")
                 outcome.append("sold")
-            except promotions.PromoExhausted as refusal:
+            except exceptions.PromoExhausted as refusal:
                 outcome.append(refusal.detail)
             finally:
                 db.session.remove()

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cinema import create_app
+from cinema import clock, create_app
 from cinema.catalogue import catalogue
 from cinema.models import utcnow
 from tests.catalogue_factories import LONDON, cancel, local, local_today, next_dst_change, soft_delete
@@ -37,14 +37,14 @@ def showtime_links(body: str) -> set[int]:
 # --- local days, as pure functions ------------------------------------------------------------
 
 def test_local_day_bounds_on_an_ordinary_day():
-    start, end = catalogue.local_day_bounds(date(2026, 7, 1), LONDON)
+    start, end = clock.local_day_bounds(date(2026, 7, 1), LONDON)
     assert start == datetime(2026, 6, 30, 23, 0, tzinfo=UTC)  # BST: midnight is 23:00 UTC
     assert end - start == timedelta(hours=24)
 
 
 def test_the_spring_forward_day_has_23_hours_and_the_fall_back_day_25():
-    spring_start, spring_end = catalogue.local_day_bounds(date(2026, 3, 29), LONDON)
-    autumn_start, autumn_end = catalogue.local_day_bounds(date(2026, 10, 25), LONDON)
+    spring_start, spring_end = clock.local_day_bounds(date(2026, 3, 29), LONDON)
+    autumn_start, autumn_end = clock.local_day_bounds(date(2026, 10, 25), LONDON)
     assert (spring_start, spring_end - spring_start) == (
         datetime(2026, 3, 29, 0, 0, tzinfo=UTC), timedelta(hours=23))
     assert (autumn_start, autumn_end - autumn_start) == (
@@ -53,17 +53,17 @@ def test_the_spring_forward_day_has_23_hours_and_the_fall_back_day_25():
 
 def test_today_is_the_cinemas_day_not_utcs():
     # 23:30 UTC on 31 July is already 1 August in London (BST)...
-    assert catalogue.local_today(datetime(2026, 7, 31, 23, 30, tzinfo=UTC), LONDON) == \
+    assert clock.local_today(datetime(2026, 7, 31, 23, 30, tzinfo=UTC), LONDON) == \
         date(2026, 8, 1)
     # ...and still 31 July in New York.
-    assert catalogue.local_today(datetime(2026, 7, 31, 23, 30, tzinfo=UTC),
+    assert clock.local_today(datetime(2026, 7, 31, 23, 30, tzinfo=UTC),
                                  ZoneInfo("America/New_York")) == date(2026, 7, 31)
 
 
 @pytest.mark.parametrize("value", ["bad", "2026-13-01", "2026-02-30", "26-1-1", "2026/01/05",
                                    "\x00", "9999-12-31"])
 def test_parse_day_refuses_what_is_not_a_usable_date(value):
-    from cinema.errors import ValidationFailed
+    from cinema.exceptions import ValidationFailed
 
     with pytest.raises(ValidationFailed):
         catalogue.parse_day(value, date(2026, 11, 26))

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous import Signer
 
+from cinema import exceptions
 from cinema.booking import checkin, tickets
 from cinema.extensions import db
 from cinema.models import AuditLog, CancelReason, ReservationStatus, UserRole, utcnow
@@ -53,10 +54,10 @@ def test_a_scanned_qr_code_admits_the_booking(staff):
 
 def test_an_unknown_code_is_refused(staff):
     booking()
-    with pytest.raises(checkin.CodeUnknown) as refused:
+    with pytest.raises(exceptions.CodeUnknown) as refused:
         checkin.admit("ABCDEFGHJK", staff.id, NOW)
     assert refused.value.error_code == "CODE_UNKNOWN" and refused.value.status_code == 404
-    with pytest.raises(checkin.CodeUnknown):
+    with pytest.raises(exceptions.CodeUnknown):
         checkin.lookup("not a code!", NOW)
 
 
@@ -71,7 +72,7 @@ def test_a_forged_or_altered_qr_code_is_refused(staff, forge):
         "other secret": Signer("not-our-secret", salt="ticket").sign(code).decode(),
         "altered code": f"{other.code}.{signature}",
     }[forge]
-    with pytest.raises(checkin.CodeForged) as refused:
+    with pytest.raises(exceptions.CodeForged) as refused:
         checkin.admit(forged, staff.id, NOW)
     assert refused.value.error_code == "CODE_FORGED"
     db.session.expire_all()
@@ -82,7 +83,7 @@ def test_a_forged_or_altered_qr_code_is_refused(staff, forge):
 def test_a_cancelled_booking_is_refused(staff):
     reservation = booking(status=ReservationStatus.CANCELLED,
                           cancel_reason=CancelReason.PATRON, cancelled_at=NOW - timedelta(days=1))
-    with pytest.raises(checkin.BookingCancelled) as refused:
+    with pytest.raises(exceptions.BookingCancelled) as refused:
         checkin.admit(reservation.code, staff.id, NOW)
     assert refused.value.error_code == "BOOKING_CANCELLED"
     assert "cancelled (patron)" in refused.value.detail
@@ -90,7 +91,7 @@ def test_a_cancelled_booking_is_refused(staff):
 
 def test_a_held_booking_is_refused(staff):
     reservation = booking(status=ReservationStatus.HELD)
-    with pytest.raises(checkin.BookingHeld) as refused:
+    with pytest.raises(exceptions.BookingHeld) as refused:
         checkin.admit(reservation.code, staff.id, NOW)
     assert refused.value.error_code == "BOOKING_HELD"
 
@@ -99,7 +100,7 @@ def test_an_admitted_booking_is_refused_saying_when_and_by_whom(staff):
     reservation = booking()
     checkin.admit(reservation.code, staff.id, NOW)
     other_staff = gen_user(role=UserRole.STAFF)
-    with pytest.raises(checkin.AlreadyAdmitted) as refused:
+    with pytest.raises(exceptions.AlreadyAdmitted) as refused:
         checkin.admit(reservation.code, other_staff.id, NOW + timedelta(minutes=5))
     assert refused.value.error_code == "ALREADY_ADMITTED"
     assert "19:30" in refused.value.detail and "Dora Door" in refused.value.detail
@@ -110,7 +111,7 @@ def test_a_booking_for_another_day_is_refused(staff):
     tomorrow = booking(starts_at=NOW + timedelta(days=1))
     yesterday = booking(starts_at=NOW - timedelta(days=1))
     for reservation in (tomorrow, yesterday):
-        with pytest.raises(checkin.WrongDay) as refused:
+        with pytest.raises(exceptions.WrongDay) as refused:
             checkin.admit(reservation.code, staff.id, NOW)
         assert refused.value.error_code == "WRONG_DAY"
         assert "not today" in refused.value.detail

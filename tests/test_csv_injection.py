@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 import pytest
 
 from cinema.extensions import db
-from cinema.reports.report_csv import FORMULA_STARTS, cell, decimal, percent
+from cinema.money import to_decimal
+from cinema.reports.report_csv import FORMULA_STARTS, cell, percent
 from tests.factories import login
 from tests.reports_factories import FIRST, LAST, build_week
 from tests.test_report_exports import run_worker
@@ -24,7 +25,7 @@ def test_cell_quotes_text_that_starts_a_formula_and_leaves_numbers_alone():
     for start in FORMULA_STARTS:
         assert cell(f"{start}SUM(A1)") == f"'{start}SUM(A1)"
     assert cell("Screen 1") == "Screen 1" and cell("a=b") == "a=b" and cell(None) == ""
-    assert cell(decimal(-200)) == Decimal("-2.00") and str(cell(decimal(-200))) == "-2.00"
+    assert cell(to_decimal(-200)) == Decimal("-2.00") and str(cell(to_decimal(-200))) == "-2.00"
     assert cell(-3) == -3 and cell(percent(12.34)) == Decimal("12.3")
     assert cell("-2.00") == "'-2.00"  # text is text, whatever it looks like
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from cinema.accounts import accounts, password_policy, password_reset
-from cinema.errors import ValidationFailed
+from cinema.exceptions import ValidationFailed
 from cinema.extensions import db
 from cinema.models import User, UserRole, utcnow
 from tests.factories import PASSWORD, gen_user, login

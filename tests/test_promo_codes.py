@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from cinema import exceptions
 from cinema.booking import booking, charges, payments, promotions
 from cinema.extensions import db
 from cinema.models import (
@@ -433,7 +434,7 @@ def test_a_charge_whose_code_ran_out_at_confirmation_is_refunded(app, app_ctx):
     db.session.execute(sa.update(PromoCode).where(PromoCode.id == promo.id)
                        .values(times_used=1))  # another booking took the last use meanwhile
     db.session.commit()
-    with pytest.raises(promotions.PromoExhausted, match="total is now £25.00"):
+    with pytest.raises(exceptions.PromoExhausted, match="total is now £25.00"):
         booking.finalise(reservation.id, now(), PaymentMethod.CARD, charge)
     reservation = fresh(reservation)
     assert reservation.status is ReservationStatus.HELD and reservation.total_price_cents == 2500

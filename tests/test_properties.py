@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cinema.booking import booking, pricing, promotions
-from cinema.errors import DomainError
+from cinema.exceptions import DomainError
 from cinema.extensions import db
 from cinema.models import SeatType
 from tests.booking_helpers import setup_showtime

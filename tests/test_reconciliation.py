@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from cinema import exceptions
 from cinema.booking import booking, charges, payments, reconciliation
 from cinema.extensions import db
 from cinema.messaging import notifications
@@ -190,12 +191,12 @@ def test_confirm_is_refused_once_the_showtime_has_started(app, app_ctx):
     showtime, seats = setup_showtime(starts_in=timedelta(minutes=5))
     reservation = booking.hold_seats(user.id, showtime.id, [seats[0].id], now=now())
     late = now() + timedelta(minutes=6)
-    with pytest.raises(booking.ShowtimeStarted):
+    with pytest.raises(exceptions.ShowtimeStarted):
         booking.confirm_booking(reservation.id, user.id, "card", late, **{
             k: APPROVE[k] for k in ("card_number", "card_expiry", "card_cvc")})
     # It started while the card was being charged: refused, and the charge given back.
     charge = charges.charge_reservation(reservation, approved_card(), now())
-    with pytest.raises(booking.ShowtimeStarted) as refused:
+    with pytest.raises(exceptions.ShowtimeStarted) as refused:
         booking.finalise(reservation.id, late, charge_method(), charge)
     assert refused.value.status_code == 409 and "already started" in refused.value.detail
     assert len(provider_entries("REFUND")) == 1

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
-from cinema.errors import InvalidState, ShowtimeConflict, ValidationFailed
+from cinema.exceptions import InvalidState, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.models import (
     AuditLog,

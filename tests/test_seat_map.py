@@ -81,7 +81,7 @@ def test_summary_is_priced_by_the_server(app, app_ctx):
     rules = pricing.PricingRules.from_settings(Settings.from_config(app.config, app.instance_path))
     expected = sum(pricing.price_seat(1000, t, showtime.starts_at, rules).price_cents
                    for t in (SeatType.PREMIUM, SeatType.REGULAR))
-    from cinema.templating import format_money
+    from cinema.money import format_money
 
     assert format_money(expected) in text
     assert "A1" in text and "B2" in text

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from cinema import audit
 from cinema.accounts import contact_details, password_policy
-from cinema.errors import EmailTaken, Forbidden, NotFound, ValidationFailed
+from cinema.exceptions import EmailTaken, Forbidden, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import User, UserRole

@@ -21,23 +21,13 @@ import jwt
 import sqlalchemy as sa
 from flask import current_app
 
-from cinema.errors import Unauthorized
+from cinema.exceptions import InvalidRefreshToken, TokenExpired, Unauthorized
 from cinema.extensions import db
 from cinema.models import RefreshToken, User, utcnow
 from cinema.settings import settings
 
 ALGORITHM = "HS256"
 ISSUER = "cinema-api"
-
-
-class TokenExpired(Unauthorized):
-    error_code = "TOKEN_EXPIRED"
-    default_detail = "Your access token has expired. Refresh it and try again."
-
-
-class InvalidRefreshToken(Unauthorized):
-    error_code = "INVALID_REFRESH_TOKEN"
-    default_detail = "That refresh token is not valid. Please sign in again."
 
 
 @dataclass(frozen=True)

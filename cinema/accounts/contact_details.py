@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from cinema.errors import ValidationFailed
+from cinema.exceptions import ValidationFailed
 
 NAME_MAX_LENGTH = 120  # users.full_name
 EMAIL_MAX_LENGTH = 254  # users.email, and RFC 5321's limit

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from cinema.accounts import accounts
-from cinema.errors import DomainError
+from cinema.exceptions import ResetLinkExpired, ResetLinkInvalid
 from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import User
@@ -23,18 +23,6 @@ from cinema.settings import settings
 
 SALT = "password-reset"
 LINK_LIFETIME = timedelta(hours=1)
-
-
-class ResetLinkInvalid(DomainError):
-    status_code = 400
-    error_code = "RESET_LINK_INVALID"
-    default_detail = ("This password reset link is not valid: it may have been used already or "
-                      "copied incompletely. Ask for a new one below.")
-
-
-class ResetLinkExpired(ResetLinkInvalid):
-    error_code = "RESET_LINK_EXPIRED"
-    default_detail = "This password reset link has expired (links last one hour). Ask for a new one below."
 
 
 def _serializer() -> URLSafeSerializer:

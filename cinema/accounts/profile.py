@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from cinema.accounts import accounts, contact_details
-from cinema.errors import EmailTaken, ValidationFailed
+from cinema.exceptions import EmailTaken, ValidationFailed
 from cinema.extensions import db
 from cinema.models import User
 

@@ -104,7 +104,7 @@ def login_post():
     validate_or_raise(form)
     user = accounts.authenticate(form.email.data, form.password.data, now=utcnow())
     if user is None:
-        from cinema.errors import Unauthorized
+        from cinema.exceptions import Unauthorized
 
         raise Unauthorized(accounts.INVALID_LOGIN)
     _sign_in(user, remember=bool(form.remember.data))

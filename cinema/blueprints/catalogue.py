@@ -6,10 +6,10 @@ from datetime import date, datetime
 from flask import Blueprint, redirect, request, url_for
 
 from cinema.catalogue import catalogue
+from cinema.clock import cinema_tz, local_today
 from cinema.forms.params import id_param, page_param
 from cinema.models import utcnow
 from cinema.rendering import render, wants_fragment
-from cinema.templating import cinema_tz
 
 bp = Blueprint("catalogue", __name__)
 
@@ -17,7 +17,7 @@ bp = Blueprint("catalogue", __name__)
 @bp.app_template_filter("local_date")
 def local_date(value: datetime) -> date:
     """An aware UTC datetime's calendar day in the cinema's timezone."""
-    return value.astimezone(cinema_tz()).date()
+    return local_today(value)
 
 
 def _movies_context() -> dict:
@@ -25,7 +25,7 @@ def _movies_context() -> dict:
     filters = catalogue.MovieFilters.from_args(request.args)
     search = catalogue.search_movies(filters, page_param(request.args), now)
     return dict(search=search, options=catalogue.filter_options(),
-                today=catalogue.local_today(now, cinema_tz()))
+                today=local_today(now, cinema_tz()))
 
 
 @bp.get("/movies")
@@ -48,7 +48,7 @@ def _film_context(movie_id: int) -> dict:
     now, tz = utcnow(), cinema_tz()
     movie = catalogue.get_movie(movie_id)
     return dict(movie=movie, schedule=catalogue.film_schedule(movie.id, now, tz),
-                today=catalogue.local_today(now, tz))
+                today=local_today(now, tz))
 
 
 @bp.get("/movies/<id:movie_id>")
@@ -62,7 +62,7 @@ def showtimes():
     """One day's programme in the cinema's timezone, with tabs for the coming week."""
     now = utcnow()
     tz = cinema_tz()
-    today = catalogue.local_today(now, tz)
+    today = local_today(now, tz)
     movie_id = id_param(request.args, "movie_id")
     movie = catalogue.get_movie(movie_id) if movie_id is not None else None
     day = catalogue.parse_day(request.args.get("date"), today)

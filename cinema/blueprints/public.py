@@ -8,11 +8,11 @@ from flask import Blueprint, jsonify, make_response, request, send_file
 
 from cinema.access import optional_user
 from cinema.catalogue import catalogue, posters
-from cinema.errors import NotFound
+from cinema.clock import cinema_tz, local_today
+from cinema.exceptions import NotFound
 from cinema.extensions import db, get_redis
 from cinema.models import Movie, utcnow
 from cinema.rendering import render
-from cinema.templating import cinema_tz
 
 bp = Blueprint("public", __name__)
 
@@ -22,7 +22,7 @@ def index():
     """Now showing: every film with a bookable showtime, soonest first, with its next times."""
     now = utcnow()
     return render("pages/index.html", films=catalogue.now_showing(now),
-                  today=catalogue.local_today(now, cinema_tz()))
+                  today=local_today(now, cinema_tz()))
 
 
 @bp.get("/healthz")

@@ -10,13 +10,15 @@ from flask import Blueprint, make_response, redirect, request, send_file, url_fo
 from flask_login import current_user
 
 from cinema.access import require_roles
+from cinema.clock import local_today
 from cinema.errors import on_error_render
 from cinema.forms.params import id_param
 from cinema.models import UserRole, utcnow
+from cinema.money import format_money
 from cinema.rendering import render
 from cinema.reports import charts, report_csv, report_exports, reports, user_stats
-from cinema.reports.report_dates import local_today, parse_period, parse_range
-from cinema.templating import format_count, format_money
+from cinema.reports.report_dates import parse_period, parse_range
+from cinema.templating import format_count
 
 bp = Blueprint("reports", __name__, url_prefix="/admin/reports")
 

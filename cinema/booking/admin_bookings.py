@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from cinema.errors import NotFound
+from cinema.exceptions import NotFound
 from cinema.extensions import db
 from cinema.models import AuditLog, Payment, Reservation, ReservationStatus, Showtime, User
 from cinema.reports.report_dates import DateRange

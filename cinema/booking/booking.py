@@ -36,15 +36,19 @@ from cinema.booking import (
     seat_stamps,
     seatmap,
 )
-from cinema.errors import (
-    Conflict,
+from cinema.exceptions import (
+    CancellationClosed,
     DomainError,
     HoldExpired,
     InvalidState,
     NotFound,
     PaymentDeclined,
+    PaymentInProgress,
     SeatAlreadyBooked,
     SeatAlreadyHeld,
+    ShowtimeStarted,
+    ShowtimeUnavailable,
+    TotalChanged,
     ValidationFailed,
 )
 from cinema.extensions import db
@@ -67,21 +71,6 @@ log = logging.getLogger(__name__)
 
 LIVE_STATUSES = (ReservationStatus.HELD, ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
 DEADLOCK_RETRIES = 3
-PaymentInProgress = charges.PaymentInProgress
-
-
-class ShowtimeUnavailable(Conflict):
-    error_code = "SHOWTIME_UNAVAILABLE"
-    default_detail = "This showtime can no longer be booked."
-
-
-class CancellationClosed(Conflict):
-    error_code = "CANCELLATION_CLOSED"
-
-
-class ShowtimeStarted(ShowtimeUnavailable):
-    error_code = "SHOWTIME_STARTED"
-    default_detail = "This showtime has already started, so it can no longer be booked."
 
 
 # --- holds -----------------------------------------------------------------------------------
@@ -344,7 +333,7 @@ def finalise(reservation_id: int, now: datetime, method: PaymentMethod,
     elif reservation.showtime.starts_at <= now:
         refusal = ShowtimeStarted()
     elif payment is not None and payment.amount_cents != reservation.total_price_cents:
-        refusal = promotions.TotalChanged()  # a promo code applied or removed during the charge
+        refusal = TotalChanged()  # a promo code applied or removed during the charge
     elif reservation.promo_code_id is not None and \
             not promotions.consume_use(reservation.promo_code_id):
         refusal = promotions.used_up(reservation)  # the last use went to another booking

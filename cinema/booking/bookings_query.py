@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from cinema.errors import NotFound
+from cinema.exceptions import NotFound
 from cinema.extensions import db
 from cinema.models import Reservation, ReservedSeat, Showtime, utcnow
 

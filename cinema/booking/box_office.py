@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from cinema import audit
 from cinema.accounts import accounts, contact_details
 from cinema.booking import booking, expiry, promotions
-from cinema.errors import InvalidState, NotFound
+from cinema.exceptions import InvalidState, NotFound, PromoExhausted
 from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import PaymentMethod, Reservation, ReservationStatus, User, UserRole
@@ -77,7 +77,7 @@ def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
         reservation.hold_expires_at = now
         db.session.commit()
         expiry.release_expired_holds(now, reservation.id)
-        refusal = promotions.PromoExhausted(
+        refusal = PromoExhausted(
             f"The promo code {promo.code} has just been used up: nothing was sold.")
         refusal.field_errors = {"promo_code": [refusal.detail]}
         raise refusal

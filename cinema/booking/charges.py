@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from cinema.booking import payments, refunds
-from cinema.errors import Conflict
+from cinema.exceptions import PaymentInProgress
 from cinema.extensions import db
 from cinema.models import (
     Payment,
@@ -35,11 +35,6 @@ from cinema.settings import settings
 log = logging.getLogger(__name__)
 
 ABANDONED = "abandoned"  # error_code of an attempt that never reached the provider
-
-
-class PaymentInProgress(Conflict):
-    error_code = "PAYMENT_IN_PROGRESS"
-    default_detail = "This payment is already being processed. Please wait a moment."
 
 
 def charge_key(reservation_id: int, attempt: int) -> str:

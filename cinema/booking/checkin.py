@@ -15,42 +15,19 @@ import sqlalchemy.orm as so
 
 from cinema import audit
 from cinema.booking import tickets
-from cinema.errors import Conflict, DomainError, NotFound, ValidationFailed
+from cinema.clock import format_local, to_local
+from cinema.exceptions import (
+    AlreadyAdmitted,
+    BookingCancelled,
+    BookingHeld,
+    CodeForged,
+    CodeUnknown,
+    DomainError,
+    WrongDay,
+)
 from cinema.extensions import db
 from cinema.models import Reservation, ReservationStatus, ReservedSeat, Showtime, User
 from cinema.models.booking import BOOKING_CODE_ALPHABET
-from cinema.templating import format_local, to_local
-
-
-class CodeUnknown(NotFound):
-    error_code = "CODE_UNKNOWN"
-    default_detail = "No booking has this code. Check the code, or ask for the booking email."
-
-
-class CodeForged(ValidationFailed):
-    error_code = "CODE_FORGED"
-    default_detail = ("This QR code was not issued by us or has been altered. Do not admit; "
-                      "ask for the booking email or a photo ID.")
-
-
-class BookingCancelled(Conflict):
-    error_code = "BOOKING_CANCELLED"
-    default_detail = "This booking was cancelled."
-
-
-class BookingHeld(Conflict):
-    error_code = "BOOKING_HELD"
-    default_detail = "This booking was never paid for: the seats were only held."
-
-
-class AlreadyAdmitted(Conflict):
-    error_code = "ALREADY_ADMITTED"
-    default_detail = "This booking has already been admitted."
-
-
-class WrongDay(Conflict):
-    error_code = "WRONG_DAY"
-    default_detail = "This booking is for another day."
 
 
 @dataclass

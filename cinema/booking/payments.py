@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from cinema.errors import ValidationFailed
+from cinema.exceptions import ValidationFailed
 
 APPROVE = "4242424242424242"
 DECLINE = "4000000000000002"

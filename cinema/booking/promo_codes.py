@@ -10,13 +10,14 @@ i.e. the first instant of the next local day. A code works while
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from cinema import audit
-from cinema.errors import InvalidState, NotFound, ValidationFailed
+from cinema.clock import local_midnight
+from cinema.exceptions import InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import PromoCode
 
@@ -41,12 +42,6 @@ class PromoData:
 def normalise_code(code: str | None) -> str:
     """The stored form of a code: trimmed, upper-case."""
     return (code or "").strip().upper()
-
-
-def start_of_local_day(day: date, tz: ZoneInfo) -> datetime:
-    """The first instant of a local day, in UTC. A midnight skipped by a clock change (some
-    zones move at 00:00) maps, with fold=0, to the first instant that does exist."""
-    return datetime.combine(day, time.min).replace(tzinfo=tz, fold=0).astimezone(timezone.utc)
 
 
 def local_day_range(promo: PromoCode, tz: ZoneInfo) -> tuple[date | None, date | None]:
@@ -107,8 +102,8 @@ def _apply(promo: PromoCode, data: PromoData, tz: ZoneInfo) -> None:
     promo.description = data.description
     promo.percent_off = data.value if data.kind == PERCENT else None
     promo.amount_off_cents = data.value if data.kind == AMOUNT else None
-    promo.valid_from = start_of_local_day(data.first_day, tz) if data.first_day else None
-    promo.valid_until = start_of_local_day(data.last_day + timedelta(days=1), tz) \
+    promo.valid_from = local_midnight(data.first_day, tz) if data.first_day else None
+    promo.valid_until = local_midnight(data.last_day + timedelta(days=1), tz) \
         if data.last_day else None
     promo.max_uses = data.max_uses
 

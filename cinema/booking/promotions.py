@@ -23,38 +23,21 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from cinema.booking.promo_codes import normalise_code
-from cinema.errors import Conflict, DomainError, HoldExpired, InvalidState, NotFound, ValidationFailed
+from cinema.exceptions import (
+    DomainError,
+    HoldExpired,
+    InvalidState,
+    NotFound,
+    PromoExhausted,
+    PromoExpired,
+    PromoNotYetValid,
+    PromoUnknown,
+)
 from cinema.extensions import db
 from cinema.models import PromoCode, Reservation, ReservationStatus
-from cinema.templating import format_money
+from cinema.money import format_money
 
 CODE_MAX_LENGTH = 40  # promo_codes.code
-
-
-class PromoUnknown(ValidationFailed):
-    error_code = "PROMO_UNKNOWN"
-    default_detail = "We do not know that promo code."
-
-
-class PromoNotYetValid(ValidationFailed):
-    error_code = "PROMO_NOT_YET_VALID"
-    default_detail = "That promo code cannot be used yet."
-
-
-class PromoExpired(ValidationFailed):
-    error_code = "PROMO_EXPIRED"
-    default_detail = "That promo code has expired."
-
-
-class PromoExhausted(Conflict):
-    error_code = "PROMO_EXHAUSTED"
-    default_detail = "That promo code has been used as many times as it can be."
-
-
-class TotalChanged(Conflict):
-    error_code = "TOTAL_CHANGED"
-    default_detail = ("The total of this booking changed while you were paying, so the payment "
-                      "was given back. Please check the new total and pay again.")
 
 
 # --- the arithmetic ----------------------------------------------------------------------------

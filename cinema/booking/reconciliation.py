@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from cinema.booking import booking, charges, payments, refunds
-from cinema.errors import DomainError
+from cinema.exceptions import DomainError
 from cinema.extensions import db
 from cinema.models import (
     Payment,

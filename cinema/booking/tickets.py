@@ -14,7 +14,7 @@ from datetime import datetime
 import qrcode
 from itsdangerous import BadSignature, Signer
 
-from cinema.errors import NotFound
+from cinema.exceptions import NotFound
 from cinema.models import Reservation, ReservationStatus
 from cinema.settings import settings
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from cinema.errors import NotFound, ValidationFailed
+from cinema.clock import local_day_bounds
+from cinema.exceptions import NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import Genre, Movie, MovieGenre, Showtime
 
@@ -33,19 +34,7 @@ MAX_QUERY_LENGTH = 100
 AGE_RATING_ORDER = ["U", "PG", "12A", "12", "15", "18", "R18"]
 
 
-# --- days in the cinema's timezone ------------------------------------------------------------
-
-def local_today(now: datetime, tz: ZoneInfo) -> date:
-    """The cinema's calendar day at ``now``."""
-    return now.astimezone(tz).date()
-
-
-def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants [start, end) of a local day: 23 or 25 hours long on DST changes."""
-    start = datetime.combine(day, time(0, 0), tz)
-    end = datetime.combine(day + timedelta(days=1), time(0, 0), tz)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
-
+# --- days in the cinema's timezone (cinema.clock has today and a day's bounds) -------------------
 
 def parse_day(value: str | None, today: date) -> date:
     """The ``?date=YYYY-MM-DD`` of a request: today when absent; raises ValidationFailed

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from cinema.errors import NotFound
+from cinema.exceptions import NotFound
 from cinema.extensions import db
 from cinema.models import Showtime
 

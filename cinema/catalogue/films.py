@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from cinema import audit
 from cinema.catalogue import posters
-from cinema.errors import InvalidState, NotFound
+from cinema.exceptions import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.models import Genre, Movie, Showtime
 

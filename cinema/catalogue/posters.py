@@ -15,7 +15,7 @@ from html import escape
 
 from PIL import Image, UnidentifiedImageError
 
-from cinema.errors import ValidationFailed
+from cinema.exceptions import ValidationFailed
 from cinema.models import Movie
 from cinema.settings import settings
 

@@ -1,6 +1,6 @@
 """Flask-WTF forms, one module per area."""
 
-from cinema.errors import ValidationFailed
+from cinema.exceptions import ValidationFailed
 
 
 def validate_or_raise(form) -> None:

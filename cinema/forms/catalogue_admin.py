@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -34,11 +33,12 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cinema.catalogue.films import AGE_RATINGS, FORMATS
+from cinema.exceptions import ValidationFailed
+from cinema.money import parse_cents
 from cinema.programme.venues import MAX_ROWS, MAX_SEATS_PER_ROW, SEAT_ACTIONS, LayoutSpec
 
 WEEKDAYS = [SelectChoice(n, name) for n, name in enumerate(
     ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])]
-_PRICE = re.compile(r"^\d{1,5}(\.\d{1,2})?$")
 _PLACE = re.compile(r"^([A-Z])(\d{1,2})$")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
@@ -57,14 +57,11 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def price_cents(text: str | None) -> int:
-    """"12.50" -> 1250, through Decimal (never a float)."""
-    text = (text or "").strip().lstrip("£$€")
-    if not _PRICE.match(text):
-        raise ValidationError("A price like 12.50.")
+    """"12.50" -> 1250 (``cinema.money.parse_cents``), its refusal as the field's error."""
     try:
-        return int(Decimal(text) * 100)
-    except InvalidOperation:
-        raise ValidationError("A price like 12.50.") from None
+        return parse_cents(text)
+    except ValidationFailed as error:
+        raise ValidationError(error.detail) from None
 
 
 class PriceField(StringField):

@@ -7,7 +7,7 @@ never reaches the database. A repeated field counts as its first value.
 """
 from __future__ import annotations
 
-from cinema.errors import ValidationFailed
+from cinema.exceptions import ValidationFailed
 from cinema.ids import parse_id
 
 MAX_PAGE = 100_000  # far past any list we have; keeps OFFSET arithmetic small

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from cinema.booking.promo_codes import AMOUNT, PERCENT, PromoData
 from cinema.forms.catalogue_admin import price_cents, strip
+from cinema.money import amount_text
 
 _PERCENT = re.compile(r"^(\d{1,3})\s*%?$")
 
@@ -61,8 +62,7 @@ class PromoCodeForm(FlaskForm):
         if promo.percent_off is not None:
             self.kind.data, self.value.data = PERCENT, str(promo.percent_off)
         else:
-            whole, cents = divmod(promo.amount_off_cents, 100)
-            self.kind.data, self.value.data = AMOUNT, f"{whole}.{cents:02d}"
+            self.kind.data, self.value.data = AMOUNT, amount_text(promo.amount_off_cents)
         self.valid_from.data, self.valid_until.data = first_day, last_day
         self.max_uses.data = promo.max_uses
         return self

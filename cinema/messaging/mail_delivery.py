@@ -36,7 +36,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from cinema import audit, jobs
-from cinema.errors import InvalidState, NotFound
+from cinema.exceptions import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.models import OutboxEmail, OutboxStatus, utcnow
 from cinema.settings import Settings, settings

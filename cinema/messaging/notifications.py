@@ -175,7 +175,7 @@ def _render(name: str, **context) -> tuple[str, str]:
 
 
 def _when(value, fmt: str = "%a %d %b, %H:%M") -> str:
-    from cinema.templating import format_local
+    from cinema.clock import format_local
 
     return format_local(value, fmt)
 

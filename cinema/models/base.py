@@ -6,9 +6,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from cinema.clock import utcnow
 
 
 class UTCDateTime(sa.types.TypeDecorator):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from cinema.clock import format_local
 from cinema.messaging import notifications
 from cinema.models import Reservation, Showtime
 from cinema.settings import settings
-from cinema.templating import format_local
 
 
 def showtime_moved(reservation: Reservation, showtime: Showtime, old_start_iso: str) -> None:

@@ -1,11 +1,12 @@
 """Read-only schedule lookups for the admin pages."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from cinema.clock import local_day_bounds
 from cinema.extensions import db
 from cinema.models import Auditorium, Movie, Reservation, ReservationStatus, Showtime
 
@@ -18,13 +19,6 @@ def live_movies() -> list[Movie]:
 def live_auditoriums() -> list[Auditorium]:
     return list(db.session.scalars(
         sa.select(Auditorium).where(Auditorium.is_deleted.is_(False)).order_by(Auditorium.name)))
-
-
-def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The UTC instants at which a local day starts and ends (23 or 25 hours on DST days)."""
-    start = datetime.combine(day, time(0), tz).astimezone(timezone.utc)
-    end = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(timezone.utc)
-    return start, end
 
 
 def showtimes_between(first_day: date, last_day: date, tz: ZoneInfo,

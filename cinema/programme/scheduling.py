@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cinema import audit
-from cinema.errors import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
+from cinema.exceptions import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.models import (
     Auditorium,
@@ -74,7 +74,7 @@ def find_conflict(auditorium_id: int, starts_at: datetime, ends_at: datetime,
 
 
 def describe_conflict(conflict: Showtime) -> str:
-    from cinema.templating import format_local
+    from cinema.clock import format_local
 
     return (f"{conflict.auditorium.name} is busy then: {conflict.movie.title} runs "
             f"{format_local(conflict.starts_at, '%a %d %b %H:%M')}–"
@@ -240,7 +240,7 @@ def plan_series(spec: SeriesSpec, tz: ZoneInfo, buffer_minutes: int,
     slots.sort()
     for (start_a, end_a), (start_b, _) in zip(slots, slots[1:], strict=False):
         if start_b < end_a:
-            from cinema.templating import format_local
+            from cinema.clock import format_local
 
             message = (f"The showtimes at {format_local(start_a, '%a %d %b %H:%M')} and "
                        f"{format_local(start_b, '%H:%M')} overlap: the film plus cleaning "

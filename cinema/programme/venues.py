@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from cinema import audit
 from cinema.booking.seatmap import BLOCKED, FREE, HELD, MINE, SOLD, SeatCell, SeatMap, SeatRow
-from cinema.errors import InvalidState, NotFound, ValidationFailed
+from cinema.exceptions import InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import Auditorium, Seat, SeatType
 

@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from cinema.clock import local_today
 from cinema.extensions import db
 from cinema.models import OutboxEmail, OutboxStatus, Reservation, ReservedSeat
 from cinema.reports import reports
-from cinema.reports.report_dates import DateRange, local_today
+from cinema.reports.report_dates import DateRange
 
 SELLING_OUT_FRACTION = 0.8
 SELLING_OUT_DAYS = 7

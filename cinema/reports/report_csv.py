@@ -7,7 +7,7 @@ row per line of each table, with a first ``breakdown`` column saying which table
 Every cell goes through ``cell`` (formula injection, OWASP's rule): a text cell starting with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so a spreadsheet
 shows it as text instead of running it (a patron named ``=HYPERLINK(...)``, a film title, an
-auditorium name). Figures are not text: ``decimal`` and ``percent`` return ``Decimal`` and
+auditorium name). Figures are not text: ``to_decimal`` (cinema.money) and ``percent`` return ``Decimal`` and
 counts are ``int``, written unchanged, so a refund of ``-2.00`` stays a number.
 """
 from __future__ import annotations
@@ -16,20 +16,15 @@ import csv
 import io
 from decimal import Decimal
 
+from cinema.money import currency, to_decimal
 from cinema.reports.reports import SEAT_TYPES, OccupancyReport, RevenueReport
 from cinema.reports.user_stats import UserStats
-from cinema.settings import settings
 
 CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 # What a spreadsheet may read as the start of a formula (or, with tab and CR, of a cell).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def decimal(cents: int) -> Decimal:
-    """Integer cents as an exact two-place decimal: ``-200`` -> ``Decimal("-2.00")``."""
-    return Decimal(int(cents)).scaleb(-2)
 
 
 def percent(value: float | None) -> Decimal | str:
@@ -57,16 +52,16 @@ def filename(kind: str, report) -> str:
 
 
 def revenue_csv(report: RevenueReport) -> str:
-    cur = settings().currency.lower()
+    cur = currency().lower()
     header = ["breakdown", "key", "label", "bookings", "seats", f"base_{cur}",
               f"seat_type_adjustments_{cur}", f"time_adjustments_{cur}", f"discounts_{cur}",
               f"sales_{cur}", "refunds", f"refunds_{cur}", f"net_{cur}"]
 
     def line(breakdown, key, row):
-        return [breakdown, key, row.label, row.bookings, row.seats, decimal(row.base_cents),
-                decimal(row.seat_type_cents), decimal(row.time_cents),
-                decimal(row.discount_cents), decimal(row.sales_cents), row.refunds,
-                decimal(row.refunds_cents), decimal(row.net_cents)]
+        return [breakdown, key, row.label, row.bookings, row.seats, to_decimal(row.base_cents),
+                to_decimal(row.seat_type_cents), to_decimal(row.time_cents),
+                to_decimal(row.discount_cents), to_decimal(row.sales_cents), row.refunds,
+                to_decimal(row.refunds_cents), to_decimal(row.net_cents)]
 
     rows = [line("day", row.key.isoformat(), row) for row in report.days]
     rows += [line("film", row.key, row) for row in report.films]
@@ -76,7 +71,7 @@ def revenue_csv(report: RevenueReport) -> str:
 
 
 def occupancy_csv(report: OccupancyReport) -> str:
-    from cinema.templating import format_local
+    from cinema.clock import format_local
 
     types = [t.value.lower() for t in SEAT_TYPES]
     header = ["breakdown", "key", "label", "starts_at_local", "auditorium", "showtimes",
@@ -100,7 +95,7 @@ def occupancy_csv(report: OccupancyReport) -> str:
 
 def user_stats_csv(stats: UserStats) -> str:
     """Long format (one figure per row): section, key, name, metric, value."""
-    cur = settings().currency.lower()
+    cur = currency().lower()
     rows = []
     for row in stats.periods:
         for metric in ("signups", "active_bookers", "bookings"):
@@ -117,9 +112,9 @@ def user_stats_csv(stats: UserStats) -> str:
         rows.append(["summary", "", "", metric, value])
     for patron in stats.top_patrons:
         for metric, value in [("bookings", patron.bookings),
-                              (f"sales_{cur}", decimal(patron.sales_cents)),
-                              (f"refunds_{cur}", decimal(patron.refunds_cents)),
-                              (f"spend_{cur}", decimal(patron.spend_cents))]:
+                              (f"sales_{cur}", to_decimal(patron.sales_cents)),
+                              (f"refunds_{cur}", to_decimal(patron.refunds_cents)),
+                              (f"spend_{cur}", to_decimal(patron.spend_cents))]:
             rows.append(["top_patron", patron.email, patron.full_name, metric, value])
     return _write(["section", "key", "name", "metric", "value"], rows)
 

@@ -14,31 +14,18 @@ Grouping by local day happens in the database:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from cinema.errors import ValidationFailed
+from cinema.clock import cinema_tz, local_midnight
+from cinema.exceptions import ValidationFailed
 from cinema.extensions import db
 
 MAX_RANGE_DAYS = 3 * 366
 PERIODS = ("day", "week", "month")
-
-
-def cinema_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CINEMA_TIMEZONE"])
-
-
-def local_today(now: datetime) -> date:
-    return now.astimezone(cinema_zone()).date()
-
-
-def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """The aware UTC instant at which local ``day`` begins."""
-    return datetime.combine(day, time(0), zone).astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -53,7 +40,7 @@ class DateRange:
         return (self.last - self.first).days + 1
 
     def utc_bounds(self) -> tuple[datetime, datetime]:
-        zone = cinema_zone()
+        zone = cinema_tz()
         return local_midnight(self.first, zone), local_midnight(self.last + timedelta(days=1),
                                                                  zone)
 
@@ -152,10 +139,10 @@ def offset_segments(zone: ZoneInfo, start: datetime, end: datetime) -> list[tupl
 
 def local_date(column, start: datetime, end: datetime):
     """SQL for the local day of ``column`` (a UTC timestamp known to lie in [start, end))."""
-    zone_name = current_app.config["CINEMA_TIMEZONE"]
+    zone = cinema_tz()
     if dialect_name() == "postgresql":
-        return sa.cast(sa.func.timezone(zone_name, column), sa.Date)
-    segments = offset_segments(ZoneInfo(zone_name), start, end)
+        return sa.cast(sa.func.timezone(zone.key, column), sa.Date)
+    segments = offset_segments(zone, start, end)
 
     def shifted(minutes: int):
         return sa.func.date(column, f"{minutes:+d} minutes")
@@ -197,7 +184,7 @@ def _period_start_by_search(column, start: datetime, end: datetime, period: str)
 def period_bounds(start: datetime, end: datetime, period: str) -> list[tuple]:
     """The days, weeks (from Monday) or months of local days of [start, end) (local midnights
     both): ``(first local day, begins, ends)`` for each, the UTC instants cut to the range."""
-    zone = cinema_zone()
+    zone = cinema_tz()
     first = start.astimezone(zone).date()
     last = (end - timedelta(microseconds=1)).astimezone(zone).date()
     firsts = sorted({period_key(first + timedelta(days=n), period)

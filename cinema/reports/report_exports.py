@@ -23,7 +23,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from cinema import jobs
-from cinema.errors import NotFound, ValidationFailed
+from cinema.exceptions import NotFound, ValidationFailed
 from cinema.extensions import db, get_redis
 from cinema.ids import parse_id
 from cinema.models import Auditorium, Movie

@@ -25,12 +25,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from cinema.clock import cinema_tz, local_today
 from cinema.extensions import db
 from cinema.models import ClosedReportDay, DaySales, Showtime, ShowtimeSales
-from cinema.reports.report_dates import DateRange, dialect_name, local_today
+from cinema.reports.report_dates import DateRange, dialect_name
 from cinema.reports.report_rows import (
     DAY_SUMS,
     SOLD_COLUMNS,
@@ -49,7 +49,7 @@ DAY_SALES_COLUMNS = ("bookings", "seats", "base_cents", "seat_type_cents", "time
 
 
 def zone_name() -> str:
-    return current_app.config["CINEMA_TIMEZONE"]
+    return cinema_tz().key
 
 
 def last_closed_day(now: datetime) -> date:

@@ -6,12 +6,11 @@ plain form post gets a 303 redirect. Both end on the same page.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, make_response, redirect, request, url_for
+from flask import flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
-from cinema.models import utcnow
+from cinema.clock import cinema_tz, to_local, utcnow
 from cinema.programme.scheduling import local_to_utc
 from cinema.rendering import wants_fragment
 
@@ -24,18 +23,14 @@ def actor_id() -> int:
     return current_user.id
 
 
-def cinema_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CINEMA_TIMEZONE"])
-
-
 def local_input_to_utc(value: datetime) -> datetime:
     """A naive local datetime from a form as aware UTC (DST gaps refused)."""
-    return local_to_utc(value.date(), value.time(), cinema_zone())
+    return local_to_utc(value.date(), value.time(), cinema_tz())
 
 
 def utc_to_local_input(value: datetime) -> datetime:
     """An aware UTC datetime as the naive local value a datetime-local input shows."""
-    return value.astimezone(cinema_zone()).replace(tzinfo=None)
+    return to_local(value).replace(tzinfo=None)
 
 
 def show_errors(form, error):

@@ -5,8 +5,9 @@ from flask import request
 
 from cinema import audit
 from cinema.blueprints.admin import bp
-from cinema.blueprints.admin.flow import actor_id, cinema_zone, done, now, show_errors
+from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
 from cinema.booking import promo_codes
+from cinema.clock import cinema_tz
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.params import page_param, text_param
@@ -17,7 +18,7 @@ from cinema.rendering import render
 def _list_page(form=None, error=None):
     query = text_param(request.args, "q", 100)
     codes = promo_codes.list_codes(page_param(request.args), query)
-    zone, at = cinema_zone(), now()
+    zone, at = cinema_tz(), now()
     rows = [(promo, promo_codes.local_day_range(promo, zone), promo_codes.status_of(promo, at))
             for promo in codes.items]
     return render("pages/admin/promo_codes.html", codes=codes, rows=rows, q=query,
@@ -44,7 +45,7 @@ def promo_codes_create():
     form = PromoCodeForm()
     on_error_render(lambda error: _list_page(form, error))
     validate_or_raise(form)
-    promo = promo_codes.create_code(form.data_for_service(), actor_id(), cinema_zone())
+    promo = promo_codes.create_code(form.data_for_service(), actor_id(), cinema_tz())
     # The form posts to #new-code so that its errors are in view; back at the top after.
     return done(f"Added promo code {promo.code}.", "admin.promo_codes", _anchor="main")
 
@@ -54,7 +55,7 @@ def promo_codes_edit(promo_id: int):
     """The code's form, filled in, and its history."""
     promo = promo_codes.get_code(promo_id)
     form = PromoCodeForm(formdata=None).fill_from(
-        promo, *promo_codes.local_day_range(promo, cinema_zone()))
+        promo, *promo_codes.local_day_range(promo, cinema_tz()))
     return _edit_page(promo, form)
 
 
@@ -65,7 +66,7 @@ def promo_codes_update(promo_id: int):
     form = PromoCodeForm()
     on_error_render(lambda error: _edit_page(promo, form, error))
     validate_or_raise(form)
-    promo = promo_codes.update_code(promo.id, form.data_for_service(), actor_id(), cinema_zone())
+    promo = promo_codes.update_code(promo.id, form.data_for_service(), actor_id(), cinema_tz())
     return done(f"Saved promo code {promo.code}.", "admin.promo_codes")
 
 

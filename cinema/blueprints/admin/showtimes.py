@@ -9,17 +9,18 @@ from cinema import audit
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import (
     actor_id,
-    cinema_zone,
     done,
     local_input_to_utc,
     now,
     show_errors,
     utc_to_local_input,
 )
+from cinema.clock import cinema_tz, local_today
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.catalogue_admin import CancelShowtimeForm, SeriesForm, ShowtimeForm
 from cinema.forms.params import id_param, int_param
+from cinema.money import amount_text
 from cinema.programme import cancellation, schedule_query, scheduling
 from cinema.rendering import render
 
@@ -33,7 +34,7 @@ def _with_choices(form):
 
 
 def _list_context() -> dict:
-    today = now().astimezone(cinema_zone()).date()
+    today = local_today(now())
     try:
         first = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
@@ -42,7 +43,7 @@ def _list_context() -> dict:
     last = first + timedelta(days=days - 1)
     auditorium_id = id_param(request.args, "auditorium_id")
     movie_id = id_param(request.args, "movie_id")
-    showtimes = schedule_query.showtimes_between(first, last, cinema_zone(), auditorium_id,
+    showtimes = schedule_query.showtimes_between(first, last, cinema_tz(), auditorium_id,
                                                  movie_id)
     return dict(showtimes=showtimes, first=first, last=last, days=days, today=today,
                 earlier=first - timedelta(days=days), later=last + timedelta(days=1),
@@ -115,7 +116,7 @@ def showtimes_series_create():
         movie_id=form.movie_id.data, auditorium_id=form.auditorium_id.data,
         first_day=form.first_day.data, last_day=form.last_day.data, times=form.time_list(),
         base_price_cents=form.base_price.cents, weekdays=set(form.weekdays.data or []))
-    created = scheduling.schedule_series(spec, cinema_zone(), _buffer(), now(), actor_id())
+    created = scheduling.schedule_series(spec, cinema_tz(), _buffer(), now(), actor_id())
     return done(f"Scheduled {len(created)} showtimes of {created[0].movie.title} in "
                 f"{created[0].auditorium.name}.", "admin.showtimes",
                 date=spec.first_day.isoformat(), auditorium_id=spec.auditorium_id,
@@ -145,7 +146,7 @@ def showtimes_edit(showtime_id: int):
     form = _with_choices(ShowtimeForm(
         movie_id=showtime.movie_id, auditorium_id=showtime.auditorium_id,
         starts_at=utc_to_local_input(showtime.starts_at),
-        base_price=f"{showtime.base_price_cents // 100}.{showtime.base_price_cents % 100:02d}"))
+        base_price=amount_text(showtime.base_price_cents)))
     return _edit_page(showtime, form)
 
 

@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from cinema.accounts import accounts, api_tokens, password_policy
 from cinema.blueprints.api.core import ApiBlueprint, api_user
 from cinema.blueprints.api.schemas import Text, UserSchema
-from cinema.errors import Unauthorized
+from cinema.exceptions import Unauthorized
 from cinema.extensions import limiter
 from cinema.models import utcnow
 

@@ -15,7 +15,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from cinema.blueprints.api import schemas
-from cinema.errors import Forbidden, Unauthorized, ValidationFailed
+from cinema.exceptions import Forbidden, Unauthorized, ValidationFailed
 from cinema.models import User, UserRole
 
 BEARER = "bearerAuth"

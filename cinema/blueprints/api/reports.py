@@ -7,9 +7,10 @@ from marshmallow import fields, validate
 
 from cinema.blueprints.api.core import ApiBlueprint
 from cinema.blueprints.api.schemas import Id, UtcDateTime
+from cinema.clock import local_today
 from cinema.models import UserRole, utcnow
 from cinema.reports import reports, user_stats
-from cinema.reports.report_dates import local_today, parse_period, parse_range
+from cinema.reports.report_dates import parse_period, parse_range
 
 blp = ApiBlueprint("api_reports", __name__, url_prefix="/api/v1/admin/reports",
                    description="Reports (STAFF and ADMIN)")

@@ -6,9 +6,10 @@ document is generated from them (see ``core.CinemaApi``).
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app, url_for
+from flask import url_for
 from marshmallow import fields, validate
 
+from cinema import money
 from cinema.ids import MAX_ID
 
 # Werkzeug's bounded int converter rather than the pages' ``id`` converter: apispec documents
@@ -39,7 +40,7 @@ def Id(**kwargs) -> fields.Integer:  # noqa: N802
 
 
 def Currency() -> fields.Function:  # noqa: N802
-    return fields.Function(lambda _obj: current_app.config["CURRENCY"],
+    return fields.Function(lambda _obj: money.currency(),
                            metadata={"description": "ISO 4217 code; amounts are in its cents"})
 
 

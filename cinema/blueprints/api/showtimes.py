@@ -17,8 +17,8 @@ from cinema.blueprints.api.schemas import (
 )
 from cinema.booking import seat_selection, seatmap
 from cinema.catalogue import catalogue, catalogue_query
+from cinema.clock import cinema_tz, local_today
 from cinema.models import utcnow
-from cinema.templating import cinema_tz
 
 blp = ApiBlueprint("api_showtimes", __name__, url_prefix="/api/v1/showtimes",
                    description="Showtimes and their seats")
@@ -73,7 +73,7 @@ def list_showtimes(args):
     if movie_id is not None:
         catalogue.get_movie(movie_id)
     given = args.get("date")
-    day = catalogue.parse_day(given and given.isoformat(), catalogue.local_today(now, tz))
+    day = catalogue.parse_day(given and given.isoformat(), local_today(now, tz))
     programme = catalogue.day_programme(day, now, tz, movie_id)
     showtimes = sorted((s for film in programme for s in film.showtimes),
                        key=lambda s: (s.starts_at, s.id))
