@@ -141,6 +141,12 @@ class SeatAlreadyHeld(Conflict):
     default_detail = "One or more of those seats is being booked by someone else."
 
 
+class SingleSeatGap(ValidationFailed):
+    """The hold would leave a single free seat on its own in a row."""
+
+    error_code = "SINGLE_SEAT_GAP"
+
+
 class HoldExpired(Conflict):
     """The hold on the seats ran out before payment."""
 

@@ -10,6 +10,7 @@ import pytest
 
 from cinema.booking import best_available, seat_gaps
 from cinema.booking.seatmap import BLOCKED, FREE, MINE, SOLD, SeatCell, SeatMap, SeatRow
+from cinema.exceptions import SingleSeatGap
 from cinema.models import SeatType
 
 STATES = {".": (FREE, SeatType.REGULAR), "x": (SOLD, SeatType.REGULAR), "#": (BLOCKED, SeatType.REGULAR),
@@ -101,7 +102,7 @@ def test_stranded_seats(row, chosen, lonely):
 def test_check_names_the_seat_and_suggests_the_shift():
     rows = draw("x.....", "......")
     seat_map = SeatMap(1, 6, rows, {}, [])
-    with pytest.raises(seat_gaps.SingleSeatGap) as refused:
+    with pytest.raises(SingleSeatGap) as refused:
         seat_gaps.check(seat_map, ids(rows, "A3", "A4"))
     assert refused.value.status_code == 422 and refused.value.error_code == "SINGLE_SEAT_GAP"
     assert "A2" in refused.value.detail and refused.value.extra["suggestion"] == ["A2", "A3"]

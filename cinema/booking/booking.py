@@ -48,6 +48,7 @@ from cinema.exceptions import (
     SeatAlreadyHeld,
     ShowtimeStarted,
     ShowtimeUnavailable,
+    SingleSeatGap,
     TotalChanged,
     ValidationFailed,
 )
@@ -217,7 +218,7 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rul
         seat_map = seatmap.build(showtime, now, user_id if replace_previous else None)
         try:
             seat_gaps.check(seat_map, set(ids))
-        except seat_gaps.SingleSeatGap as gap:
+        except SingleSeatGap as gap:
             error = gap
     if error is not None:
         db.session.rollback()

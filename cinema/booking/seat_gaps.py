@@ -9,12 +9,8 @@ free, since a new hold replaces the old one.
 from __future__ import annotations
 
 from cinema.booking.seatmap import FREE, MINE, SeatCell, SeatMap
-from cinema.errors import ValidationFailed
+from cinema.exceptions import SingleSeatGap
 from cinema.models import SeatType
-
-
-class SingleSeatGap(ValidationFailed):
-    error_code = "SINGLE_SEAT_GAP"
 
 
 def _open(cell: SeatCell | None, chosen: set[int]) -> bool:
