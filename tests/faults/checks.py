@@ -51,10 +51,20 @@ def reset(stack: Stack, app) -> None:
     """Empty every table (ids keep counting, so nothing derived from an id repeats), the RQ
     queue and the SMTP sink: each scenario starts from nothing."""
     with app.app_context():
-        db.session.remove()
         tables = ", ".join(table.name for table in db.metadata.sorted_tables)
-        db.session.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
-        db.session.commit()
+        # The worker's periodic jobs may hold row locks on some of these tables while TRUNCATE
+        # waits for all of them: PostgreSQL can end that as a deadlock. Try again, briefly.
+        for attempt in range(5):
+            db.session.remove()
+            try:
+                db.session.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
+                db.session.commit()
+                break
+            except sa.exc.DBAPIError:
+                db.session.rollback()
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
         db.session.remove()
     clear_rq_queue(stack.redis.url, RQ_QUEUE)
     with stack.smtp.lock:
