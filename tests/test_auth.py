@@ -135,8 +135,8 @@ def test_login_starts_a_new_session(app_ctx, client):
 
 
 def test_login_and_signup_are_rate_limited_per_client_and_per_email(app_ctx, app, monkeypatch):
-    # Per day, not per minute: the limiter counts in fixed windows, and six slow argon2 logins on
-    # a loaded machine could straddle a minute's boundary and see the count start again.
+    # A window no other test uses: counters are keyed by limit and client address (127.0.0.1 for
+    # every test client), so a "per minute" limit shared its count with earlier tests' logins.
     monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "5 per day")
     user = gen_user()
     client = app.test_client()
