@@ -13,26 +13,11 @@ from cinema.messaging import mail_delivery, reminders
 from cinema.models import OutboxEmail, Reservation, ReservationStatus, User, UserRole
 from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
 from tests.factories import PASSWORD, gen_reservation, gen_user, login
-from tests.mail_factories import SmtpSink, dispose, mail_app
 
 LEGACY_NAME = "Pat\r\nBcc: evil@attacker.example\r\n\x00Doe"
 BAD_NAMES = ["Pat\r\nDoe", "Pat\nDoe", "Pat\x00Doe", "Pat\tDoe", "Pat\u202eeoD", "x" * 121, ""]
 BAD_EMAILS = ["user@exämple.com", "jörg@example.com", "a\r\n@example.com", "a\x00@b.com",
               "no-at-sign", "x" * 250 + "@example.com"]
-
-
-@pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
-def smtp_app(app, database_url, tmp_path, smtp):
-    application = mail_app(database_url, str(tmp_path), smtp_port=smtp.port)
-    yield application
-    dispose(application)
 
 
 def test_a_legacy_name_with_line_breaks_still_confirms_cancels_and_gets_reminders(
