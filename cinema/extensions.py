@@ -29,7 +29,23 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(get_remote_address)
+
+
+def rate_limit_key(identity: str) -> str:
+    """A rate-limit counter's key: ``identity`` under the current app's own prefix.
+
+    Flask-Limiter keeps one storage and one key prefix per ``Limiter``, taken from the first app
+    bound to it; a process that builds several apps (the test suite) would otherwise count every
+    app's requests under that first app's prefix, and share counters with other runs.
+    """
+    return f"{current_app.config.get('RATELIMIT_KEY_PREFIX') or ''}/{identity}"
+
+
+def _client_address_key() -> str:
+    return rate_limit_key(get_remote_address())
+
+
+limiter = Limiter(_client_address_key)
 
 
 def get_redis() -> redis.Redis | None:

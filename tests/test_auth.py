@@ -1,10 +1,16 @@
 """Accounts: signup, admin signup, login, logout, sessions, rate limits."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
+import redis as redis_lib
 import sqlalchemy as sa
 
 from cinema.extensions import db
 from cinema.models import User, UserRole
+from tests.conftest import RUN_ID
 from tests.factories import PASSWORD, gen_user, login
 
 SIGNUP = {"email": "  New.Person@Example.COM ", "full_name": "New Person",
@@ -136,7 +142,7 @@ def test_login_starts_a_new_session(app_ctx, client):
 
 def test_login_and_signup_are_rate_limited_per_client_and_per_email(app_ctx, app, monkeypatch):
     # A window no other test uses: counters are keyed by limit and client address (127.0.0.1 for
-    # every test client), so a "per minute" limit shared its count with earlier tests' logins.
+    # every test client), so a "per minute" limit would share its count with earlier tests' logins.
     monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "5 per day")
     user = gen_user()
     client = app.test_client()
@@ -150,3 +156,24 @@ def test_login_and_signup_are_rate_limited_per_client_and_per_email(app_ctx, app
     response = other.post("/auth/login", data={"email": user.email, "password": "x" * 9},
                           environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert response.status_code == 429
+
+
+def test_rate_limit_counters_stay_under_each_apps_prefix_when_a_process_builds_two(
+        database_url, redis_url):
+    # Flask-Limiter keeps the key prefix of the first app bound to it. The fault suite builds an app
+    # before the suite's own, so this run counted logins under that app's fixed prefix, which the
+    # next run on the machine inherited for a day ("5 per day" answered 429 from the first try).
+    prefix = f"cinematest-{RUN_ID}-two-apps"
+    script = textwrap.dedent(f"""
+        from cinema import create_app
+        common = dict(REDIS_URL={redis_url!r}, RATELIMIT_STORAGE_URI={redis_url!r},
+                      SQLALCHEMY_DATABASE_URI={database_url!r}, SECRET_KEY="x",
+                      WTF_CSRF_ENABLED=False)
+        create_app(dict(common, RATELIMIT_KEY_PREFIX="first-app", REDIS_PREFIX="first-app"))
+        second = create_app(dict(common, RATELIMIT_KEY_PREFIX={prefix!r}, REDIS_PREFIX={prefix!r}))
+        second.test_client().post("/auth/login", data={{"email": "two-apps@example.com",
+                                                       "password": "wrong-password"}})
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    keys = [key.decode() for key in redis_lib.Redis.from_url(redis_url).scan_iter("*two-apps@*")]
+    assert keys and all(f"{prefix}/" in key for key in keys), keys

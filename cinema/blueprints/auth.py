@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from cinema.access import login_required, safe_next
 from cinema.accounts import accounts, password_reset
 from cinema.errors import on_error_render
-from cinema.extensions import limiter
+from cinema.extensions import limiter, rate_limit_key
 from cinema.forms import validate_or_raise
 from cinema.forms.account import ResetPasswordForm, ResetRequestForm
 from cinema.forms.accounts import AdminSignupForm, LoginForm, SignupForm
@@ -18,7 +18,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _email_key() -> str:
-    return "email:" + accounts.normalise_email(request.form.get("email", ""))
+    return rate_limit_key("email:" + accounts.normalise_email(request.form.get("email", "")))
 
 
 def _limit(config_key: str, scope: str = "", per_email: bool = True):

@@ -12,7 +12,7 @@ from cinema.accounts import accounts, api_tokens, password_policy
 from cinema.blueprints.api.core import ApiBlueprint, api_user
 from cinema.blueprints.api.schemas import Text, UserSchema
 from cinema.exceptions import Unauthorized
-from cinema.extensions import limiter
+from cinema.extensions import limiter, rate_limit_key
 from cinema.models import utcnow
 
 blp = ApiBlueprint("api_auth", __name__, url_prefix="/api/v1/auth",
@@ -22,7 +22,7 @@ blp = ApiBlueprint("api_auth", __name__, url_prefix="/api/v1/auth",
 def _json_email_key() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return "email:" + accounts.normalise_email(email if isinstance(email, str) else "")
+    return rate_limit_key("email:" + accounts.normalise_email(email if isinstance(email, str) else ""))
 
 
 def _limit(config_key: str):
