@@ -147,6 +147,12 @@ class SingleSeatGap(ValidationFailed):
     error_code = "SINGLE_SEAT_GAP"
 
 
+class SeatPairSplit(ValidationFailed):
+    """The hold has half a couple seat, or a companion seat without its wheelchair space."""
+
+    error_code = "SEAT_PAIR_SPLIT"
+
+
 class HoldExpired(Conflict):
     """The hold on the seats ran out before payment."""
 

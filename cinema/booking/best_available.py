@@ -13,13 +13,14 @@ Scoring (lower is better), for every run of N adjacent free seats in one aisle b
   never offered.
 * Ties go to the row nearer the screen, then the leftmost run.
 
-Runs never cross an aisle, and never include a seat that is held, sold or blocked, or a
-wheelchair space (those are for the patrons who need them, booked deliberately). The patron's
-own held seats count as free.
+Runs never cross an aisle, and never include a seat that is held, sold or blocked, a
+wheelchair space or its companion seat (those are for the patrons who need them, booked
+deliberately), or half of a couple seat (``seat_pairs``). The patron's own held seats count as
+free.
 """
 from __future__ import annotations
 
-from cinema.booking import seat_gaps
+from cinema.booking import seat_gaps, seat_pairs
 from cinema.booking.seatmap import FREE, MINE, SeatCell, SeatRow
 from cinema.models import SeatType
 
@@ -28,15 +29,24 @@ CENTRE_WEIGHT = 1.5
 
 
 def _pickable(cell: SeatCell | None) -> bool:
-    return cell is not None and cell.state in (FREE, MINE) and cell.seat_type is not SeatType.WHEELCHAIR
+    return (cell is not None and cell.state in (FREE, MINE)
+            and cell.seat_type is not SeatType.WHEELCHAIR
+            and not seat_pairs.is_companion(cell.seat_type, cell.partner_id))
 
 
 def _runs(cells: list, n: int):
-    """Every window of ``n`` pickable, adjacent cells (no aisle between) in one row."""
+    """Every window of ``n`` pickable, adjacent cells (no aisle between) in one row that holds
+    both halves of every couple seat in it."""
     for start in range(len(cells) - n + 1):
         window = cells[start:start + n]
-        if all(_pickable(c) for c in window):
+        if all(_pickable(c) for c in window) and _pairs_whole(window):
             yield window
+
+
+def _pairs_whole(window: list[SeatCell]) -> bool:
+    ids = {c.id for c in window}
+    return all(c.partner_id in ids for c in window
+               if seat_pairs.needs_partner(c.seat_type, c.partner_id))
 
 
 def score(row_index: int, row_count: int, cells: list, window: list[SeatCell]) -> float:

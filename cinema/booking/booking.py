@@ -33,6 +33,7 @@ from cinema.booking import (
     promotions,
     refunds,
     seat_gaps,
+    seat_pairs,
     seat_stamps,
     seatmap,
 )
@@ -122,6 +123,7 @@ def _load_seats(showtime: Showtime, ids: list[int]) -> list[Seat]:
     if blocked:
         raise ValidationFailed(f"Seat {', '.join(blocked)} cannot be booked.",
                                field_errors={"seat_ids": ["Blocked seat."]})
+    seat_pairs.check(seats, lambda seat_id: db.session.get(Seat, seat_id).label)
     return seats
 
 

@@ -67,6 +67,7 @@ class SeatCell:
     col_index: int
     seat_type: SeatType
     state: str
+    partner_id: int | None = None  # the seat sold with this one (booking/seat_pairs.py)
 
     @property
     def label(self) -> str:
@@ -75,6 +76,15 @@ class SeatCell:
     @property
     def selectable(self) -> bool:
         return self.state in (FREE, MINE)
+
+    @property
+    def pair_kind(self) -> str | None:
+        """"couple", "space" (a wheelchair space with a companion seat), "companion" or None."""
+        if self.partner_id is None:
+            return None
+        if self.seat_type is SeatType.COUPLE:
+            return "couple"
+        return "space" if self.seat_type is SeatType.WHEELCHAIR else "companion"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +109,20 @@ class SeatMap:
     def available(self) -> int:
         return self.counts.get(FREE, 0)
 
+    def pair_kinds(self) -> set[str]:
+        """The kinds of linked seats on this map (``SeatCell.pair_kind``), for the legend."""
+        return {cell.pair_kind for row in self.rows for cell in row.cells if cell and cell.pair_kind}
+
+    def labels(self) -> dict[int, str]:
+        """Every seat's label by id (for naming a seat's partner)."""
+        return {cell.id: cell.label for row in self.rows for cell in row.cells if cell}
+
 
 def build(showtime: Showtime, now: datetime, user_id: int | None = None) -> SeatMap:
     """The map for ``showtime`` as seen by ``user_id`` (their own held seats are "mine")."""
     seats = db.session.execute(
         sa.select(Seat.id, Seat.row_label, Seat.number, Seat.row_index, Seat.col_index,
-                  Seat.seat_type, Seat.is_blocked)
+                  Seat.seat_type, Seat.is_blocked, Seat.partner_seat_id)
         .where(Seat.auditorium_id == showtime.auditorium_id, Seat.is_deleted.is_(False))
         .order_by(Seat.row_index, Seat.col_index)
     ).all()
@@ -130,7 +148,7 @@ def build(showtime: Showtime, now: datetime, user_id: int | None = None) -> Seat
         types.add(seat.seat_type)
         label, cells = rows.setdefault(seat.row_index, (seat.row_label, [None] * columns))
         cells[seat.col_index] = SeatCell(seat.id, seat.row_label, seat.number, seat.col_index,
-                                         seat.seat_type, state)
+                                         seat.seat_type, state, seat.partner_seat_id)
     ordered = [SeatRow(label, cells) for _, (label, cells) in sorted(rows.items())]
     type_order = [t for t in SeatType if t in types]
     return SeatMap(showtime.id, columns, ordered, counts, type_order)

@@ -105,6 +105,10 @@ class Seat(AuditMixin, db.Model):
     col_index: so.Mapped[int]
     seat_type: so.Mapped[SeatType] = so.mapped_column(db_enum(SeatType), default=SeatType.REGULAR)
     is_blocked: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # The seat sold together with this one (both ways; cinema/booking/seat_pairs.py): the other
+    # half of a couple seat, or a wheelchair space and its companion seat.
+    partner_seat_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("seats.id", ondelete="SET NULL"))
 
     auditorium: so.Mapped[Auditorium] = so.relationship(back_populates="seats")
 

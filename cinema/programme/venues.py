@@ -16,6 +16,7 @@ from cinema.booking.seatmap import BLOCKED, FREE, HELD, MINE, SOLD, SeatCell, Se
 from cinema.exceptions import InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import Auditorium, Seat, SeatType
+from cinema.programme import seat_links
 
 MAX_ROWS = 26
 MAX_SEATS_PER_ROW = 40
@@ -60,7 +61,14 @@ def row_labels(count: int) -> list[str]:
 
 
 def generate_seats(spec: LayoutSpec) -> list[dict]:
-    """The seats of a layout as dicts (row_label, number, row_index, col_index, seat_type)."""
+    """The seats of a layout as dicts (row_label, number, row_index, col_index, seat_type,
+    partner_number: the number of the seat in the same row sold with this one, or None).
+
+    Seats are linked in pairs (booking/seat_pairs.py) within each aisle block: a couple row's
+    seats two by two from the block's left (a block of odd length ends with a regular seat), and
+    each wheelchair space with a companion seat beside it (to its right if that seat is free to
+    be one, else to its left).
+    """
     spec.validate()
     seats = []
     wheelchair = {(r, n) for r, n in spec.wheelchair}
@@ -76,10 +84,11 @@ def generate_seats(spec: LayoutSpec) -> list[dict]:
             if (label, number) in wheelchair:
                 seat_type = SeatType.WHEELCHAIR
             seats.append(dict(row_label=label, number=number, row_index=row_index,
-                              col_index=col, seat_type=seat_type))
+                              col_index=col, seat_type=seat_type, partner_number=None))
             col += 1
             if number in spec.aisles_after:
                 col += 1  # leave an empty column: the aisle
+    seat_links.pair_generated(seats)
     return seats
 
 
@@ -92,8 +101,12 @@ def create_auditorium(name: str, description: str, spec: LayoutSpec,
     auditorium = Auditorium(name=name, description=description, created_by=actor_id)
     db.session.add(auditorium)
     db.session.flush()
-    db.session.add_all(Seat(auditorium_id=auditorium.id, created_by=actor_id, **seat)
-                       for seat in generate_seats(spec))
+    generated = generate_seats(spec)
+    numbers = [seat.pop("partner_number") for seat in generated]
+    seats = [Seat(auditorium_id=auditorium.id, created_by=actor_id, **seat) for seat in generated]
+    db.session.add_all(seats)
+    db.session.flush()
+    seat_links.link_generated(seats, numbers)
     db.session.flush()
     return auditorium
 
@@ -101,10 +114,11 @@ def create_auditorium(name: str, description: str, spec: LayoutSpec,
 # --- admin: auditoriums and their seats -----------------------------------------------------------
 
 AUDITORIUM_FIELDS = ["name", "description"]
-SEAT_FIELDS = ["seat_type", "is_blocked", "is_deleted"]
+SEAT_FIELDS = ["seat_type", "is_blocked", "is_deleted", "partner_seat_id"]
 SEAT_ACTIONS = {
     "type:REGULAR": "Make regular", "type:PREMIUM": "Make premium",
     "type:WHEELCHAIR": "Make wheelchair space", "type:COUPLE": "Make couple seat",
+    "pair": "Pair (couple seat, or wheelchair space and companion)", "unpair": "Unpair",
     "block": "Block", "unblock": "Unblock", "remove": "Remove",
 }
 
@@ -213,7 +227,7 @@ def seats_in_use(seat_ids: list[int], now: datetime) -> list[Seat]:
 
 def change_seats(auditorium_id: int, seat_ids: list[int], action: str, actor_id: int,
                  now: datetime, rows: list[str] = ()) -> list[Seat]:
-    """Apply one action (``SEAT_ACTIONS``: a type, block, unblock, remove) to many seats of an
+    """Apply one action (``SEAT_ACTIONS``: a type, pair, unpair, block, unblock, remove) to seats of an
     auditorium: the seats ``seat_ids`` plus every seat of the row letters ``rows``. Removing is
     a soft delete. Refused as a whole, naming the seats, if any of them is sold or held for a
     showtime still to come (unblocking is always allowed). Audited, committed. Returns the
@@ -239,6 +253,10 @@ def change_seats(auditorium_id: int, seat_ids: list[int], action: str, actor_id:
                 "a showtime still to come. Cancel those bookings or that showtime first.",
                 field_errors={"seat_ids": [f"In use: {labels}"]})
     before = {s.label: audit.snapshot(s, SEAT_FIELDS) for s in seats}
+    if action == "pair":
+        seat_links.link(seats)
+    elif action in ("unpair", "remove") or action.startswith("type:"):
+        seat_links.unlink(seats)  # a link would otherwise mean something else, or nothing
     for seat in seats:
         if action.startswith("type:"):
             seat.seat_type = SeatType(action.removeprefix("type:"))
@@ -273,9 +291,14 @@ def _map_of(cells: list[tuple[int, SeatCell]], row_labels_by_index: dict[int, st
 
 def preview_map(spec: LayoutSpec) -> SeatMap:
     """The map a generated layout would give, as a patron would see it (nothing saved)."""
-    cells = [(s["row_index"], SeatCell(0, s["row_label"], s["number"], s["col_index"],
-                                       s["seat_type"], FREE))
-             for s in generate_seats(spec)]
+    generated = generate_seats(spec)
+    # Made-up ids, so that the preview can show which seats are sold together.
+    ids = {(s["row_label"], s["number"]): n for n, s in enumerate(generated, start=1)}
+    cells = [(s["row_index"], SeatCell(
+        ids[(s["row_label"], s["number"])], s["row_label"], s["number"], s["col_index"],
+        s["seat_type"], FREE,
+        None if s["partner_number"] is None else ids[(s["row_label"], s["partner_number"])]))
+        for s in generated]
     return _map_of(cells, {i: label for i, label in enumerate(row_labels(spec.rows))})
 
 
@@ -288,6 +311,6 @@ def layout_map(auditorium_id: int, now: datetime) -> SeatMap:
     in_use = {s.id for s in seats_in_use([s.id for s in seats], now)}
     cells = [(s.row_index, SeatCell(s.id, s.row_label, s.number, s.col_index, s.seat_type,
                                     BLOCKED if s.is_blocked else SOLD if s.id in in_use
-                                    else FREE))
+                                    else FREE, s.partner_seat_id))
              for s in seats]
     return _map_of(cells, {s.row_index: s.row_label for s in seats}, auditorium_id)

@@ -86,6 +86,21 @@
     return best;
   }
 
+  // Seats sold together (booking/seat_pairs.py): both halves of a couple seat tick together; a
+  // companion seat brings its wheelchair space, and unticking the space drops its companion.
+  // The server refuses a split pair whatever this does; this only saves the patron a refusal.
+  function tickPartner(map, input) {
+    var label = labelOf(input), kind = label.dataset.pair;
+    var partnerLabel = kind && map.querySelector('.seat[data-seat="' + label.dataset.partner + '"]');
+    if (!partnerLabel) { return; }
+    var partner = partnerLabel.querySelector("input");
+    if (partner.checked === input.checked || !isAvailable(partner)) { return; }
+    if (kind === "couple" || (kind === "companion" && input.checked) || (kind === "space" && !input.checked)) {
+      partner.checked = input.checked;
+      announce(seatName(partnerLabel) + (input.checked ? " ticked too." : " unticked too."));
+    }
+  }
+
   function rove(map, input) {
     seatInputs(map).forEach(function (other) { other.tabIndex = other === input ? 0 : -1; });
   }
@@ -194,6 +209,9 @@
     });
     map.addEventListener("click", function (event) {
       if (event.target.matches(".seat input") && !isAvailable(event.target)) { event.preventDefault(); }
+    });
+    map.addEventListener("change", function (event) {
+      if (event.target.matches(".seat input")) { tickPartner(map, event.target); }
     });
     map.addEventListener("keydown", function (event) {
       var input = event.target;
