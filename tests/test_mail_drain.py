@@ -129,3 +129,26 @@ def test_a_run_that_reaches_its_bound_hands_over_to_a_fresh_job(app, database_ur
         assert len(counts) == 30 and set(counts.values()) == {1}
     finally:
         dispose(application)
+
+
+def test_a_sent_row_whose_bookkeeping_meets_a_restarting_database_is_not_sent_again(
+        smtp_app, smtp, monkeypatch):
+    # The database went away between the SMTP send and the row's "sent" commit: the write waits
+    # for it to come back, so the row is not left claimed and sent again when its lease runs out.
+    mark_sent, failures = mail_delivery._mark_sent, []
+
+    def database_restarting_twice(row):
+        if len(failures) < 2:
+            failures.append(row.id)
+            raise sa.exc.OperationalError("UPDATE outbox_emails", {}, Exception("server closed"))
+        mark_sent(row)
+
+    monkeypatch.setattr(mail_delivery, "_mark_sent", database_restarting_twice)
+    monkeypatch.setattr(mail_delivery.time, "sleep", lambda seconds: None)
+    with smtp_app.app_context():
+        queue_emails(3, to=lambda n: f"restart{n}@example.com")
+        now = utcnow()
+        assert mail_delivery.deliver_due(now) == 3
+        assert {row.status for row in rows_by_address().values()} == {OutboxStatus.SENT}
+        assert mail_delivery.deliver_due(now + mail_delivery.LEASE * 2) == 0
+    assert len(failures) == 2 and len(smtp.messages) == 3

@@ -11,7 +11,8 @@ writers), so several workers claiming at once get different rows and none waits.
 no new send once its rows may be near the end of their lease (``RUN_SECONDS`` plus one slow
 SMTP conversation stays far below ``LEASE``), so two live workers never send the same row; a
 worker that dies mid-batch leaves leases that run out, and its rows are sent again by another.
-Each sent row is committed at once, so such a crash may duplicate one email, never lose one.
+Each sent row is committed at once (waiting out a database restart, ``_patiently``), so such a
+crash may duplicate one email, never lose one.
 
 Failures are per row: the row gets its attempt counted, its error and its own next attempt
 (exponential backoff, capped); after ``MAIL_MAX_ATTEMPTS`` or a permanent refusal (5xx) it is
@@ -51,6 +52,7 @@ RUN_SECONDS = 60.0  # a run starts no new send after this; + a slow send (4 x SM
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 JOB_TTL = 3600  # a quick-delivery job not run within an hour is dropped: the sweep has it
+WRITE_PATIENCE = 30.0  # seconds a sent row's bookkeeping waits out a database restart
 
 assert timedelta(seconds=RUN_SECONDS + 4 * SMTP_TIMEOUT) < LEASE
 
@@ -201,6 +203,30 @@ def transport():
 
 # --- delivering ------------------------------------------------------------------------------
 
+def _patiently(write, *args) -> None:
+    """Run a row's bookkeeping ``write``, riding out a database that is restarting.
+
+    The email has already gone (or been tried) by then: if the write were simply lost, the row
+    would stay claimed and be sent again once its lease ran out. So the write is retried for up
+    to ``WRITE_PATIENCE`` seconds; only a longer outage leaves the row to be resent (a duplicate,
+    never a loss).
+    """
+    delay, waited = 0.25, 0.0
+    while True:
+        try:
+            write(*args)
+            return
+        except sa.exc.DBAPIError as error:
+            db.session.rollback()
+            transient = error.connection_invalidated or isinstance(error, sa.exc.OperationalError)
+            if not transient or waited >= WRITE_PATIENCE:
+                raise
+            log.warning("outbox bookkeeping failed (%s); retrying in %.2f s", error.orig, delay)
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 4.0)
+
+
 def _mark_sent(row) -> None:
     db.session.execute(
         sa.update(OutboxEmail)
@@ -246,15 +272,15 @@ def _send_batch(rows: list, via, now: datetime, deadline: float,
         except ServerUnreachable as error:
             untried = rows[index + 1:] if count_unreachable else rows[index:]
             if count_unreachable:
-                _record_failure(row, error, now)
+                _patiently(_record_failure, row, error, now)
             else:
                 log.warning("email %s not sent now (%s); the sweep retries it", row.id, error)
             _release([r.id for r in untried])
             return sent, True
         except Exception as error:  # noqa: BLE001 - recorded on the row, retried with backoff
-            _record_failure(row, error, now)
+            _patiently(_record_failure, row, error, now)
         else:
-            _mark_sent(row)
+            _patiently(_mark_sent, row)
             sent += 1
     return sent, False
 
