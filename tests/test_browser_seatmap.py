@@ -159,3 +159,31 @@ def test_axe_finds_no_serious_violation_on_the_seat_map(browser, base_url, big_m
                                " v.nodes[0].target.join(' ')]))")
     assert [v for v in violations if v[1] in ("serious", "critical")] == []
     context.close()
+
+
+def test_pairs_tick_together_with_javascript_and_are_refused_split_without(browser, base_url, big_map):
+    showtime, seats, user = big_map  # J5+J6 a couple seat; A3 the companion of wheelchair space A2
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    sign_in(page, user)
+    page.goto(f"/showtimes/{showtime.id}")
+    seat(page, "J6").check()
+    expect(seat(page, "J5")).to_be_checked()
+    seat(page, "A3").check()
+    expect(seat(page, "A2")).to_be_checked()
+    seat(page, "A2").uncheck()  # the space goes, and its companion with it
+    expect(seat(page, "A3")).not_to_be_checked()
+    expect(page.locator("#seat-summary")).to_contain_text("J5")
+    page.locator("#hold-button").click()
+    expect(page).to_have_url(re.compile(r"/bookings/\d+$"))
+    expect(page.locator("main")).to_contain_text("J6")
+    context.close()
+
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, user)
+    page.goto(f"/showtimes/{showtime.id}")
+    seat(page, "J9").check()  # J9+J10: only half of it
+    page.locator("#hold-button").click()
+    expect(page.locator("body")).to_contain_text("J9 and J10 are a couple seat, sold as a pair")
+    context.close()
