@@ -29,6 +29,7 @@ class Entry:
     at: float  # time.time() when the answer (or the broken connection) came
     step: str
     status: int
+    sent: float = 0.0  # time.time() when the request went out (0: not recorded)
 
 
 @dataclass
@@ -41,9 +42,9 @@ class Journal:
     in_flight_confirms: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, step: str, status: int) -> None:
+    def add(self, step: str, status: int, sent: float = 0.0) -> None:
         with self.lock:
-            self.entries.append(Entry(time.time(), step, status))
+            self.entries.append(Entry(time.time(), step, status, sent or time.time()))
 
     def count(self, predicate) -> int:
         with self.lock:
@@ -59,12 +60,13 @@ class FaultPatron(Patron):
 
     def attempt(self, step: str, method: str, path: str, **kwargs) -> Response | None:
         """One request; None if the connection broke (a killed worker, a refused connect)."""
+        sent = time.time()
         try:
             response = self.request(method, path, timeout=60, **kwargs)
         except (OSError, http.client.HTTPException):
-            self.journal.add(step, BROKEN)
+            self.journal.add(step, BROKEN, sent)
             return None
-        self.journal.add(step, response.status)
+        self.journal.add(step, response.status, sent)
         return response
 
     def sign_in_patiently(self) -> None:
