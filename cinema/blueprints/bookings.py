@@ -7,10 +7,18 @@ from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.access import login_required
-from cinema.booking import booking, bookings_query, promotions, seat_selection, tickets
+from cinema.booking import (
+    booking,
+    booking_changes,
+    bookings_query,
+    promotions,
+    seat_selection,
+    tickets,
+)
 from cinema.errors import on_error_render
 from cinema.forms.params import id_param, text_param
 from cinema.models import ReservationStatus, utcnow
+from cinema.money import format_money
 from cinema.rendering import render
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
@@ -101,6 +109,34 @@ def cancel(reservation_id: int):
     if reservation.user_id != current_user.id:
         return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
     return redirect(url_for("bookings.my_bookings"), 303)
+
+
+@bp.get("/<id:reservation_id>/cancel-seats")
+@login_required
+def cancel_seats_review(reservation_id: int):
+    """The seats chosen for cancelling and what comes back, before anything changes."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    reservation, leaving, amount = booking_changes.plan_cancel_seats(
+        reservation_id, request.args.getlist("seat_ids"), current_user.id, utcnow(),
+        by_admin=current_user.is_admin)
+    return render("pages/bookings/cancel_seats.html", reservation=reservation, leaving=leaving,
+                  amount=amount, everything=len(leaving) == len(reservation.seats))
+
+
+@bp.post("/<id:reservation_id>/cancel-seats")
+@login_required
+def cancel_seats(reservation_id: int):
+    """Cancel some seats of a confirmed booking (the owner, or an admin), refunding them."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    reservation, refunded = booking_changes.cancel_seats(
+        reservation_id, request.form.getlist("seat_ids"), current_user.id, utcnow(),
+        by_admin=current_user.is_admin)
+    if reservation.status is ReservationStatus.CANCELLED:
+        flash("Booking cancelled." + (" Your refund is on its way." if refunded else ""), "info")
+    else:
+        flash("Seats cancelled: your updated ticket is below and on its way by email."
+              + (f" {format_money(refunded)} is being refunded." if refunded else ""), "success")
+    return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 
 @bp.get("/my")

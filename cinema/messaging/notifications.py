@@ -94,6 +94,22 @@ def booking_cancelled(reservation: Reservation, refunded_cents: int) -> OutboxEm
         reservation_id=reservation.id, to_name=reservation.user.full_name)
 
 
+def seats_cancelled(reservation: Reservation, cancelled: list[str],
+                    refunded_cents: int) -> OutboxEmail:
+    """Some seats of a booking were cancelled: the refund, and the ticket reissued (same code
+    and QR, the seats that remain)."""
+    showtime = reservation.showtime
+    ticket_url = external_url("bookings.detail", reservation_id=reservation.id)
+    text, html = _render("seats_cancelled", reservation=reservation, cancelled=cancelled,
+                         refunded_cents=refunded_cents, ticket_url=ticket_url, qr_cid=QR_CID)
+    return queue_email(
+        "seats_cancelled", reservation.user.email,
+        f"Booking changed: {showtime.movie.title}, {_when(showtime.starts_at)}", text, html,
+        reservation_id=reservation.id, to_name=reservation.user.full_name,
+        inline_images=[(tickets.ticket_qr_png(reservation), QR_CID,
+                        f"ticket-{reservation.code}.png")])
+
+
 def showtime_cancelled(reservation: Reservation) -> OutboxEmail:
     """The cinema cancelled the showtime: the booking is cancelled, and refunded in full if it
     was paid (the refund itself runs after the cancelling commit). At most one per booking

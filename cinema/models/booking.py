@@ -101,6 +101,8 @@ class Reservation(AuditMixin, db.Model):
     paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     promo_code_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("promo_codes.id"))
     sold_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    # A booking of seats cancelled from another (booking/booking_changes.py): that booking.
+    split_from_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reservations.id"))
 
     user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
     showtime: so.Mapped[Showtime] = so.relationship()

@@ -15,7 +15,7 @@ from cinema.blueprints.api.schemas import (
     paged,
     slice_page,
 )
-from cinema.booking import booking, bookings_query
+from cinema.booking import booking, booking_changes, bookings_query
 from cinema.models import utcnow
 
 blp = ApiBlueprint("api_bookings", __name__, url_prefix="/api/v1/bookings",
@@ -151,3 +151,24 @@ def cancel(reservation_id: int):
     """Cancel a booking and refund its card payment: the owner, or an admin."""
     user = api_user()
     return booking.cancel_booking(reservation_id, user.id, now=utcnow(), by_admin=user.is_admin)
+
+
+class CancelSeatsArgs(ma.Schema):
+    seat_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=100),
+                           metadata={"description": "seats of the booking to cancel; all of them "
+                                                    "cancels the booking", "example": [1]})
+
+
+@blp.route(f"/<{ID_CONVERTER}:reservation_id>/cancel-seats", methods=["POST"])
+@blp.auth()
+@blp.arguments(CancelSeatsArgs)
+@blp.response(200, BookingSchema)
+def cancel_seats(args, reservation_id: int):
+    """Cancel some seats of a confirmed booking, refunding their price (the owner, or an admin).
+
+    The booking keeps its code with the seats that remain; the cancelled seats are free at once.
+    422 SEAT_PAIR_SPLIT if it would leave half a couple seat or a companion seat alone.
+    """
+    user = api_user()
+    return booking_changes.cancel_seats(reservation_id, args["seat_ids"], user.id, utcnow(),
+                                        by_admin=user.is_admin)[0]
