@@ -173,6 +173,23 @@ class GunicornServer:
         self._log.close()
 
 
+def kill_when_marked(script: str, args: list[str], marker: Path, env: dict,
+                     what: str, timeout: float = 120) -> None:
+    """Run ``python -c script *args`` and SIGKILL it as soon as it writes ``marker`` (the script
+    patches the step after the one under test to write the marker and stall): the crash lands
+    exactly where the test wants it."""
+    process = subprocess.Popen([sys.executable, "-c", script, *args], cwd=REPO_ROOT,
+                               env={**os.environ, **env}, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        assert process.poll() is None, process.stdout.read().decode()
+        assert time.monotonic() < deadline, f"{what} never happened"
+        time.sleep(0.1)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+
 def start_servers(count: int, app_spec: str, env: dict, log_dir: Path, **options
                   ) -> list[GunicornServer]:
     """Start ``count`` instances, then wait until each answers. If one cannot start, every

@@ -3,14 +3,9 @@ are free at once, the ticket is reissued by email, and the money stays right und
 killed process. Every test ends with the money invariant (``money_checked``)."""
 from __future__ import annotations
 
-import os
-from email import message_from_bytes, policy
-import signal
-import subprocess
-import sys
 import threading
-import time
 from datetime import timedelta
+from email import message_from_bytes, policy
 
 import pytest
 import sqlalchemy as sa
@@ -29,7 +24,7 @@ from cinema.models import (
 )
 from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
 from tests.factories import gen_user
-from tests.load_support import REPO_ROOT
+from tests.load_support import kill_when_marked
 from tests.payment_helpers import provider_entries
 
 pytestmark = pytest.mark.usefixtures("money_checked")
@@ -190,18 +185,9 @@ def test_a_cancel_killed_before_the_refund_is_finished_by_the_sweep(
     reservation_id, seat_id, user_id = reservation.id, reservation.seats[0].seat_id, user.id
     db.session.close()
     marker = tmp_path / "committed"
-    process = subprocess.Popen(
-        [sys.executable, "-c", KILLED_CANCEL, database_url, str(marker), str(reservation_id),
-         str(user_id), str(seat_id)], cwd=REPO_ROOT,
-        env={**os.environ, "INSTANCE_PATH": str(tmp_path)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert process.poll() is None, process.stdout.read().decode()
-        assert time.monotonic() < deadline, "the cancel never committed"
-        time.sleep(0.1)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    kill_when_marked(KILLED_CANCEL, [database_url, str(marker), str(reservation_id),
+                                     str(user_id), str(seat_id)],
+                     marker, {"INSTANCE_PATH": str(tmp_path)}, "the cancel's commit")
     [refund] = refunds_of(fresh(reservation))
     assert refund.status is PaymentStatus.PENDING and provider_entries("REFUND") == []
     assert refunds.retry_pending_refunds(now() + timedelta(minutes=2)) == 1

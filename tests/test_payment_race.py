@@ -8,11 +8,6 @@ provider's answer and the app recording it: the crash that used to leave money o
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from datetime import timedelta
 
@@ -23,7 +18,7 @@ from cinema.extensions import db
 from cinema.models import PaymentKind, PaymentStatus, Reservation, ReservationStatus
 from tests.booking_helpers import APPROVE, now, setup_showtime
 from tests.factories import PASSWORD, gen_user
-from tests.load_support import REPO_ROOT, Patron, clear_rq_queue, run_together, start_servers
+from tests.load_support import Patron, clear_rq_queue, kill_when_marked, run_together, start_servers
 from tests.money_invariant import assert_money_invariant
 from tests.payment_helpers import app_payments, held_booking, provider_entries
 
@@ -108,17 +103,9 @@ def test_a_confirm_killed_after_the_charge_is_settled_by_reconciliation(
     reservation_id, user_id = reservation.id, user.id
     db.session.close()
     marker = tmp_path / "charged"
-    process = subprocess.Popen(
-        [sys.executable, "-c", KILLED_CONFIRM, database_url, str(marker), str(reservation_id),
-         str(user_id)], cwd=REPO_ROOT, env={**os.environ, "INSTANCE_PATH": str(tmp_path)},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert process.poll() is None, process.stdout.read().decode()
-        assert time.monotonic() < deadline, "the confirm never reached the provider"
-        time.sleep(0.1)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    kill_when_marked(KILLED_CONFIRM, [database_url, str(marker), str(reservation_id),
+                                      str(user_id)],
+                     marker, {"INSTANCE_PATH": str(tmp_path)}, "the confirm's charge")
     [charge] = app_payments(PaymentKind.CHARGE)
     assert charge.status is PaymentStatus.PENDING
     assert len(provider_entries("CHARGE")) == 1  # money taken, not recorded
