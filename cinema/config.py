@@ -75,6 +75,8 @@ class Config:
         self.MATINEE_BEFORE = os.environ.get("MATINEE_BEFORE", "17:00")  # local time, weekdays
         self.MATINEE_DISCOUNT_CENTS = _int("MATINEE_DISCOUNT_CENTS", 200)
         self.WEEKEND_SURCHARGE_CENTS = _int("WEEKEND_SURCHARGE_CENTS", 150)
+        # Ticket types marked age-restricted (Child) are not sold for films rated this or above.
+        self.CHILD_TICKET_MAX_RATING = os.environ.get("CHILD_TICKET_MAX_RATING", "15")
         self.PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "simulated")
         # A PENDING charge untouched this long is taken to be orphaned (its process died): a
         # reload of the booking page resumes it with the same provider key.

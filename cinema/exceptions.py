@@ -153,6 +153,14 @@ class SeatPairSplit(ValidationFailed):
     error_code = "SEAT_PAIR_SPLIT"
 
 
+
+class TicketTypeNotAllowed(ValidationFailed):
+    """A ticket type not sold for this film (a Child ticket for a film rated too high)."""
+
+    error_code = "TICKET_TYPE_NOT_ALLOWED"
+    default_detail = "That ticket type is not sold for this film."
+
+
 class HoldExpired(Conflict):
     """The hold on the seats ran out before payment."""
 

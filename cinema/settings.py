@@ -39,6 +39,7 @@ class Settings:
     matinee_before: time
     matinee_discount_cents: int
     weekend_surcharge_cents: int
+    child_ticket_max_rating: str
     # email
     mail_from: str
     mail_server: str | None
@@ -72,6 +73,7 @@ class Settings:
             matinee_before=time(hour, minute),
             matinee_discount_cents=config["MATINEE_DISCOUNT_CENTS"],
             weekend_surcharge_cents=config["WEEKEND_SURCHARGE_CENTS"],
+            child_ticket_max_rating=_age_rating(config["CHILD_TICKET_MAX_RATING"]),
             mail_from=config["MAIL_FROM"], mail_server=config.get("MAIL_SERVER"),
             mail_port=config["MAIL_PORT"], mail_use_tls=config["MAIL_USE_TLS"],
             mail_username=config["MAIL_USERNAME"], mail_max_attempts=config["MAIL_MAX_ATTEMPTS"],
@@ -80,6 +82,16 @@ class Settings:
             api_refresh_token_seconds=config["API_REFRESH_TOKEN_SECONDS"],
             secret_key=config["SECRET_KEY"], mail_password=config["MAIL_PASSWORD"],
         )
+
+
+# The film age ratings, youngest first (catalogue's ratings; pricing compares against them).
+AGE_RATINGS = ("U", "PG", "12A", "12", "15", "18", "R18")
+
+
+def _age_rating(value: str) -> str:
+    if value not in AGE_RATINGS:
+        raise ValueError(f"CHILD_TICKET_MAX_RATING must be one of {', '.join(AGE_RATINGS)}")
+    return value
 
 
 def settings() -> Settings:

@@ -127,6 +127,11 @@ def clean_database(request):
         db.session.remove()
         tables = ", ".join(table.name for table in db.metadata.sorted_tables)
         db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # The migration's default price book (matinee/weekend rules, ticket types) again.
+        from cinema.booking import price_defaults
+        from cinema.settings import settings
+
+        price_defaults.seed(settings())
         db.session.commit()
 
 

@@ -26,6 +26,12 @@ APP_MONEY = sa.text("""
     SELECT idempotency_key, kind, amount_cents FROM payments
     WHERE status = 'SUCCEEDED' AND provider = 'simulated'
 """)
+# Seats whose frozen line items do not sum to their price before the promo code discount.
+ITEMS_OFF = sa.text("""
+    SELECT rs.id, rs.price_cents + rs.discount_cents AS price, SUM(li.amount_cents) AS items
+    FROM reserved_seats rs JOIN reserved_seat_line_items li ON li.reserved_seat_id = rs.id
+    GROUP BY rs.id HAVING SUM(li.amount_cents) <> rs.price_cents + rs.discount_cents
+""")
 PROVIDER_MONEY = sa.text("""
     SELECT idempotency_key, kind, amount_cents FROM simulated_gateway_ledger WHERE ok
 """)
@@ -43,6 +49,9 @@ def money_invariant_violations(engine) -> list[str]:
                                 f"{row.payment_method}): net {row.net} cents, expected {expected}")
         app = {tuple(row) for row in conn.execute(APP_MONEY)}
         provider = {tuple(row) for row in conn.execute(PROVIDER_MONEY)}
+        for row in conn.execute(ITEMS_OFF):
+            problems.append(f"reserved seat {row.id}: line items sum to {row.items} cents, "
+                            f"its price before discount is {row.price}")
     for key, kind, amount in sorted(provider - app):
         problems.append(f"provider moved {amount} cents ({kind} {key}) the app does not record")
     for key, kind, amount in sorted(app - provider):

@@ -5,10 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from cinema.booking import booking, pricing
+from cinema.booking import booking, price_book, pricing
 from cinema.extensions import db
 from cinema.models import ReservationStatus, SeatType
-from cinema.settings import Settings, settings
 from tests.booking_helpers import hold, now, patron_client, setup_showtime
 from tests.factories import gen_reservation, gen_user
 
@@ -78,8 +77,8 @@ def test_summary_is_priced_by_the_server(app, app_ctx):
                           query_string={"seat_ids": [seats[0].id, seats[5].id]}, headers=HTMX)
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in text
-    rules = pricing.PricingRules.from_settings(Settings.from_config(app.config, app.instance_path))
-    expected = sum(pricing.price_seat(1000, t, showtime.starts_at, rules).price_cents
+    facts, rules = pricing.ShowtimeFacts.of(showtime), price_book.enabled_rules()
+    expected = sum(pricing.price_seat(facts, t, price_book.settings(), rules).price_cents
                    for t in (SeatType.PREMIUM, SeatType.REGULAR))
     from cinema.money import format_money
 
@@ -87,23 +86,28 @@ def test_summary_is_priced_by_the_server(app, app_ctx):
     assert "A1" in text and "B2" in text
 
 
-def test_pricing_rules_matinee_weekend_and_seat_types(app_ctx):
-    rules = pricing.PricingRules.from_settings(settings())
-    london = rules.timezone
-    weekday_afternoon = datetime(2030, 3, 5, 14, 0, tzinfo=london).astimezone(timezone.utc)
-    weekday_evening = datetime(2030, 3, 5, 19, 0, tzinfo=london).astimezone(timezone.utc)
-    saturday = datetime(2030, 3, 9, 14, 0, tzinfo=london).astimezone(timezone.utc)
-    matinee = pricing.price_seat(1000, SeatType.REGULAR, weekday_afternoon, rules)
-    assert (matinee.time_rule, matinee.price_cents) == ("matinee", 800)
-    evening = pricing.price_seat(1000, SeatType.PREMIUM, weekday_evening, rules)
+def test_seeded_rules_keep_matinee_weekend_and_seat_type_prices(app_ctx):
+    settings, rules = price_book.settings(), price_book.enabled_rules()
+    london = settings.timezone
+
+    def at(when, base=1000):
+        return pricing.ShowtimeFacts(when.astimezone(timezone.utc), base)
+
+    weekday_afternoon = at(datetime(2030, 3, 5, 14, 0, tzinfo=london))
+    weekday_evening = at(datetime(2030, 3, 5, 19, 0, tzinfo=london))
+    saturday = at(datetime(2030, 3, 9, 14, 0, tzinfo=london))
+    matinee = pricing.price_seat(weekday_afternoon, SeatType.REGULAR, settings, rules)
+    assert (matinee.time_rule, matinee.price_cents) == ("Matinee", 800)
+    evening = pricing.price_seat(weekday_evening, SeatType.PREMIUM, settings, rules)
     assert (evening.time_rule, evening.price_cents) == (None, 1300)
-    weekend = pricing.price_seat(1000, SeatType.COUPLE, saturday, rules)
-    assert (weekend.time_rule, weekend.price_cents) == ("weekend", 1550)
-    cheap = pricing.price_seat(100, SeatType.REGULAR, weekday_afternoon, rules)
+    weekend = pricing.price_seat(saturday, SeatType.COUPLE, settings, rules)
+    assert (weekend.time_rule, weekend.price_cents) == ("Weekend", 1550)
+    cheap = pricing.price_seat(at(datetime(2030, 3, 5, 14, 0, tzinfo=london), 100),
+                               SeatType.REGULAR, settings, rules)
     assert cheap.price_cents == 0  # never negative
     for items in (matinee, evening, weekend, cheap):
         assert items.price_cents == (items.base_price_cents + items.seat_type_adjustment_cents
-                                     + items.time_adjustment_cents - items.discount_cents)
+                                     + items.time_adjustment_cents)
 
 
 def test_anonymous_visitors_see_the_map_and_a_sign_in_link(app, app_ctx, client):

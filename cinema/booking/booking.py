@@ -29,6 +29,7 @@ from cinema.booking import (
     charges,
     expiry,
     payments,
+    price_book,
     pricing,
     promotions,
     refunds,
@@ -179,14 +180,20 @@ def _claim_error(showtime_id: int, ids: list[int], now: datetime):
 
 
 def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
-               replace_previous: bool = True, gap_rule: bool | None = None) -> Reservation:
-    """Hold ``seat_ids`` of a showtime for a patron, all or nothing; commits.
+               replace_previous: bool = True, gap_rule: bool | None = None,
+               tickets: dict | None = None) -> Reservation:
+    """Hold ``seat_ids`` of a showtime for a patron, all or nothing, priced now; commits.
+
+    ``tickets`` maps seat id -> ticket type id (missing: the default type, Adult). Each seat's
+    line items (``pricing``) are frozen on it: confirmation charges the held total whatever
+    the rules become.
 
     Replaces the patron's previous hold for the same showtime (unless ``replace_previous`` is
     False: box-office sales on the shared walk-in account must not cancel each other).
     ``gap_rule`` (default: the SEAT_GAP_RULE setting) refuses a hold that strands a single seat.
     Raises NotFound, ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or
-    too many seats), SingleSeatGap (422, naming the seat and the shift that avoids it),
+    too many seats; TICKET_TYPE_NOT_ALLOWED: a Child ticket for a film rated too high),
+    SingleSeatGap (422, naming the seat and the shift that avoids it),
     SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
     config = settings()
@@ -197,7 +204,8 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     for attempt in range(DEADLOCK_RETRIES):
         try:
             reservation = _hold_once(user_id, showtime_id, ids, now, config, replace_previous,
-                                     config.seat_gap_rule if gap_rule is None else gap_rule)
+                                     config.seat_gap_rule if gap_rule is None else gap_rule,
+                                     tickets)
             break
         except sa.exc.OperationalError as error:
             db.session.rollback()
@@ -210,9 +218,12 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     return reservation
 
 
-def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rule) -> Reservation:
+def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rule,
+               tickets) -> Reservation:
     showtime = bookable_showtime(showtime_id, now)
     seats = _load_seats(showtime, ids)
+    chosen = price_book.choose_tickets(ids, tickets, price_book.ticket_types(),
+                                       showtime.movie.age_rating)
     _retire_holds(showtime_id, ids, user_id if replace_previous else None, now)
     error = _claim_error(showtime_id, ids, now)
     if error is None and gap_rule:
@@ -225,15 +236,22 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rul
     if error is not None:
         db.session.rollback()
         raise error
-    rules = pricing.PricingRules.from_settings(config)
+    rules = price_book.enabled_rules()
+    # Demand is counted here, in the hold's transaction, after the retirements above and
+    # before this hold's own seats; a demand item's label records the share it saw.
+    occupancy = (price_book.occupancy(showtime, now) if any(r.uses_demand for r in rules)
+                 else pricing.Occupancy())
+    facts, price_settings = pricing.ShowtimeFacts.of(showtime), price_book.settings()
     reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
                               status=ReservationStatus.HELD,
                               hold_expires_at=now + timedelta(seconds=config.hold_seconds))
     for seat in seats:  # seat-id order: concurrent holds wait on each other in one order
-        items = pricing.price_seat(showtime.base_price_cents, seat.seat_type, showtime.starts_at,
-                                   rules)
-        reservation.seats.append(ReservedSeat(showtime_id=showtime_id, seat_id=seat.id,
-                                              created_by=user_id, **items.as_columns()))
+        price = pricing.price_seat(facts, seat.seat_type, price_settings, rules,
+                                   chosen[seat.id], occupancy, now)
+        line = ReservedSeat(showtime_id=showtime_id, seat_id=seat.id, created_by=user_id,
+                            **price.as_columns())
+        line.items = price_book.line_item_rows(price)
+        reservation.seats.append(line)
     reservation.total_price_cents = sum(line.price_cents for line in reservation.seats)
     db.session.add(reservation)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from cinema.booking import best_available, pricing, seatmap
+from cinema.booking import best_available, price_book, pricing, seatmap
 from cinema.booking.seatmap import MINE, SeatCell, SeatMap
 from cinema.catalogue import catalogue_query
 from cinema.models import Showtime
@@ -14,7 +14,7 @@ from cinema.settings import settings
 @dataclass(frozen=True)
 class SelectedSeat:
     cell: SeatCell
-    items: pricing.LineItems
+    items: pricing.SeatPrice
 
 
 @dataclass(frozen=True)
@@ -45,23 +45,26 @@ def selected_ids(seat_map: SeatMap, requested) -> frozenset[int]:
     return frozenset(chosen)
 
 
-def summary(showtime: Showtime, seat_map: SeatMap, selected: frozenset[int]) -> SelectionSummary:
-    rules = pricing.PricingRules.from_settings(settings())
+def summary(showtime: Showtime, seat_map: SeatMap, selected: frozenset[int],
+            now: datetime) -> SelectionSummary:
+    """The selected seats priced as a hold now would price them (default ticket type)."""
+    rules = price_book.enabled_rules()
+    occupancy = (price_book.occupancy(showtime, now) if any(r.uses_demand for r in rules)
+                 else pricing.Occupancy())
+    facts, price_settings = pricing.ShowtimeFacts.of(showtime), price_book.settings()
+    ticket = price_book.default_ticket(price_book.ticket_types())
     seats = [
-        SelectedSeat(cell, pricing.price_seat(showtime.base_price_cents, cell.seat_type,
-                                              showtime.starts_at, rules))
+        SelectedSeat(cell, pricing.price_seat(facts, cell.seat_type, price_settings, rules,
+                                              ticket, occupancy, now))
         for row in seat_map.rows for cell in row.cells if cell and cell.id in selected
     ]
     return SelectionSummary(seats, sum(s.items.price_cents for s in seats),
                             settings().max_seats_per_hold)
 
 
-def type_prices(showtime: Showtime, seat_map: SeatMap) -> dict:
+def type_prices(showtime: Showtime, seat_map: SeatMap, now: datetime) -> dict:
     """The price of each seat type present at this showtime (cents), cheapest first."""
-    rules = pricing.PricingRules.from_settings(settings())
-    prices = {t: pricing.price_seat(showtime.base_price_cents, t, showtime.starts_at,
-                                    rules).price_cents for t in seat_map.types}
-    return dict(sorted(prices.items(), key=lambda item: item[1]))
+    return price_book.type_prices(showtime, seat_map.types, now)
 
 
 def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requested=None,
@@ -83,7 +86,8 @@ def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requeste
     selected = selected_ids(seat_map, requested)
     return dict(showtime=showtime, seat_map=seat_map, selected=selected, error=error,
                 best_notice=best_notice,
-                summary=summary(showtime, seat_map, selected),
-                type_prices=type_prices(showtime, seat_map),
+                summary=summary(showtime, seat_map, selected, now),
+                type_prices=type_prices(showtime, seat_map, now),
+                demand_note=price_book.demand_note(showtime, now),
                 map_version=seatmap.version(showtime, now, user_id, requested),
                 is_bookable=not showtime.is_cancelled and showtime.starts_at > now)

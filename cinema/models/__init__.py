@@ -22,6 +22,7 @@ from cinema.models.enums import (
 )
 from cinema.models.gateway import SimulatedGatewayEntry
 from cinema.models.messaging import AuditLog, OutboxEmail
+from cinema.models.pricing import PricingRule, SeatLineItem, TicketType
 from cinema.models.rollup import ClosedReportDay, DaySales, ShowtimeSales
 from cinema.models.showtime import Showtime
 from cinema.models.user import User
@@ -30,7 +31,8 @@ __all__ = [
     "COMPENSATION_PREFIX",
     "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "ClosedReportDay", "DaySales", "Genre",
     "Movie", "MovieGenre", "OutboxEmail", "OutboxStatus", "Payment", "PaymentKind", "PaymentMethod",
-    "PaymentStatus", "PromoCode", "RefreshToken", "Reservation", "ReservationStatus", "ReservedSeat",
-    "Seat", "SeatType", "Showtime", "ShowtimeSales", "SimulatedGatewayEntry", "UTCDateTime", "User",
-    "UserRole", "new_booking_code", "utcnow",
+    "PaymentStatus", "PricingRule", "PromoCode", "RefreshToken", "Reservation", "ReservationStatus",
+    "ReservedSeat", "Seat", "SeatLineItem", "SeatType", "Showtime", "ShowtimeSales",
+    "SimulatedGatewayEntry", "TicketType", "UTCDateTime", "User", "UserRole", "new_booking_code",
+    "utcnow",
 ]

@@ -18,6 +18,7 @@ from cinema.models.enums import (
     ReservationStatus,
     db_enum,
 )
+from cinema.models.pricing import SeatLineItem, TicketType
 from cinema.models.showtime import Showtime
 from cinema.models.user import User
 
@@ -175,9 +176,16 @@ class ReservedSeat(AuditMixin, db.Model):
     time_rule: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     discount_cents: so.Mapped[int] = so.mapped_column(default=0)
     price_cents: so.Mapped[int]
+    ticket_type_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("ticket_types.id"))
 
     reservation: so.Mapped[Reservation] = so.relationship(back_populates="seats")
     seat: so.Mapped[Seat] = so.relationship(lazy="joined")
+    ticket_type: so.Mapped["TicketType | None"] = so.relationship()
+    # The priced steps frozen at the hold (``booking.pricing``): they sum to the price before
+    # the promo code discount; ``time_adjustment_cents`` is the sum of its rule, ticket type
+    # and limit items (``time_rule`` names them), so the column view stays true.
+    items: so.Mapped[list["SeatLineItem"]] = so.relationship(
+        order_by="SeatLineItem.position", cascade="all, delete-orphan", passive_deletes=True)
 
 
 # A charge that may still take, or has taken, the booking's money and still pays for it.

@@ -101,7 +101,7 @@ def get_showtime(showtime_id: int):
 
 
 def _seats(showtime, seat_map) -> list[dict]:
-    prices = seat_selection.type_prices(showtime, seat_map)
+    prices = seat_selection.type_prices(showtime, seat_map, utcnow())
     return [{"id": cell.id, "label": cell.label, "row": cell.row_label, "number": cell.number,
              "type": cell.seat_type.value, "price": prices[cell.seat_type],
              "state": seatmap.HELD if cell.state == seatmap.MINE else cell.state}

@@ -1,0 +1,102 @@
+"""The pricing engine's inputs read from the database: enabled rules, ticket types, occupancy.
+
+``quote`` prices seats of a showtime exactly as a hold would at ``now``; the hold calls the same
+functions inside its own transaction, so the occupancy a demand rule sees is the one the hold's
+transaction sees (committed claims, before the hold's own seats).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from cinema.booking import pricing, seatmap
+from cinema.exceptions import TicketTypeNotAllowed, ValidationFailed
+from cinema.extensions import db
+from cinema.ids import parse_id
+from cinema.models import PricingRule, Seat, SeatLineItem, Showtime, TicketType
+from cinema.settings import settings as cinema_settings
+
+
+def settings() -> pricing.PriceSettings:
+    return pricing.PriceSettings.from_settings(cinema_settings())
+
+
+def enabled_rules() -> list[pricing.Rule]:
+    rows = db.session.scalars(sa.select(PricingRule).where(
+        PricingRule.enabled, PricingRule.is_deleted.is_(False))).all()
+    return [pricing.Rule.of(row) for row in rows]
+
+
+def ticket_types(include_disabled: bool = False) -> list[TicketType]:
+    query = sa.select(TicketType).where(TicketType.is_deleted.is_(False))
+    if not include_disabled:
+        query = query.where(TicketType.enabled)
+    return list(db.session.scalars(query.order_by(TicketType.sort_order, TicketType.id)))
+
+
+def default_ticket(types: list[TicketType]) -> pricing.Ticket:
+    """The first enabled type (Adult, as seeded); with no types at all, no effect."""
+    return pricing.Ticket.of(types[0]) if types else pricing.ADULT
+
+
+def occupancy(showtime: Showtime, now: datetime) -> pricing.Occupancy:
+    """Seats held or sold now out of the auditorium's sellable seats, in this transaction."""
+    claimed = db.session.scalar(
+        sa.select(sa.func.count()).select_from(seatmap.active_claims(showtime.id, now).subquery()))
+    capacity = db.session.scalar(sa.select(sa.func.count(Seat.id)).where(
+        Seat.auditorium_id == showtime.auditorium_id, Seat.is_blocked.is_(False),
+        Seat.is_deleted.is_(False)))
+    return pricing.Occupancy(claimed or 0, capacity or 0)
+
+
+def choose_tickets(seat_ids, requested: dict | None, types: list[TicketType],
+                   age_rating: str) -> dict[int, pricing.Ticket]:
+    """The ticket of each seat: ``requested`` maps seat id -> ticket type id (any missing or
+    blank: the default type). Raises ValidationFailed (422, TICKET_TYPE_NOT_ALLOWED for an
+    age-restricted type on a film rated too high, VALIDATION_ERROR for an unknown type)."""
+    by_id = {t.id: t for t in types}
+    default = default_ticket(types)
+    chosen = {}
+    for seat_id in seat_ids:
+        raw = (requested or {}).get(seat_id)
+        if raw in (None, ""):
+            chosen[seat_id] = default
+            continue
+        type_id = parse_id(raw)
+        if type_id not in by_id:
+            raise ValidationFailed("Please choose a ticket type for each seat.",
+                                   field_errors={f"ticket_{seat_id}": ["Unknown ticket type."]})
+        ticket = pricing.Ticket.of(by_id[type_id])
+        refusal = pricing.ticket_refusal(ticket, age_rating, settings())
+        if refusal:
+            raise TicketTypeNotAllowed(refusal, field_errors={f"ticket_{seat_id}": [refusal]})
+        chosen[seat_id] = ticket
+    return chosen
+
+
+def line_item_rows(price: pricing.SeatPrice) -> list[SeatLineItem]:
+    """The rows that freeze ``price`` on a reserved seat."""
+    return [SeatLineItem(position=index, kind=item.kind, label=item.label,
+                         rule_id=item.rule_id, ticket_type_id=item.ticket_type_id,
+                         amount_cents=item.amount_cents)
+            for index, item in enumerate(price.items)]
+
+
+def type_prices(showtime: Showtime, seat_types, now: datetime) -> dict:
+    """The Adult price of each seat type at this showtime now (cents), cheapest first."""
+    rules = enabled_rules()
+    facts = pricing.ShowtimeFacts.of(showtime)
+    occ = occupancy(showtime, now) if any(r.uses_demand for r in rules) else pricing.Occupancy()
+    ticket = default_ticket(ticket_types())
+    prices = {t: pricing.price_seat(facts, t, settings(), rules, ticket, occ, now).price_cents
+              for t in seat_types}
+    return dict(sorted(prices.items(), key=lambda item: item[1]))
+
+
+def demand_note(showtime: Showtime, now: datetime) -> str | None:
+    rules = [r for r in enabled_rules() if r.uses_demand]
+    if not rules:
+        return None
+    return pricing.demand_note(rules, pricing.ShowtimeFacts.of(showtime),
+                               occupancy(showtime, now), now, settings())
