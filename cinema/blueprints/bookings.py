@@ -11,8 +11,10 @@ from cinema.booking import (
     booking,
     booking_changes,
     bookings_query,
+    price_book,
     promotions,
     seat_selection,
+    ticket_choice,
     tickets,
 )
 from cinema.errors import on_error_render
@@ -54,6 +56,7 @@ def _detail_page(reservation_id: int, error=None):
                   hold_live=booking.hold_is_live(reservation, now),
                   is_owner=reservation.user_id == current_user.id,
                   promo=promotions.applied_code(reservation),
+                  ticket_types=price_book.ticket_types(),
                   idempotency_key=uuid.uuid4().hex, form=request.form)
 
 
@@ -83,6 +86,16 @@ def confirm(reservation_id: int):
     flash("Booking confirmed. Enjoy the film!" if reservation.paid_at else
           "Seats reserved: please pay at the box office before the film.", "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
+
+
+@bp.post("/<id:reservation_id>/tickets")
+@login_required
+def choose_tickets(reservation_id: int):
+    """Choose the ticket type (Adult, Child...) of each held seat and re-price the hold."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    ticket_choice.choose_ticket_types(reservation_id, current_user.id,
+                                      ticket_choice.ticket_fields(request.form), now=utcnow())
+    return redirect(url_for("bookings.detail", reservation_id=reservation_id), 303)
 
 
 @bp.post("/<id:reservation_id>/promo")

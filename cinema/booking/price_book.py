@@ -52,14 +52,15 @@ def occupancy(showtime: Showtime, now: datetime) -> pricing.Occupancy:
 
 def choose_tickets(seat_ids, requested: dict | None, types: list[TicketType],
                    age_rating: str) -> dict[int, pricing.Ticket]:
-    """The ticket of each seat: ``requested`` maps seat id -> ticket type id (any missing or
-    blank: the default type). Raises ValidationFailed (422, TICKET_TYPE_NOT_ALLOWED for an
+    """The ticket of each seat: ``requested`` maps seat id (or its text) -> ticket type id (any
+    missing or blank: the default type). Raises ValidationFailed (422, TICKET_TYPE_NOT_ALLOWED for an
     age-restricted type on a film rated too high, VALIDATION_ERROR for an unknown type)."""
     by_id = {t.id: t for t in types}
     default = default_ticket(types)
     chosen = {}
     for seat_id in seat_ids:
-        raw = (requested or {}).get(seat_id)
+        requested = requested or {}
+        raw = requested.get(seat_id, requested.get(str(seat_id)))
         if raw in (None, ""):
             chosen[seat_id] = default
             continue

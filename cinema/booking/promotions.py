@@ -70,7 +70,7 @@ def _price_before_discount(line) -> int:
     return line.base_price_cents + line.seat_type_adjustment_cents + line.time_adjustment_cents
 
 
-def _set_discounts(reservation: Reservation, promo: PromoCode | None) -> None:
+def set_discounts(reservation: Reservation, promo: PromoCode | None) -> None:
     """Write each seat's discount and price, and the total, for ``promo`` (None: no code)."""
     prices = [_price_before_discount(line) for line in reservation.seats]
     if promo is None:
@@ -103,7 +103,8 @@ def _refusal(promo: PromoCode | None, code: str, now: datetime) -> DomainError |
     return None
 
 
-def _lock_hold(reservation_id: int, user_id: int, now: datetime) -> Reservation:
+def lock_hold(reservation_id: int, user_id: int, now: datetime,
+              changing: str = "promo codes are entered") -> Reservation:
     """The patron's own live hold, locked for the change. Raises NotFound, InvalidState (a
     booking already confirmed) or HoldExpired."""
     reservation = db.session.scalar(
@@ -114,8 +115,7 @@ def _lock_hold(reservation_id: int, user_id: int, now: datetime) -> Reservation:
         raise NotFound("We could not find that booking.")
     if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED):
         db.session.rollback()
-        raise InvalidState("This booking is already confirmed: promo codes are entered "
-                           "before paying.")
+        raise InvalidState(f"This booking is already confirmed: {changing} before paying.")
     if not reservation.is_live_hold(now):
         db.session.rollback()
         raise HoldExpired()
@@ -133,13 +133,13 @@ def apply_promo(reservation_id: int, user_id: int, code: str | None,
     Raises NotFound (not the patron's), HoldExpired or InvalidState (409: not a live hold),
     PromoUnknown, PromoNotYetValid, PromoExpired (422) or PromoExhausted (409).
     """
-    reservation = _lock_hold(reservation_id, user_id, now)
+    reservation = lock_hold(reservation_id, user_id, now)
     try:
         promo = usable_code(code, now)
     except DomainError:
         db.session.rollback()  # releases the hold's lock
         raise
-    _set_discounts(reservation, promo)
+    set_discounts(reservation, promo)
     db.session.commit()
     return reservation
 
@@ -170,7 +170,7 @@ def use_at_counter(reservation: Reservation, promo: PromoCode) -> bool:
     transaction. False (nothing changed) when the code's last use has just gone."""
     if not consume_use(promo.id):
         return False
-    _set_discounts(reservation, promo)
+    set_discounts(reservation, promo)
     return True
 
 
@@ -191,7 +191,7 @@ def check_before_payment(reservation: Reservation, now: datetime) -> None:
     refusal = _refusal(promo, promo.code, now)
     if refusal is None:
         return
-    locked = _lock_hold(reservation.id, reservation.user_id, now)
+    locked = lock_hold(reservation.id, reservation.user_id, now)
     error = refuse_and_remove(locked, refusal)
     db.session.commit()
     raise error
@@ -200,7 +200,7 @@ def check_before_payment(reservation: Reservation, now: datetime) -> None:
 def refuse_and_remove(reservation: Reservation, refusal: DomainError) -> DomainError:
     """Remove the booking's discount (in the caller's transaction) and return ``refusal``
     telling the patron so, with the new total."""
-    _set_discounts(reservation, None)
+    set_discounts(reservation, None)
     return type(refusal)(f"{refusal.detail} Its discount has been removed, so the total is now "
                          f"{format_money(reservation.total_price_cents)}. Please check it and "
                          "pay again.")

@@ -1,0 +1,136 @@
+"""Holds priced by the rules and ticket types, frozen at the hold (issue 14)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from cinema.booking import booking, price_book
+from cinema.extensions import db
+from cinema.models import Payment, PricingRule, Reservation, TicketType
+from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
+from tests.factories import gen_auditorium, gen_movie, gen_showtime, gen_user, seats_of
+
+pytestmark = pytest.mark.usefixtures("money_checked")
+
+
+def no_rules():
+    db.session.execute(sa.delete(PricingRule))
+    db.session.commit()
+
+
+def add_rule(**fields) -> PricingRule:
+    rule = PricingRule(**fields)
+    db.session.add(rule)
+    db.session.commit()
+    return rule
+
+
+def ticket(name: str) -> TicketType:
+    return db.session.scalar(sa.select(TicketType).where(TicketType.name == name))
+
+
+def reservation_of(response) -> Reservation:
+    db.session.expire_all()
+    return db.session.get(Reservation, int(response.headers["Location"].rstrip("/").split("/")[-1]))
+
+
+def items_of(line) -> list[tuple[str, str, int]]:
+    return [(item.kind, item.label, item.amount_cents) for item in line.items]
+
+
+def test_patron_picks_a_child_ticket_and_the_hold_is_repriced(app, app_ctx):
+    no_rules()
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:2]))
+    page = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
+    assert "Ticket types" in page and "Recalculate" in page and "Child" in page
+    assert [line.ticket_type.name for line in reservation.seats] == ["Adult", "Adult"]
+    child = ticket("Child")
+    response = client.post(f"/bookings/{reservation.id}/tickets",
+                           data={f"ticket_{seats[1].id}": child.id})
+    assert response.status_code == 303
+    db.session.expire_all()
+    reservation = db.session.get(Reservation, reservation.id)
+    first, second = reservation.seats
+    assert (first.price_cents, second.price_cents) == (1000, 750)
+    assert items_of(second) == [("BASE", "Base price", 1000), ("TICKET_TYPE", "Child", -250)]
+    assert reservation.total_price_cents == 1750
+    assert "Pay £17.50" in client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
+
+
+def test_a_child_ticket_for_an_18_film_is_refused_clearly(app, app_ctx):
+    no_rules()
+    auditorium = gen_auditorium()
+    showtime = gen_showtime(movie=gen_movie(age_rating="18"), auditorium=auditorium,
+                            starts_at=(now() + timedelta(days=2)).replace(microsecond=0))
+    seats = seats_of(auditorium)
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    response = client.post(f"/bookings/{reservation.id}/tickets", headers=JSON,
+                           data={f"ticket_{seats[0].id}": ticket("Child").id})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error_code"] == "TICKET_TYPE_NOT_ALLOWED"
+    assert "not sold for films rated 18" in body["detail"]
+    page = client.post(f"/bookings/{reservation.id}/tickets",
+                       data={f"ticket_{seats[0].id}": ticket("Child").id})
+    assert page.status_code == 422 and "not sold for films rated 18" in page.get_data(as_text=True)
+    user = gen_user()
+    with pytest.raises(price_book.TicketTypeNotAllowed):
+        booking.hold_seats(user.id, showtime.id, [seats[1].id], now(),
+                           tickets={seats[1].id: ticket("Child").id})
+    assert ticket("Senior").id  # other concessions are fine for an 18
+    held = booking.hold_seats(user.id, showtime.id, [seats[1].id], now(),
+                              tickets={seats[1].id: ticket("Senior").id})
+    assert held.seats[0].price_cents == 800
+
+
+def test_confirmation_charges_the_held_total_after_a_rule_changes(app, app_ctx):
+    no_rules()
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:2]))
+    held_total = reservation.total_price_cents
+    assert held_total == 2000
+    add_rule(name="Everything up", percent=50)  # an admin raises prices meanwhile
+    assert client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE).status_code == 303
+    db.session.expire_all()
+    reservation = db.session.get(Reservation, reservation.id)
+    assert reservation.status.value == "CONFIRMED" and reservation.total_price_cents == held_total
+    payment = db.session.scalar(sa.select(Payment).where(Payment.reservation_id == reservation.id))
+    assert payment.amount_cents == held_total
+    # A new hold now pays the new price, and its items say why.
+    _, other = patron_client(app)
+    later = reservation_of(hold(other, showtime, seats[2:3]))
+    assert items_of(later.seats[0]) == [("BASE", "Base price", 1000),
+                                        ("RULE", "Everything up", 500)]
+
+
+def test_demand_is_counted_at_the_hold_and_named_in_the_items(app, app_ctx):
+    no_rules()
+    showtime, seats = setup_showtime()  # 12 seats
+    add_rule(name="High demand", percent=15, demand_at_least=50)
+    first = booking.hold_seats(gen_user().id, showtime.id, [s.id for s in seats[:5]], now())
+    assert all(line.price_cents == 1000 for line in first.seats)  # 0% sold before it
+    below = booking.hold_seats(gen_user().id, showtime.id, [seats[5].id], now())
+    assert below.seats[0].price_cents == 1000  # 5 of 12 = 41%
+    at = booking.hold_seats(gen_user().id, showtime.id, [seats[6].id], now())  # 6 of 12 = 50%
+    assert items_of(at.seats[0]) == [("BASE", "Base price", 1000),
+                                     ("RULE", "High demand (50% sold)", 150)]
+    assert at.total_price_cents == 1150
+    page = app.test_client().get(f"/showtimes/{showtime.id}").get_data(as_text=True)
+    assert "Prices up 15%: high demand" in page
+
+
+def test_last_minute_discount_when_under_30_percent_sold(app, app_ctx):
+    no_rules()
+    showtime, seats = setup_showtime(starts_in=timedelta(minutes=90))
+    add_rule(name="Last minute", percent=-20, demand_below=30, lead_hours_max=2)
+    add_rule(name="Busy", percent=15, demand_at_least=80)
+    held = booking.hold_seats(gen_user().id, showtime.id, [seats[0].id], now())
+    assert items_of(held.seats[0]) == [("BASE", "Base price", 1000),
+                                       ("RULE", "Last minute (0% sold)", -200)]
+    assert held.seats[0].time_rule == "Last minute (0% sold)"
