@@ -25,6 +25,7 @@ from cinema.blueprints.admin import (  # noqa: E402,F401
     dashboard,
     movies,
     outbox,
+    pricing,
     promo_codes,
     showtimes,
     users,
