@@ -134,3 +134,21 @@ def test_last_minute_discount_when_under_30_percent_sold(app, app_ctx):
     assert items_of(held.seats[0]) == [("BASE", "Base price", 1000),
                                        ("RULE", "Last minute (0% sold)", -200)]
     assert held.seats[0].time_rule == "Last minute (0% sold)"
+
+
+def test_revenue_report_splits_sales_by_ticket_type_and_rule(app, app_ctx):
+    no_rules()
+    showtime, seats = setup_showtime()
+    add_rule(name="Everything up", percent=10)
+    user = gen_user()
+    held = booking.hold_seats(user.id, showtime.id, [s.id for s in seats[:3]], now(),
+                              tickets={seats[0].id: ticket("Child").id})
+    booking.confirm_booking(held.id, user.id, "box_office", now())
+    from cinema.models import UserRole
+    from tests.booking_helpers import patron_client as signed_in
+
+    _, admin = signed_in(app, role=UserRole.ADMIN)
+    page = admin.get("/reports/revenue").get_data(as_text=True)
+    assert "Sales by ticket type" in page and "Pricing rules applied" in page
+    # Adult: 2 x 11.00; Child: 11.00 - 25% = 8.25; the rule moved 3 x 1.00.
+    assert "£22.00" in page and "£8.25" in page and "£3.00" in page

@@ -16,7 +16,7 @@ from cinema.forms.params import id_param
 from cinema.models import UserRole, utcnow
 from cinema.money import format_money
 from cinema.rendering import render
-from cinema.reports import charts, report_csv, report_exports, reports, user_stats
+from cinema.reports import charts, price_split, report_csv, report_exports, reports, user_stats
 from cinema.reports.report_dates import parse_period, parse_range
 from cinema.templating import format_count
 
@@ -68,7 +68,10 @@ def revenue():
     report = reports.revenue_report(_range(request.args), _filters(request.args))
     if _wants_csv():
         return _csv("revenue", report)
+    rng, filters = _range(request.args), _filters(request.args)
     return _page("revenue", "pages/reports/revenue.html", report=report,
+                 by_ticket_type=price_split.by_ticket_type(rng, filters),
+                 by_rule=price_split.by_rule(rng, filters),
                  day_chart=charts.column_chart(
                      [(row.key.strftime("%d %b"), row.net_cents) for row in report.days],
                      format_money, "Net revenue per day"),

@@ -60,7 +60,9 @@ def sell():
                                   customer_email=request.form.get("customer_email"),
                                   customer_name=request.form.get("customer_name"),
                                   promo_code=request.form.get("promo_code"),
-                                  allow_single_gaps=request.form.get("allow_single_gaps") == "1")
+                                  allow_single_gaps=request.form.get("allow_single_gaps") == "1",
+                                  tickets={seat_id: request.form.get("ticket_type", "")
+                                           for seat_id in seat_ids})
     flash(f"Sold {len(reservation.seats)} seat(s), booking {reservation.code}. "
           "Print the ticket below.", "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)

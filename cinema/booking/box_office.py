@@ -57,9 +57,11 @@ def _patron(email: str | None, full_name: str | None) -> User:
 
 def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
          customer_email: str | None = None, customer_name: str | None = None,
-         promo_code: str | None = None, allow_single_gaps: bool = False) -> Reservation:
+         promo_code: str | None = None, allow_single_gaps: bool = False,
+         tickets: dict | None = None) -> Reservation:
     """Sell seats paid at the counter: a CONFIRMED, paid booking sold by ``staff_id``, with
-    ``promo_code``'s discount if one is given (one use counted). Commits.
+    ``promo_code``'s discount if one is given (one use counted), each seat of the ticket type
+    ``tickets`` names (seat id -> ticket type id; default Adult). Commits.
 
     ``allow_single_gaps``: staff chose to skip the single-seat gap rule for this sale.
     Raises what ``booking.hold_seats`` raises (409 for taken seats, 422 for invalid ones),
@@ -69,7 +71,8 @@ def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
     promo = promotions.usable_code(promo_code, now)  # before anything is written
     patron = _patron(customer_email, customer_name)
     reservation = booking.hold_seats(patron.id, showtime_id, seat_ids, now, replace_previous=False,
-                                     gap_rule=False if allow_single_gaps else None)
+                                     gap_rule=False if allow_single_gaps else None,
+                                     tickets=tickets)
     reservation = db.session.scalar(sa.select(Reservation).where(
         Reservation.id == reservation.id).with_for_update())
     if promo is not None and not promotions.use_at_counter(reservation, promo):

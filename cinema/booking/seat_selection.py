@@ -89,5 +89,6 @@ def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requeste
                 summary=summary(showtime, seat_map, selected, now),
                 type_prices=type_prices(showtime, seat_map, now),
                 demand_note=price_book.demand_note(showtime, now),
+                ticket_types=price_book.ticket_types(),
                 map_version=seatmap.version(showtime, now, user_id, requested),
                 is_bookable=not showtime.is_cancelled and showtime.starts_at > now)

@@ -27,6 +27,13 @@ class HoldArgs(ma.Schema):
     seat_ids = fields.List(Id(), required=True, validate=validate.Length(max=100),
                            metadata={"description": "each seat once; at most MAX_SEATS_PER_HOLD",
                                      "example": [1, 2]})
+    tickets = fields.List(fields.Nested(lambda: SeatTicketArgs()), validate=validate.Length(max=100),
+                          metadata={"description": "a ticket type id per seat (default: Adult)"})
+
+
+class SeatTicketArgs(ma.Schema):
+    seat_id = Id(required=True, metadata={"example": 1})
+    ticket_type_id = Id(required=True, metadata={"example": 2})
 
 
 class ConfirmArgs(ma.Schema):
@@ -44,7 +51,9 @@ class IdempotencyHeader(ma.Schema):
 
 
 class LineItemSchema(ma.Schema):
-    name = fields.String(required=True, metadata={"example": "base"})
+    kind = fields.String(required=True, metadata={
+        "enum": ["base", "seat_type", "rule", "ticket_type", "limit", "discount"]})
+    name = fields.String(required=True, metadata={"example": "Base price"})
     amount = fields.Integer(required=True, metadata={"description": "cents; negative = off"})
 
 
@@ -52,18 +61,26 @@ class BookedSeatSchema(ma.Schema):
     id = fields.Function(lambda line: line.seat_id, required=True)
     label = fields.Function(lambda line: line.seat.label, required=True)
     type = fields.Function(lambda line: line.seat.seat_type.value, required=True)
+    ticket_type = fields.Function(lambda line: line.ticket_type.name if line.ticket_type else None,
+                                  allow_none=True, required=True, metadata={"example": "Adult"})
     line_items = fields.Method("_items", required=True)
     price = fields.Integer(attribute="price_cents", required=True,
                            metadata={"description": "cents: the sum of the line items"})
 
     def _items(self, line) -> list[dict]:
-        items = [{"name": "base", "amount": line.base_price_cents}]
-        if line.seat_type_adjustment_cents:
-            items.append({"name": "seat_type", "amount": line.seat_type_adjustment_cents})
-        if line.time_adjustment_cents:
-            items.append({"name": line.time_rule or "time", "amount": line.time_adjustment_cents})
+        """The items frozen at the hold (``booking.pricing``), then the promo discount."""
+        items = [{"kind": item.kind.lower(), "name": item.label, "amount": item.amount_cents}
+                 for item in line.items]
+        if not items:  # a seat priced before line item rows existed: its columns
+            items = [{"kind": "base", "name": "base", "amount": line.base_price_cents}]
+            if line.seat_type_adjustment_cents:
+                items.append({"kind": "seat_type", "name": "seat_type",
+                              "amount": line.seat_type_adjustment_cents})
+            if line.time_adjustment_cents:
+                items.append({"kind": "rule", "name": line.time_rule or "time",
+                              "amount": line.time_adjustment_cents})
         if line.discount_cents:
-            items.append({"name": "discount", "amount": -line.discount_cents})
+            items.append({"kind": "discount", "name": "discount", "amount": -line.discount_cents})
         return items
 
 
@@ -109,7 +126,9 @@ BOOKING_LINKS = {
 @blp.response(201, BookingSchema)
 def hold(args):
     """Hold seats of a showtime, all or nothing (409 if one is taken, 422 if invalid)."""
-    return booking.hold_seats(api_user().id, args["showtime_id"], args["seat_ids"], now=utcnow())
+    tickets = {t["seat_id"]: t["ticket_type_id"] for t in args.get("tickets") or ()}
+    return booking.hold_seats(api_user().id, args["showtime_id"], args["seat_ids"], now=utcnow(),
+                              tickets=tickets)
 
 
 @blp.route("/my", methods=["GET"])
