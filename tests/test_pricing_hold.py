@@ -148,7 +148,7 @@ def test_revenue_report_splits_sales_by_ticket_type_and_rule(app, app_ctx):
     from tests.booking_helpers import patron_client as signed_in
 
     _, admin = signed_in(app, role=UserRole.ADMIN)
-    page = admin.get("/reports/revenue").get_data(as_text=True)
+    page = admin.get("/admin/reports/revenue").get_data(as_text=True)
     assert "Sales by ticket type" in page and "Pricing rules applied" in page
     # Adult: 2 x 11.00; Child: 11.00 - 25% = 8.25; the rule moved 3 x 1.00.
     assert "£22.00" in page and "£8.25" in page and "£3.00" in page
