@@ -34,21 +34,27 @@ id_like = st.one_of(
 
 @st.composite
 def rules(draw):
-    return pricing.PricingRules(
+    """Price settings in a generated zone, with the seeded matinee and weekend rules."""
+    settings_ = pricing.PriceSettings(
         seat_type_cents={kind: draw(st.integers(0, 5000)) for kind in SeatType},
-        matinee_before=draw(st.times()),
-        matinee_discount_cents=draw(st.integers(0, 100_000)),
-        weekend_surcharge_cents=draw(st.integers(0, 5000)),
         timezone=ZoneInfo(draw(st.sampled_from(["Europe/London", "Pacific/Kiritimati",
                                                 "America/St_Johns", "UTC"]))))
+    seeded = [pricing.Rule(1, "Matinee", amount_cents=-draw(st.integers(1, 100_000)),
+                           weekdays=frozenset(range(5)), starts_before=draw(st.times())),
+              pricing.Rule(2, "Weekend", amount_cents=draw(st.integers(1, 5000)),
+                           weekdays=frozenset({5, 6}))]
+    return settings_, seeded
 
 
 @FAST
 @given(base=cents, seat_type=st.sampled_from(list(SeatType)), starts_at=aware, rules=rules())
 def test_a_seat_price_is_never_negative_and_is_its_line_items(base, seat_type, starts_at,
                                                               rules):
-    items = pricing.price_seat(base, seat_type, starts_at, rules)
+    settings_, seeded = rules
+    items = pricing.price_seat(pricing.ShowtimeFacts(starts_at, base), seat_type, settings_,
+                               seeded)
     assert items.price_cents >= 0
+    assert items.price_cents == sum(item.amount_cents for item in items.items)
     columns = items.as_columns()
     assert columns["price_cents"] == (columns["base_price_cents"]
                                       + columns["seat_type_adjustment_cents"]

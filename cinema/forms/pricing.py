@@ -31,7 +31,7 @@ class EffectMixin:
         SelectChoice(UP, "Up"), SelectChoice(DOWN, "Down")])
     kind = RadioField("Effect", default=PERCENT, choices=[
         SelectChoice(PERCENT, "Percentage"), SelectChoice(AMOUNT, "Fixed amount")])
-    value = StringField("By", filters=[strip], validators=[
+    value = StringField("How much", filters=[strip], validators=[
         InputRequired("How much? e.g. 10 (percent) or 1.50 (amount)."), Length(max=20)])
 
     def effect(self) -> tuple[int | None, int | None]:
@@ -143,7 +143,7 @@ class PricingRuleForm(EffectMixin, FlaskForm):
 
 class TicketTypeForm(EffectMixin, FlaskForm):
     name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=40)])
-    value = StringField("By", filters=[strip], validators=[Length(max=20)])
+    value = StringField("How much", filters=[strip], validators=[Length(max=20)])
     age_restricted = BooleanField("Not for films rated too high (the child rule)")
     is_concession = BooleanField("Concession: the door checks ID")
     enabled = BooleanField("Enabled", default=True)
