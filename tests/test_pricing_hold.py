@@ -152,3 +152,21 @@ def test_revenue_report_splits_sales_by_ticket_type_and_rule(app, app_ctx):
     assert "Sales by ticket type" in page and "Pricing rules applied" in page
     # Adult: 2 x 11.00; Child: 11.00 - 25% = 8.25; the rule moved 3 x 1.00.
     assert "£22.00" in page and "£8.25" in page and "£3.00" in page
+
+
+def test_box_office_sells_ticket_types_and_check_in_shows_concessions(app, app_ctx):
+    no_rules()
+    showtime, seats = setup_showtime()
+    from cinema.models import UserRole
+    from tests.booking_helpers import patron_client as signed_in
+
+    _, staff = signed_in(app, role=UserRole.STAFF)
+    response = staff.post("/staff/box-office/sell", data={
+        "showtime_id": showtime.id, "seat_ids": [seats[0].id, seats[1].id],
+        "ticket_type": ticket("Senior").id})
+    assert response.status_code == 303
+    sold = reservation_of(response)
+    assert sold.total_price_cents == 1600
+    assert [line.ticket_type.name for line in sold.seats] == ["Senior", "Senior"]
+    page = staff.get("/staff/checkin", query_string={"code": sold.code}).get_data(as_text=True)
+    assert "Check ID" in page and "<strong>Senior</strong> A1" in page
