@@ -128,7 +128,7 @@ def clean_database(request):
         tables = ", ".join(table.name for table in db.metadata.sorted_tables)
         db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         # The migration's default price book (matinee/weekend rules, ticket types) again.
-        from cinema.booking import price_defaults
+        from cinema.pricing import defaults as price_defaults
         from cinema.settings import settings
 
         price_defaults.seed(settings())

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cinema.booking import pricing
-from cinema.booking.pricing import BEST_ONLY, Occupancy, Rule, ShowtimeFacts, Ticket
 from cinema.models import SeatType
+from cinema.pricing import engine
+from cinema.pricing.engine import BEST_ONLY, Occupancy, Rule, ShowtimeFacts, Ticket
 
 LONDON = ZoneInfo("Europe/London")
-SETTINGS = pricing.PriceSettings(
+SETTINGS = engine.PriceSettings(
     seat_type_cents={SeatType.REGULAR: 0, SeatType.PREMIUM: 300, SeatType.COUPLE: 400,
                      SeatType.WHEELCHAIR: 0},
     timezone=LONDON, child_max_rating="15")
@@ -32,76 +32,76 @@ LAST_MINUTE = Rule(5, "Last minute", percent=-20, demand_below=30, lead_hours_ma
 
 CASES = [
     # (name, show, seat type, rules, ticket, occupancy, now, expected price)
-    ("no rules, regular", SHOW, REGULAR, [], pricing.ADULT, Occupancy(), DAY_BEFORE, 1000),
-    ("premium seat", SHOW, PREMIUM, [], pricing.ADULT, Occupancy(), DAY_BEFORE, 1300),
-    ("+10% on premium", SHOW, PREMIUM, [UP10], pricing.ADULT, Occupancy(), DAY_BEFORE, 1430),
-    ("+10% then -2", SHOW, REGULAR, [UP10, OFF200], pricing.ADULT, Occupancy(), DAY_BEFORE, 900),
+    ("no rules, regular", SHOW, REGULAR, [], engine.ADULT, Occupancy(), DAY_BEFORE, 1000),
+    ("premium seat", SHOW, PREMIUM, [], engine.ADULT, Occupancy(), DAY_BEFORE, 1300),
+    ("+10% on premium", SHOW, PREMIUM, [UP10], engine.ADULT, Occupancy(), DAY_BEFORE, 1430),
+    ("+10% then -2", SHOW, REGULAR, [UP10, OFF200], engine.ADULT, Occupancy(), DAY_BEFORE, 900),
     ("-2 then +10% (priorities swapped)", SHOW, REGULAR,
-     [Rule(1, "Up", percent=10, priority=30), OFF200], pricing.ADULT, Occupancy(), DAY_BEFORE, 880),
+     [Rule(1, "Up", percent=10, priority=30), OFF200], engine.ADULT, Occupancy(), DAY_BEFORE, 880),
     ("best-only: the lower of -10% and -3", SHOW, REGULAR,
      [Rule(6, "Ten off", percent=-10, stacking=BEST_ONLY),
       Rule(7, "Three off", amount_cents=-300, stacking=BEST_ONLY)],
-     pricing.ADULT, Occupancy(), DAY_BEFORE, 700),
+     engine.ADULT, Occupancy(), DAY_BEFORE, 700),
     ("stacking +20% first, then the best of -10% / -3", SHOW, REGULAR,
      [Rule(8, "Up 20", percent=20, priority=1),
       Rule(6, "Ten off", percent=-10, stacking=BEST_ONLY),
       Rule(7, "Three off", amount_cents=-300, stacking=BEST_ONLY)],
-     pricing.ADULT, Occupancy(), DAY_BEFORE, 900),
+     engine.ADULT, Occupancy(), DAY_BEFORE, 900),
     ("ceiling", SHOW, REGULAR, [Rule(9, "Up 50", percent=50, ceiling_cents=1400)],
-     pricing.ADULT, Occupancy(), DAY_BEFORE, 1400),
+     engine.ADULT, Occupancy(), DAY_BEFORE, 1400),
     ("floor", SHOW, REGULAR, [Rule(10, "Down 80", percent=-80, floor_cents=500)],
-     pricing.ADULT, Occupancy(), DAY_BEFORE, 500),
+     engine.ADULT, Occupancy(), DAY_BEFORE, 500),
     ("child -25%", SHOW, REGULAR, [], CHILD, Occupancy(), DAY_BEFORE, 750),
     ("child on premium", SHOW, PREMIUM, [], CHILD, Occupancy(), DAY_BEFORE, 975),
     ("child held up by a rule's floor", SHOW, REGULAR,
      [Rule(11, "Up 10 floor 9", percent=10, floor_cents=900)], CHILD, Occupancy(), DAY_BEFORE, 900),
-    ("demand exactly 80%: applies", SHOW, REGULAR, [HIGH], pricing.ADULT, Occupancy(80, 100),
+    ("demand exactly 80%: applies", SHOW, REGULAR, [HIGH], engine.ADULT, Occupancy(80, 100),
      DAY_BEFORE, 1150),
-    ("demand 79%: does not", SHOW, REGULAR, [HIGH], pricing.ADULT, Occupancy(79, 100),
+    ("demand 79%: does not", SHOW, REGULAR, [HIGH], engine.ADULT, Occupancy(79, 100),
      DAY_BEFORE, 1000),
-    ("demand 4 of 5 seats = 80%: applies", SHOW, REGULAR, [HIGH], pricing.ADULT, Occupancy(4, 5),
+    ("demand 4 of 5 seats = 80%: applies", SHOW, REGULAR, [HIGH], engine.ADULT, Occupancy(4, 5),
      DAY_BEFORE, 1150),
-    ("below 30% at 29%: applies", SHOW, REGULAR, [LOW], pricing.ADULT, Occupancy(29, 100),
+    ("below 30% at 29%: applies", SHOW, REGULAR, [LOW], engine.ADULT, Occupancy(29, 100),
      DAY_BEFORE, 800),
-    ("below 30% at exactly 30%: does not", SHOW, REGULAR, [LOW], pricing.ADULT, Occupancy(30, 100),
+    ("below 30% at exactly 30%: does not", SHOW, REGULAR, [LOW], engine.ADULT, Occupancy(30, 100),
      DAY_BEFORE, 1000),
-    ("last minute at exactly 2 hours: does not", SHOW, REGULAR, [LAST_MINUTE], pricing.ADULT,
+    ("last minute at exactly 2 hours: does not", SHOW, REGULAR, [LAST_MINUTE], engine.ADULT,
      Occupancy(10, 100), FRIDAY - timedelta(hours=2), 1000),
-    ("last minute at 1h59: applies", SHOW, REGULAR, [LAST_MINUTE], pricing.ADULT,
+    ("last minute at 1h59: applies", SHOW, REGULAR, [LAST_MINUTE], engine.ADULT,
      Occupancy(10, 100), FRIDAY - timedelta(hours=1, minutes=59), 800),
     ("weekend-only rule on a Friday", SHOW, REGULAR, [Rule(12, "Weekend", amount_cents=150,
                                                           weekdays=frozenset({5, 6}))],
-     pricing.ADULT, Occupancy(), DAY_BEFORE, 1000),
+     engine.ADULT, Occupancy(), DAY_BEFORE, 1000),
     ("evening window 19:00-20:00", SHOW, REGULAR,
      [Rule(13, "Prime", amount_cents=100, starts_from=time(19), starts_before=time(20))],
-     pricing.ADULT, Occupancy(), DAY_BEFORE, 1100),
+     engine.ADULT, Occupancy(), DAY_BEFORE, 1100),
     ("premium-only rule on a regular seat", SHOW, REGULAR,
      [Rule(14, "Premium up", amount_cents=100, seat_types=frozenset({PREMIUM}))],
-     pricing.ADULT, Occupancy(), DAY_BEFORE, 1000),
-    ("never negative", SHOW, REGULAR, [Rule(15, "Free", amount_cents=-1500)], pricing.ADULT,
+     engine.ADULT, Occupancy(), DAY_BEFORE, 1000),
+    ("never negative", SHOW, REGULAR, [Rule(15, "Free", amount_cents=-1500)], engine.ADULT,
      Occupancy(), DAY_BEFORE, 0),
     ("+15% of 10.05 rounds half away: 1.51", ShowtimeFacts(FRIDAY, 1005), REGULAR,
-     [Rule(16, "Up 15", percent=15)], pricing.ADULT, Occupancy(), DAY_BEFORE, 1156),
+     [Rule(16, "Up 15", percent=15)], engine.ADULT, Occupancy(), DAY_BEFORE, 1156),
     ("-15% of 10.10 rounds half away: 1.52", ShowtimeFacts(FRIDAY, 1010), REGULAR,
-     [Rule(17, "Down 15", percent=-15)], pricing.ADULT, Occupancy(), DAY_BEFORE, 858),
+     [Rule(17, "Down 15", percent=-15)], engine.ADULT, Occupancy(), DAY_BEFORE, 858),
     ("film and format conditions", SHOW, REGULAR,
      [Rule(18, "This film in 2D", amount_cents=50, movie_ids=frozenset({7}),
            formats=frozenset({"2D"})),
       Rule(19, "IMAX", amount_cents=500, formats=frozenset({"IMAX"}))],
-     pricing.ADULT, Occupancy(), DAY_BEFORE, 1050),
+     engine.ADULT, Occupancy(), DAY_BEFORE, 1050),
 ]
 
 
 @pytest.mark.parametrize(("name", "show", "seat_type", "rules", "ticket", "occupancy", "now",
                           "expected"), CASES, ids=[case[0] for case in CASES])
 def test_hand_computed_prices(name, show, seat_type, rules, ticket, occupancy, now, expected):
-    price = pricing.price_seat(show, seat_type, SETTINGS, rules, ticket, occupancy, now)
+    price = engine.price_seat(show, seat_type, SETTINGS, rules, ticket, occupancy, now)
     assert price.price_cents == expected, [(i.label, i.amount_cents) for i in price.items]
     assert sum(item.amount_cents for item in price.items) == price.price_cents
 
 
 def test_items_name_every_step_in_order():
-    price = pricing.price_seat(SHOW, PREMIUM, SETTINGS, [HIGH, Rule(11, "Floor", percent=10,
+    price = engine.price_seat(SHOW, PREMIUM, SETTINGS, [HIGH, Rule(11, "Floor", percent=10,
                                                                      floor_cents=1500)],
                                CHILD, Occupancy(82, 100), DAY_BEFORE)
     assert [(i.kind, i.label, i.amount_cents) for i in price.items] == [
@@ -116,25 +116,25 @@ def test_items_name_every_step_in_order():
 
 
 def test_child_tickets_are_refused_at_and_above_the_configured_rating():
-    assert pricing.ticket_refusal(CHILD, "18", SETTINGS)
-    assert pricing.ticket_refusal(CHILD, "15", SETTINGS)
-    assert pricing.ticket_refusal(CHILD, "12A", SETTINGS) is None
-    assert pricing.ticket_refusal(pricing.ADULT, "18", SETTINGS) is None
-    stricter = pricing.PriceSettings(SETTINGS.seat_type_cents, LONDON, child_max_rating="12A")
-    assert pricing.ticket_refusal(CHILD, "12A", stricter)
+    assert engine.ticket_refusal(CHILD, "18", SETTINGS)
+    assert engine.ticket_refusal(CHILD, "15", SETTINGS)
+    assert engine.ticket_refusal(CHILD, "12A", SETTINGS) is None
+    assert engine.ticket_refusal(engine.ADULT, "18", SETTINGS) is None
+    stricter = engine.PriceSettings(SETTINGS.seat_type_cents, LONDON, child_max_rating="12A")
+    assert engine.ticket_refusal(CHILD, "12A", stricter)
 
 
 def test_demand_note_says_prices_are_up():
-    note = pricing.demand_note([HIGH], SHOW, Occupancy(90, 100), DAY_BEFORE, SETTINGS)
+    note = engine.demand_note([HIGH], SHOW, Occupancy(90, 100), DAY_BEFORE, SETTINGS)
     assert note.startswith("Prices up 15%: high demand")
-    assert pricing.demand_note([HIGH], SHOW, Occupancy(10, 100), DAY_BEFORE, SETTINGS) is None
+    assert engine.demand_note([HIGH], SHOW, Occupancy(10, 100), DAY_BEFORE, SETTINGS) is None
 
 
 optional_percent = st.one_of(st.none(), st.integers(-100, 500).filter(bool))
 rules_strategy = st.builds(
     Rule, id=st.integers(1, 50), name=st.just("rule"),
     percent=optional_percent, amount_cents=st.integers(-5000, 5000),
-    priority=st.integers(0, 5), stacking=st.sampled_from([pricing.STACK, BEST_ONLY]),
+    priority=st.integers(0, 5), stacking=st.sampled_from([engine.STACK, BEST_ONLY]),
     floor_cents=st.one_of(st.none(), st.integers(0, 3000)),
     ceiling_cents=st.one_of(st.none(), st.integers(0, 5000)),
     demand_at_least=st.one_of(st.none(), st.integers(0, 100)),
@@ -156,7 +156,7 @@ def test_prices_are_never_negative_and_items_sum_to_prices_and_total(
         base, seat_types, rules, ticket, claimed, capacity, hours_before):
     show = ShowtimeFacts(FRIDAY, base)
     now = FRIDAY - timedelta(hours=hours_before)
-    prices = [pricing.price_seat(show, seat_type, SETTINGS, rules, ticket,
+    prices = [engine.price_seat(show, seat_type, SETTINGS, rules, ticket,
                                  Occupancy(min(claimed, capacity), capacity), now)
               for seat_type in seat_types]
     for price in prices:

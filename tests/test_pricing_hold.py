@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from cinema.booking import booking, price_book
+from cinema.booking import booking
 from cinema.extensions import db
 from cinema.models import Payment, PricingRule, Reservation, TicketType
+from cinema.pricing import price_book
 from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
 from tests.factories import gen_auditorium, gen_movie, gen_showtime, gen_user, seats_of
 

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cinema.booking import booking, pricing, promotions
+from cinema.booking import booking, promotions
 from cinema.exceptions import DomainError
 from cinema.extensions import db
 from cinema.models import SeatType
+from cinema.pricing import engine
 from tests.booking_helpers import setup_showtime
 from tests.factories import gen_user
 from tests.promo_factories import gen_promo
@@ -35,13 +36,13 @@ id_like = st.one_of(
 @st.composite
 def rules(draw):
     """Price settings in a generated zone, with the seeded matinee and weekend rules."""
-    settings_ = pricing.PriceSettings(
+    settings_ = engine.PriceSettings(
         seat_type_cents={kind: draw(st.integers(0, 5000)) for kind in SeatType},
         timezone=ZoneInfo(draw(st.sampled_from(["Europe/London", "Pacific/Kiritimati",
                                                 "America/St_Johns", "UTC"]))))
-    seeded = [pricing.Rule(1, "Matinee", amount_cents=-draw(st.integers(1, 100_000)),
+    seeded = [engine.Rule(1, "Matinee", amount_cents=-draw(st.integers(1, 100_000)),
                            weekdays=frozenset(range(5)), starts_before=draw(st.times())),
-              pricing.Rule(2, "Weekend", amount_cents=draw(st.integers(1, 5000)),
+              engine.Rule(2, "Weekend", amount_cents=draw(st.integers(1, 5000)),
                            weekdays=frozenset({5, 6}))]
     return settings_, seeded
 
@@ -51,7 +52,7 @@ def rules(draw):
 def test_a_seat_price_is_never_negative_and_is_its_line_items(base, seat_type, starts_at,
                                                               rules):
     settings_, seeded = rules
-    items = pricing.price_seat(pricing.ShowtimeFacts(starts_at, base), seat_type, settings_,
+    items = engine.price_seat(engine.ShowtimeFacts(starts_at, base), seat_type, settings_,
                                seeded)
     assert items.price_cents >= 0
     assert items.price_cents == sum(item.amount_cents for item in items.items)

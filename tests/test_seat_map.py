@@ -5,9 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from cinema.booking import booking, price_book, pricing
+from cinema.booking import booking
 from cinema.extensions import db
 from cinema.models import ReservationStatus, SeatType
+from cinema.pricing import engine, price_book
 from tests.booking_helpers import hold, now, patron_client, setup_showtime
 from tests.factories import gen_reservation, gen_user
 
@@ -77,8 +78,8 @@ def test_summary_is_priced_by_the_server(app, app_ctx):
                           query_string={"seat_ids": [seats[0].id, seats[5].id]}, headers=HTMX)
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in text
-    facts, rules = pricing.ShowtimeFacts.of(showtime), price_book.enabled_rules()
-    expected = sum(pricing.price_seat(facts, t, price_book.settings(), rules).price_cents
+    facts, rules = engine.ShowtimeFacts.of(showtime), price_book.enabled_rules()
+    expected = sum(engine.price_seat(facts, t, price_book.settings(), rules).price_cents
                    for t in (SeatType.PREMIUM, SeatType.REGULAR))
     from cinema.money import format_money
 
@@ -91,18 +92,18 @@ def test_seeded_rules_keep_matinee_weekend_and_seat_type_prices(app_ctx):
     london = settings.timezone
 
     def at(when, base=1000):
-        return pricing.ShowtimeFacts(when.astimezone(timezone.utc), base)
+        return engine.ShowtimeFacts(when.astimezone(timezone.utc), base)
 
     weekday_afternoon = at(datetime(2030, 3, 5, 14, 0, tzinfo=london))
     weekday_evening = at(datetime(2030, 3, 5, 19, 0, tzinfo=london))
     saturday = at(datetime(2030, 3, 9, 14, 0, tzinfo=london))
-    matinee = pricing.price_seat(weekday_afternoon, SeatType.REGULAR, settings, rules)
+    matinee = engine.price_seat(weekday_afternoon, SeatType.REGULAR, settings, rules)
     assert (matinee.time_rule, matinee.price_cents) == ("Matinee", 800)
-    evening = pricing.price_seat(weekday_evening, SeatType.PREMIUM, settings, rules)
+    evening = engine.price_seat(weekday_evening, SeatType.PREMIUM, settings, rules)
     assert (evening.time_rule, evening.price_cents) == (None, 1300)
-    weekend = pricing.price_seat(saturday, SeatType.COUPLE, settings, rules)
+    weekend = engine.price_seat(saturday, SeatType.COUPLE, settings, rules)
     assert (weekend.time_rule, weekend.price_cents) == ("Weekend", 1550)
-    cheap = pricing.price_seat(at(datetime(2030, 3, 5, 14, 0, tzinfo=london), 100),
+    cheap = engine.price_seat(at(datetime(2030, 3, 5, 14, 0, tzinfo=london), 100),
                                SeatType.REGULAR, settings, rules)
     assert cheap.price_cents == 0  # never negative
     for items in (matinee, evening, weekend, cheap):

@@ -29,8 +29,6 @@ from cinema.booking import (
     charges,
     expiry,
     payments,
-    price_book,
-    pricing,
     promotions,
     refunds,
     seat_gaps,
@@ -68,6 +66,7 @@ from cinema.models import (
     Seat,
     Showtime,
 )
+from cinema.pricing import engine, price_book
 from cinema.settings import settings
 
 log = logging.getLogger(__name__)
@@ -240,14 +239,15 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rul
     # Demand is counted here, in the hold's transaction, after the retirements above and
     # before this hold's own seats; a demand item's label records the share it saw.
     occupancy = (price_book.occupancy(showtime, now) if any(r.uses_demand for r in rules)
-                 else pricing.Occupancy())
-    facts, price_settings = pricing.ShowtimeFacts.of(showtime), price_book.settings()
+                 else engine.Occupancy())
+    facts, price_settings = engine.ShowtimeFacts.of(showtime), price_book.settings()
     reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
                               status=ReservationStatus.HELD,
                               hold_expires_at=now + timedelta(seconds=config.hold_seconds))
+    prices = engine.price_seats(facts, [(seat.id, seat.seat_type) for seat in seats], chosen,
+                                price_settings, rules, occupancy, now)
     for seat in seats:  # seat-id order: concurrent holds wait on each other in one order
-        price = pricing.price_seat(facts, seat.seat_type, price_settings, rules,
-                                   chosen[seat.id], occupancy, now)
+        price = prices[seat.id]
         line = ReservedSeat(showtime_id=showtime_id, seat_id=seat.id, created_by=user_id,
                             **price.as_columns())
         line.items = price_book.line_item_rows(price)

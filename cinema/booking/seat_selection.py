@@ -4,17 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from cinema.booking import best_available, price_book, pricing, seatmap
+from cinema.booking import best_available, seatmap
 from cinema.booking.seatmap import MINE, SeatCell, SeatMap
 from cinema.catalogue import catalogue_query
 from cinema.models import Showtime
+from cinema.pricing import engine, price_book
 from cinema.settings import settings
 
 
 @dataclass(frozen=True)
 class SelectedSeat:
     cell: SeatCell
-    items: pricing.SeatPrice
+    items: engine.SeatPrice
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,11 @@ def summary(showtime: Showtime, seat_map: SeatMap, selected: frozenset[int],
     """The selected seats priced as a hold now would price them (default ticket type)."""
     rules = price_book.enabled_rules()
     occupancy = (price_book.occupancy(showtime, now) if any(r.uses_demand for r in rules)
-                 else pricing.Occupancy())
-    facts, price_settings = pricing.ShowtimeFacts.of(showtime), price_book.settings()
+                 else engine.Occupancy())
+    facts, price_settings = engine.ShowtimeFacts.of(showtime), price_book.settings()
     ticket = price_book.default_ticket(price_book.ticket_types())
     seats = [
-        SelectedSeat(cell, pricing.price_seat(facts, cell.seat_type, price_settings, rules,
+        SelectedSeat(cell, engine.price_seat(facts, cell.seat_type, price_settings, rules,
                                               ticket, occupancy, now))
         for row in seat_map.rows for cell in row.cells if cell and cell.id in selected
     ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cinema.booking import price_book, pricing, promotions
+from cinema.booking import promotions
 from cinema.exceptions import DomainError
 from cinema.extensions import db
 from cinema.models import Reservation
+from cinema.pricing import engine, price_book
 
 
 def choose_ticket_types(reservation_id: int, user_id: int, tickets: dict,
@@ -33,14 +34,14 @@ def choose_ticket_types(reservation_id: int, user_id: int, tickets: dict,
         db.session.rollback()  # releases the hold's lock
         raise
     rules = price_book.enabled_rules()
-    occupancy = pricing.Occupancy()
+    occupancy = engine.Occupancy()
     if any(rule.uses_demand for rule in rules):
         seen = price_book.occupancy(showtime, now)
-        occupancy = pricing.Occupancy(max(seen.claimed - len(reservation.seats), 0),
+        occupancy = engine.Occupancy(max(seen.claimed - len(reservation.seats), 0),
                                       seen.capacity)
-    facts, settings = pricing.ShowtimeFacts.of(showtime), price_book.settings()
+    facts, settings = engine.ShowtimeFacts.of(showtime), price_book.settings()
     for line in reservation.seats:
-        price = pricing.price_seat(facts, line.seat.seat_type, settings, rules,
+        price = engine.price_seat(facts, line.seat.seat_type, settings, rules,
                                    chosen[line.seat_id], occupancy, now)
         for column, value in price.as_columns().items():
             setattr(line, column, value)

@@ -9,11 +9,11 @@ from wtforms import BooleanField, DateField, IntegerField, RadioField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from cinema.booking.pricing import BEST_ONLY, STACK
-from cinema.booking.pricing_admin import RuleData, TicketTypeData
 from cinema.catalogue.films import FORMATS
 from cinema.forms.catalogue_admin import WEEKDAYS, MultiCheckboxField, price_cents, strip
 from cinema.models import SeatType
+from cinema.pricing.engine import BEST_ONLY, STACK
+from cinema.pricing.rules_admin import RuleData, TicketTypeData
 
 PERCENT, AMOUNT = "percent", "amount"
 UP, DOWN = "up", "down"

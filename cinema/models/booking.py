@@ -181,7 +181,7 @@ class ReservedSeat(AuditMixin, db.Model):
     reservation: so.Mapped[Reservation] = so.relationship(back_populates="seats")
     seat: so.Mapped[Seat] = so.relationship(lazy="joined")
     ticket_type: so.Mapped["TicketType | None"] = so.relationship()
-    # The priced steps frozen at the hold (``booking.pricing``): they sum to the price before
+    # The priced steps frozen at the hold (``cinema.pricing.engine``): they sum to the price before
     # the promo code discount; ``time_adjustment_cents`` is the sum of its rule, ticket type
     # and limit items (``time_rule`` names them), so the column view stays true.
     items: so.Mapped[list["SeatLineItem"]] = so.relationship(

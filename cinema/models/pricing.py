@@ -2,7 +2,7 @@
 
 A rule's conditions are all optional and all must hold (an empty list or a NULL bound means
 "any"); its effect is a percentage or a fixed amount, positive (up) or negative (down); the
-order in which rules apply is documented in ``cinema.booking.pricing``.
+order in which rules apply is documented in ``cinema.pricing.engine``.
 """
 from __future__ import annotations
 

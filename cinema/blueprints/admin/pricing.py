@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import request
 
-from cinema.accounts import audit
+from cinema import audit
 from cinema.blueprints.admin import bp
 from cinema.blueprints.admin.flow import actor_id, done, now, show_errors
-from cinema.booking import price_book, pricing_admin
 from cinema.errors import on_error_render
 from cinema.forms import validate_or_raise
 from cinema.forms.params import id_param
 from cinema.forms.pricing import PricingRuleForm, TicketTypeForm
+from cinema.pricing import price_book
+from cinema.pricing import rules_admin as pricing_admin
 from cinema.rendering import render
 
 

@@ -68,7 +68,7 @@ class BookedSeatSchema(ma.Schema):
                            metadata={"description": "cents: the sum of the line items"})
 
     def _items(self, line) -> list[dict]:
-        """The items frozen at the hold (``booking.pricing``), then the promo discount."""
+        """The items frozen at the hold (``cinema.pricing.engine``), then the promo discount."""
         items = [{"kind": item.kind.lower(), "name": item.label, "amount": item.amount_cents}
                  for item in line.items]
         if not items:  # a seat priced before line item rows existed: its columns

@@ -10,11 +10,11 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from cinema.accounts import audit
-from cinema.booking import price_book, pricing, seatmap
-from cinema.errors import NotFound, ValidationFailed
+from cinema import audit
+from cinema.exceptions import NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import PricingRule, Seat, SeatType, Showtime, TicketType
+from cinema.pricing import engine, price_book
 
 PREVIEW_DAYS = 14
 PREVIEW_EXAMPLES = 5
@@ -29,7 +29,7 @@ class RuleData:
     amount_cents: int | None = None
     enabled: bool = True
     priority: int = 100
-    stacking: str = pricing.STACK
+    stacking: str = engine.STACK
     floor_cents: int | None = None
     ceiling_cents: int | None = None
     weekdays: tuple = ()
@@ -52,8 +52,8 @@ class RuleData:
             values[name] = list(values[name])
         return values
 
-    def as_rule(self, rule_id: int = 0) -> pricing.Rule:
-        return pricing.Rule.of(PricingRule(id=rule_id, **self.columns()))
+    def as_rule(self, rule_id: int = 0) -> engine.Rule:
+        return engine.Rule.of(PricingRule(id=rule_id, **self.columns()))
 
 
 def _snapshot(rule: PricingRule) -> dict:
@@ -163,12 +163,12 @@ def preview(data: RuleData, now: datetime, editing_rule_id: int | None = None) -
     examples = []
     for showtime in showtimes:
         counts = seats_by_type.get(showtime.auditorium_id, {})
-        occupancy = pricing.Occupancy(claimed.get(showtime.id, 0), sum(counts.values()))
-        facts = pricing.ShowtimeFacts.of(showtime)
+        occupancy = engine.Occupancy(claimed.get(showtime.id, 0), sum(counts.values()))
+        facts = engine.ShowtimeFacts.of(showtime)
         moved = False
         for seat_type, count in sorted(counts.items(), key=lambda item: item[0].value):
-            before = pricing.price_seat(facts, seat_type, settings, current, ticket, occupancy, now)
-            after = pricing.price_seat(facts, seat_type, settings, proposed, ticket, occupancy, now)
+            before = engine.price_seat(facts, seat_type, settings, current, ticket, occupancy, now)
+            after = engine.price_seat(facts, seat_type, settings, proposed, ticket, occupancy, now)
             if before.price_cents != after.price_cents:
                 moved = True
                 changed_seats += count
@@ -193,11 +193,7 @@ def _seats_by_type(auditorium_ids) -> dict:
 
 
 def _claims(showtimes, now: datetime) -> Counter:
-    counts: Counter = Counter()
-    for showtime in showtimes:
-        claims = seatmap.active_claims(showtime.id, now).subquery()
-        counts[showtime.id] = db.session.scalar(sa.select(sa.func.count()).select_from(claims))
-    return counts
+    return Counter(price_book.claimed_seats([showtime.id for showtime in showtimes], now))
 
 
 # --- ticket types ---------------------------------------------------------------------------

@@ -10,22 +10,30 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.booking import pricing, seatmap
 from cinema.exceptions import TicketTypeNotAllowed, ValidationFailed
 from cinema.extensions import db
 from cinema.ids import parse_id
-from cinema.models import PricingRule, Seat, SeatLineItem, Showtime, TicketType
+from cinema.models import (
+    PricingRule,
+    Reservation,
+    ReservedSeat,
+    Seat,
+    SeatLineItem,
+    Showtime,
+    TicketType,
+)
+from cinema.pricing import engine
 from cinema.settings import settings as cinema_settings
 
 
-def settings() -> pricing.PriceSettings:
-    return pricing.PriceSettings.from_settings(cinema_settings())
+def settings() -> engine.PriceSettings:
+    return engine.PriceSettings.from_settings(cinema_settings())
 
 
-def enabled_rules() -> list[pricing.Rule]:
+def enabled_rules() -> list[engine.Rule]:
     rows = db.session.scalars(sa.select(PricingRule).where(
         PricingRule.enabled, PricingRule.is_deleted.is_(False))).all()
-    return [pricing.Rule.of(row) for row in rows]
+    return [engine.Rule.of(row) for row in rows]
 
 
 def ticket_types(include_disabled: bool = False) -> list[TicketType]:
@@ -35,23 +43,34 @@ def ticket_types(include_disabled: bool = False) -> list[TicketType]:
     return list(db.session.scalars(query.order_by(TicketType.sort_order, TicketType.id)))
 
 
-def default_ticket(types: list[TicketType]) -> pricing.Ticket:
+def default_ticket(types: list[TicketType]) -> engine.Ticket:
     """The first enabled type (Adult, as seeded); with no types at all, no effect."""
-    return pricing.Ticket.of(types[0]) if types else pricing.ADULT
+    return engine.Ticket.of(types[0]) if types else engine.ADULT
 
 
-def occupancy(showtime: Showtime, now: datetime) -> pricing.Occupancy:
+def claimed_seats(showtime_ids, now: datetime) -> dict[int, int]:
+    """Seats held or sold at ``now`` per showtime: active seat rows whose reservation claims its
+    seats (``Reservation.claims_seats``, the one rule the seat map and the hold use too)."""
+    rows = db.session.execute(
+        sa.select(ReservedSeat.showtime_id, sa.func.count())
+        .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
+        .where(ReservedSeat.showtime_id.in_(list(showtime_ids)), ReservedSeat.is_active,
+               Reservation.claims_seats(now))
+        .group_by(ReservedSeat.showtime_id))
+    return {showtime_id: count for showtime_id, count in rows}
+
+
+def occupancy(showtime: Showtime, now: datetime) -> engine.Occupancy:
     """Seats held or sold now out of the auditorium's sellable seats, in this transaction."""
-    claimed = db.session.scalar(
-        sa.select(sa.func.count()).select_from(seatmap.active_claims(showtime.id, now).subquery()))
+    claimed = claimed_seats([showtime.id], now).get(showtime.id, 0)
     capacity = db.session.scalar(sa.select(sa.func.count(Seat.id)).where(
         Seat.auditorium_id == showtime.auditorium_id, Seat.is_blocked.is_(False),
         Seat.is_deleted.is_(False)))
-    return pricing.Occupancy(claimed or 0, capacity or 0)
+    return engine.Occupancy(claimed or 0, capacity or 0)
 
 
 def choose_tickets(seat_ids, requested: dict | None, types: list[TicketType],
-                   age_rating: str) -> dict[int, pricing.Ticket]:
+                   age_rating: str) -> dict[int, engine.Ticket]:
     """The ticket of each seat: ``requested`` maps seat id (or its text) -> ticket type id (any
     missing or blank: the default type). Raises ValidationFailed (422, TICKET_TYPE_NOT_ALLOWED for an
     age-restricted type on a film rated too high, VALIDATION_ERROR for an unknown type)."""
@@ -68,15 +87,15 @@ def choose_tickets(seat_ids, requested: dict | None, types: list[TicketType],
         if type_id not in by_id:
             raise ValidationFailed("Please choose a ticket type for each seat.",
                                    field_errors={f"ticket_{seat_id}": ["Unknown ticket type."]})
-        ticket = pricing.Ticket.of(by_id[type_id])
-        refusal = pricing.ticket_refusal(ticket, age_rating, settings())
+        ticket = engine.Ticket.of(by_id[type_id])
+        refusal = engine.ticket_refusal(ticket, age_rating, settings())
         if refusal:
             raise TicketTypeNotAllowed(refusal, field_errors={f"ticket_{seat_id}": [refusal]})
         chosen[seat_id] = ticket
     return chosen
 
 
-def line_item_rows(price: pricing.SeatPrice) -> list[SeatLineItem]:
+def line_item_rows(price: engine.SeatPrice) -> list[SeatLineItem]:
     """The rows that freeze ``price`` on a reserved seat."""
     return [SeatLineItem(position=index, kind=item.kind, label=item.label,
                          rule_id=item.rule_id, ticket_type_id=item.ticket_type_id,
@@ -87,10 +106,10 @@ def line_item_rows(price: pricing.SeatPrice) -> list[SeatLineItem]:
 def type_prices(showtime: Showtime, seat_types, now: datetime) -> dict:
     """The Adult price of each seat type at this showtime now (cents), cheapest first."""
     rules = enabled_rules()
-    facts = pricing.ShowtimeFacts.of(showtime)
-    occ = occupancy(showtime, now) if any(r.uses_demand for r in rules) else pricing.Occupancy()
+    facts = engine.ShowtimeFacts.of(showtime)
+    occ = occupancy(showtime, now) if any(r.uses_demand for r in rules) else engine.Occupancy()
     ticket = default_ticket(ticket_types())
-    prices = {t: pricing.price_seat(facts, t, settings(), rules, ticket, occ, now).price_cents
+    prices = {t: engine.price_seat(facts, t, settings(), rules, ticket, occ, now).price_cents
               for t in seat_types}
     return dict(sorted(prices.items(), key=lambda item: item[1]))
 
@@ -99,5 +118,5 @@ def demand_note(showtime: Showtime, now: datetime) -> str | None:
     rules = [r for r in enabled_rules() if r.uses_demand]
     if not rules:
         return None
-    return pricing.demand_note(rules, pricing.ShowtimeFacts.of(showtime),
+    return engine.demand_note(rules, engine.ShowtimeFacts.of(showtime),
                                occupancy(showtime, now), now, settings())

@@ -293,6 +293,18 @@ def price_seat(show: ShowtimeFacts, seat_type: SeatType, settings: PriceSettings
     return SeatPrice(tuple(chosen_items), ticket, tuple(chosen_rules))
 
 
+def price_seats(show: ShowtimeFacts, seats, tickets, settings: PriceSettings, rules=(),
+                occupancy: Occupancy = Occupancy(), now: datetime | None = None) -> dict:
+    """The line items of each seat of one hold: ``seats`` are (seat id, seat type) pairs,
+    ``tickets`` maps seat id -> Ticket (missing: Adult). A function of its arguments only (no
+    database, no app), so any hold path (ORM or Core SQL) can call it with what it has read
+    in its own transaction. Returns {seat id: SeatPrice}; the hold's total is the sum of their
+    ``price_cents``."""
+    return {seat_id: price_seat(show, seat_type, settings, rules, tickets.get(seat_id, ADULT),
+                                occupancy, now)
+            for seat_id, seat_type in seats}
+
+
 def ticket_refusal(ticket: Ticket, age_rating: str, settings: PriceSettings) -> str | None:
     """Why ``ticket`` cannot be sold for a film rated ``age_rating``, or None if it can."""
     if not ticket.age_restricted:
