@@ -11,7 +11,6 @@ from cinema.booking import (
     booking,
     booking_changes,
     bookings_query,
-    price_book,
     promotions,
     seat_selection,
     ticket_choice,
@@ -21,6 +20,7 @@ from cinema.errors import on_error_render
 from cinema.forms.params import id_param, text_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.money import format_money
+from cinema.pricing import price_book
 from cinema.rendering import render
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
