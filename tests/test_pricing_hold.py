@@ -171,3 +171,48 @@ def test_box_office_sells_ticket_types_and_check_in_shows_concessions(app, app_c
     assert [line.ticket_type.name for line in sold.seats] == ["Senior", "Senior"]
     page = staff.get("/staff/checkin", query_string={"code": sold.code}).get_data(as_text=True)
     assert "Check ID" in page and "<strong>Senior</strong> A1" in page
+
+
+def test_two_holds_at_the_threshold_count_occupancy_one_after_the_other(app, app_ctx,
+                                                                         monkeypatch):
+    """The first hold is slowed inside its transaction (after counting, before committing);
+    the second, started meanwhile, waits for it and counts its seats: 5 of 12 sold."""
+    import threading
+    import time
+
+    from cinema.pricing import engine
+
+    no_rules()
+    showtime, seats = setup_showtime()  # 12 seats
+    add_rule(name="High demand", percent=10, demand_at_least=40)
+    showtime_id, first_ids, second_id = showtime.id, [s.id for s in seats[:5]], seats[5].id
+    first_user, second_user = gen_user().id, gen_user().id
+    real_price_seats, started = engine.price_seats, threading.Event()
+
+    def slow_price_seats(*args, **kwargs):
+        if not started.is_set():
+            started.set()
+            time.sleep(0.6)
+        return real_price_seats(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "price_seats", slow_price_seats)
+    results = {}
+
+    def hold_in_thread(key, user_id, seat_ids):
+        with app.app_context():
+            results[key] = [(line.seat_id, line.price_cents, [i.label for i in line.items])
+                            for line in booking.hold_seats(user_id, showtime_id, seat_ids,
+                                                           now()).seats]
+            db.session.remove()
+
+    first = threading.Thread(target=hold_in_thread, args=("first", first_user, first_ids))
+    first.start()
+    assert started.wait(5)
+    second = threading.Thread(target=hold_in_thread, args=("second", second_user, [second_id]))
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert [price for _, price, _ in results["first"]] == [1000] * 5  # 0% sold before it
+    [(_, price, labels)] = results["second"]
+    # Without the ordering the second would have counted 0 of 12 and paid 10.00.
+    assert (price, labels) == (1100, ["Base price", "High demand (41% sold)"])

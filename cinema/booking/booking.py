@@ -223,6 +223,13 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rul
     seats = _load_seats(showtime, ids)
     chosen = price_book.choose_tickets(ids, tickets, price_book.ticket_types(),
                                        showtime.movie.age_rating)
+    rules = price_book.enabled_rules()
+    uses_demand = any(rule.uses_demand for rule in rules)
+    if uses_demand:
+        # Before this transaction writes anything: holds of this showtime count its occupancy
+        # one after another, so two holds at a demand threshold never both see the share
+        # before either (the second sees the first's seats). Only while a demand rule is on.
+        price_book.lock_occupancy(showtime_id)
     _retire_holds(showtime_id, ids, user_id if replace_previous else None, now)
     error = _claim_error(showtime_id, ids, now)
     if error is None and gap_rule:
@@ -235,11 +242,9 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rul
     if error is not None:
         db.session.rollback()
         raise error
-    rules = price_book.enabled_rules()
     # Demand is counted here, in the hold's transaction, after the retirements above and
     # before this hold's own seats; a demand item's label records the share it saw.
-    occupancy = (price_book.occupancy(showtime, now) if any(r.uses_demand for r in rules)
-                 else engine.Occupancy())
+    occupancy = price_book.occupancy(showtime, now) if uses_demand else engine.Occupancy()
     facts, price_settings = engine.ShowtimeFacts.of(showtime), price_book.settings()
     reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
                               status=ReservationStatus.HELD,

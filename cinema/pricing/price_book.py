@@ -60,6 +60,18 @@ def claimed_seats(showtime_ids, now: datetime) -> dict[int, int]:
     return {showtime_id: count for showtime_id, count in rows}
 
 
+# The first key of the advisory locks that order holds counting one showtime's occupancy.
+OCCUPANCY_LOCK = 1414
+
+
+def lock_occupancy(showtime_id: int) -> None:
+    """Wait for, then take until the end of this transaction, the showtime's occupancy lock
+    (PostgreSQL; elsewhere nothing, as there is no concurrency to order)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:namespace, :showtime)"),
+                           {"namespace": OCCUPANCY_LOCK, "showtime": showtime_id})
+
+
 def occupancy(showtime: Showtime, now: datetime) -> engine.Occupancy:
     """Seats held or sold now out of the auditorium's sellable seats, in this transaction."""
     claimed = claimed_seats([showtime.id], now).get(showtime.id, 0)
