@@ -57,6 +57,8 @@ def _detail_page(reservation_id: int, error=None):
                   is_owner=reservation.user_id == current_user.id,
                   promo=promotions.applied_code(reservation),
                   ticket_types=price_book.ticket_types(),
+                  demand_note=(price_book.demand_note(reservation.showtime, now)
+                               if reservation.is_live_hold(now) else None),
                   idempotency_key=uuid.uuid4().hex, form=request.form)
 
 
