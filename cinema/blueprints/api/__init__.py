@@ -17,12 +17,13 @@ from cinema.blueprints.api import (
     catalogue,
     deprecated,
     docs,
+    pricing,
     reports,
     showtimes,
 )
 from cinema.blueprints.api.core import BEARER, CinemaApi
 
-API_BLUEPRINTS = (auth.blp, catalogue.blp, showtimes.blp, bookings.blp, admin.blp,
+API_BLUEPRINTS = (auth.blp, catalogue.blp, showtimes.blp, bookings.blp, pricing.blp, admin.blp,
                   admin_venues.blp, reports.blp, deprecated.blp)
 
 
