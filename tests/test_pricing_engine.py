@@ -168,3 +168,31 @@ def test_prices_are_never_negative_and_items_sum_to_prices_and_total(
             assert running >= 0  # no step goes below free
     total = sum(price.price_cents for price in prices)
     assert total == sum(item.amount_cents for price in prices for item in price.items)
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=st.integers(1, 100_000), seat_type=st.sampled_from(list(SeatType)),
+       rules=st.lists(rules_strategy.map(lambda r: Rule(**{**r.__dict__, "stacking": engine.STACK})),
+                      max_size=6),
+       first=ticket_strategy, then=ticket_strategy, claimed=st.integers(0, 100))
+def test_a_new_ticket_type_from_the_frozen_items_prices_as_the_hold_would_have(
+        base, seat_type, rules, first, then, claimed):
+    """Re-pricing from the frozen items (no rules read again) gives the items pricing the seat
+    with the new type at the hold would have given."""
+    show, occupancy = ShowtimeFacts(FRIDAY, base), Occupancy(claimed, 100)
+    held = engine.price_seat(show, seat_type, SETTINGS, rules, first, occupancy, DAY_BEFORE)
+    direct = engine.price_seat(show, seat_type, SETTINGS, rules, then, occupancy, DAY_BEFORE)
+    assert engine.reprice_ticket(held.items, then).items == direct.items
+
+
+def test_a_new_ticket_type_keeps_the_frozen_rule_and_its_floor():
+    rules = [Rule(1, "Down 80", percent=-80, floor_cents=500)]
+    held = engine.price_seat(SHOW, REGULAR, SETTINGS, rules, engine.ADULT, Occupancy(), DAY_BEFORE)
+    assert [(i.kind, i.amount_cents) for i in held.items] == [
+        ("BASE", 1000), ("RULE", -800), ("LIMIT", 300)]
+    child = engine.reprice_ticket(held.items, CHILD)
+    # 2.00 after the rule, Child -25 % = -0.50: 1.50, held up to the frozen floor of 5.00.
+    assert [(i.kind, i.label, i.amount_cents) for i in child.items] == [
+        ("BASE", "Base price", 1000), ("RULE", "Down 80", -800), ("TICKET_TYPE", "Child", -50),
+        ("LIMIT", "Price floor (Down 80)", 350)]
+    assert child.price_cents == 500

@@ -216,3 +216,26 @@ def test_two_holds_at_the_threshold_count_occupancy_one_after_the_other(app, app
     [(_, price, labels)] = results["second"]
     # Without the ordering the second would have counted 0 of 12 and paid 10.00.
     assert (price, labels) == (1100, ["Base price", "High demand (41% sold)"])
+
+
+def test_choosing_a_ticket_type_keeps_the_rules_frozen_at_the_hold(app, app_ctx):
+    no_rules()
+    rule = add_rule(name="Busy", percent=10)
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    assert reservation.total_price_cents == 1100
+    rule.percent = 50  # the admin edits the rule while the patron is on the hold page
+    db.session.commit()
+    response = client.post(f"/bookings/{reservation.id}/tickets",
+                           data={f"ticket_{seats[0].id}": ticket("Senior").id})
+    assert response.status_code == 303
+    db.session.expire_all()
+    reservation = db.session.get(Reservation, reservation.id)
+    # 10.00 + 10 % as at the hold = 11.00; Senior -20 % = -2.20: 8.80 (not 15.00 - 3.00).
+    assert items_of(reservation.seats[0]) == [("BASE", "Base price", 1000), ("RULE", "Busy", 100),
+                                              ("TICKET_TYPE", "Senior", -220)]
+    assert reservation.total_price_cents == 880
+    assert client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE).status_code == 303
+    payment = db.session.scalar(sa.select(Payment).where(Payment.reservation_id == reservation.id))
+    assert payment.amount_cents == 880

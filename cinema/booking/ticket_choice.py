@@ -1,8 +1,9 @@
 """The patron's ticket type per seat of a live hold (Adult, Child...): re-prices the hold.
 
-Choosing types re-prices every seat of the hold with the rules and the occupancy at ``now``
-(the occupancy counted without the hold's own seats, as at the hold) and freezes the new line
-items; the promo code, if any, is spread again over the new prices. A charge already under way
+Prices stay frozen at the hold: choosing types re-prices every seat from its frozen line items
+(base, seat type, each rule's amount and limits as they were at the hold, whatever the rules
+are now: ``engine.reprice_ticket``) with the new type's effect, and freezes the new items; the
+promo code, if any, is spread again over the new prices. A charge already under way
 for the old total cannot confirm the new one (``booking.finalise`` refuses a changed total).
 """
 from __future__ import annotations
@@ -33,16 +34,8 @@ def choose_ticket_types(reservation_id: int, user_id: int, tickets: dict,
     except DomainError:
         db.session.rollback()  # releases the hold's lock
         raise
-    rules = price_book.enabled_rules()
-    occupancy = engine.Occupancy()
-    if any(rule.uses_demand for rule in rules):
-        seen = price_book.occupancy(showtime, now)
-        occupancy = engine.Occupancy(max(seen.claimed - len(reservation.seats), 0),
-                                      seen.capacity)
-    facts, settings = engine.ShowtimeFacts.of(showtime), price_book.settings()
     for line in reservation.seats:
-        price = engine.price_seat(facts, line.seat.seat_type, settings, rules,
-                                   chosen[line.seat_id], occupancy, now)
+        price = engine.reprice_ticket(price_book.frozen_items(line.items), chosen[line.seat_id])
         for column, value in price.as_columns().items():
             setattr(line, column, value)
         line.items = price_book.line_item_rows(price)

@@ -112,3 +112,7 @@ class SeatLineItem(AuditMixin, db.Model):
     ticket_type_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("ticket_types.id", ondelete="SET NULL"))
     amount_cents: so.Mapped[int]
+    # A RULE item's floor and ceiling as the rule had them at the hold: a change of ticket type
+    # re-prices from the frozen items, not from the rules as they are now.
+    floor_cents: so.Mapped[int | None]
+    ceiling_cents: so.Mapped[int | None]

@@ -152,6 +152,8 @@ class Item:
     amount_cents: int
     rule_id: int | None = None
     ticket_type_id: int | None = None
+    floor_cents: int | None = None  # RULE items: the rule's floor and ceiling when applied
+    ceiling_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -243,27 +245,57 @@ def _apply(start: int, start_items: list[Item], rules: list[Rule], ticket: Ticke
     items, price = list(start_items), start
     for rule in rules:
         change = effect_cents(price, rule.percent, rule.amount_cents)
-        items.append(Item("RULE", _rule_label(rule, occupancy), change, rule_id=rule.id))
+        items.append(Item("RULE", _rule_label(rule, occupancy), change, rule_id=rule.id,
+                          floor_cents=rule.floor_cents, ceiling_cents=rule.ceiling_cents))
         price += change
+    return _ticket_and_limits(items, price, ticket, [(r.name, r) for r in rules])
+
+
+def _ticket_and_limits(items: list[Item], price: int, ticket: Ticket,
+                       limits: list) -> tuple[list[Item], int]:
+    """Steps 4 and 5: the ticket type's effect, then the floors and ceilings of ``limits``
+    ((name, anything with ``id``, ``floor_cents`` and ``ceiling_cents``) pairs)."""
     if ticket.percent is not None or ticket.amount_cents:
         change = effect_cents(price, ticket.percent, ticket.amount_cents)
         items.append(Item("TICKET_TYPE", ticket.name, change, ticket_type_id=ticket.id))
         price += change
-    ceilings = [r for r in rules if r.ceiling_cents is not None]
-    floors = [r for r in rules if r.floor_cents is not None]
+    ceilings = [(n, r) for n, r in limits if r.ceiling_cents is not None]
+    floors = [(n, r) for n, r in limits if r.floor_cents is not None]
     if ceilings:
-        lowest = min(ceilings, key=lambda r: r.ceiling_cents)
+        name, lowest = min(ceilings, key=lambda pair: pair[1].ceiling_cents)
         if price > lowest.ceiling_cents:
-            items.append(Item("LIMIT", f"Price ceiling ({lowest.name})"[:120],
+            items.append(Item("LIMIT", f"Price ceiling ({name})"[:120],
                               lowest.ceiling_cents - price, rule_id=lowest.id))
             price = lowest.ceiling_cents
     if floors:
-        highest = max(floors, key=lambda r: r.floor_cents)
+        name, highest = max(floors, key=lambda pair: pair[1].floor_cents)
         if price < highest.floor_cents:
-            items.append(Item("LIMIT", f"Price floor ({highest.name})"[:120],
+            items.append(Item("LIMIT", f"Price floor ({name})"[:120],
                               highest.floor_cents - price, rule_id=highest.id))
             price = highest.floor_cents
     return items, price
+
+
+@dataclass(frozen=True)
+class _FrozenLimit:
+    id: int | None
+    floor_cents: int | None
+    ceiling_cents: int | None
+
+
+def reprice_ticket(frozen, ticket: Ticket = ADULT) -> SeatPrice:
+    """A seat's price for another ticket type, from its items frozen at the hold: the base, the
+    seat type and each rule's amount stay as they were (whatever the rules have become since),
+    the new type's effect applies to their sum, then the frozen rules' floors and ceilings.
+    Rule amounts never depend on the ticket type (step 4 comes after step 3); the best-only
+    rule chosen at the hold stays the one applied."""
+    kept = [item for item in frozen if item.kind in ("BASE", "SEAT_TYPE", "RULE")]
+    limits = [(item.label.split(" (")[0], _FrozenLimit(item.rule_id, item.floor_cents,
+                                                       item.ceiling_cents))
+              for item in kept if item.kind == "RULE"]
+    items, _ = _ticket_and_limits(list(kept), sum(item.amount_cents for item in kept), ticket,
+                                  limits)
+    return SeatPrice(tuple(items), ticket)
 
 
 def price_seat(show: ShowtimeFacts, seat_type: SeatType, settings: PriceSettings,

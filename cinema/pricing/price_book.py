@@ -111,8 +111,16 @@ def line_item_rows(price: engine.SeatPrice) -> list[SeatLineItem]:
     """The rows that freeze ``price`` on a reserved seat."""
     return [SeatLineItem(position=index, kind=item.kind, label=item.label,
                          rule_id=item.rule_id, ticket_type_id=item.ticket_type_id,
-                         amount_cents=item.amount_cents)
+                         amount_cents=item.amount_cents, floor_cents=item.floor_cents,
+                         ceiling_cents=item.ceiling_cents)
             for index, item in enumerate(price.items)]
+
+
+def frozen_items(rows) -> list[engine.Item]:
+    """The engine's items of a reserved seat's frozen line item rows, in their order."""
+    return [engine.Item(row.kind, row.label, row.amount_cents, row.rule_id, row.ticket_type_id,
+                        row.floor_cents, row.ceiling_cents)
+            for row in sorted(rows, key=lambda row: row.position)]
 
 
 def type_prices(showtime: Showtime, seat_types, now: datetime) -> dict:

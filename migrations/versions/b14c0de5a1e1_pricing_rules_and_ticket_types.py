@@ -108,6 +108,8 @@ def upgrade():
         sa.Column('rule_id', sa.Integer(), nullable=True),
         sa.Column('ticket_type_id', sa.Integer(), nullable=True),
         sa.Column('amount_cents', sa.Integer(), nullable=False),
+        sa.Column('floor_cents', sa.Integer(), nullable=True),
+        sa.Column('ceiling_cents', sa.Integer(), nullable=True),
         *_audit_columns('reserved_seat_line_items'),
         sa.ForeignKeyConstraint(['reserved_seat_id'], ['reserved_seats.id'], ondelete='CASCADE',
                                 name=op.f('fk_reserved_seat_line_items_reserved_seat_id_reserved_seats')),
