@@ -39,8 +39,9 @@ def test_a_hold_names_a_ticket_type_per_seat_and_returns_the_line_items(app_ctx,
     body = response.get_json()
     adult, senior = body["seats"]
     assert adult["ticket_type"] == "Adult" and senior["ticket_type"] == "Senior"
-    assert [(i["kind"], i["name"], i["amount"]) for i in senior["line_items"]] == [
+    assert [(i["kind"], i["label"], i["amount"]) for i in senior["line_items"]] == [
         ("base", "Base price", 1000), ("rule", "Busy (0% sold)", 100), ("ticket_type", "Senior", -220)]
+    assert [i["name"] for i in senior["line_items"]] == ["base", "Busy (0% sold)", "Senior"]
     assert (adult["price"], senior["price"]) == (1100, 880)
     assert body["total_price"] == 1980 == sum(i["amount"] for s in body["seats"]
                                               for i in s["line_items"])

@@ -53,7 +53,11 @@ class IdempotencyHeader(ma.Schema):
 class LineItemSchema(ma.Schema):
     kind = fields.String(required=True, metadata={
         "enum": ["base", "seat_type", "rule", "ticket_type", "limit", "discount"]})
-    name = fields.String(required=True, metadata={"example": "Base price"})
+    name = fields.String(required=True, metadata={
+        "description": "as before v1 had kinds: base, seat_type, discount, or the rule's or "
+                       "ticket type's label", "example": "base"})
+    label = fields.String(required=True, metadata={"description": "what the patron reads",
+                                                   "example": "Base price"})
     amount = fields.Integer(required=True, metadata={"description": "cents; negative = off"})
 
 
@@ -69,19 +73,25 @@ class BookedSeatSchema(ma.Schema):
 
     def _items(self, line) -> list[dict]:
         """The items frozen at the hold (``cinema.pricing.engine``), then the promo discount."""
-        items = [{"kind": item.kind.lower(), "name": item.label, "amount": item.amount_cents}
-                 for item in line.items]
+        items = [_item(item.kind.lower(), item.label, item.amount_cents) for item in line.items]
         if not items:  # a seat priced before line item rows existed: its columns
-            items = [{"kind": "base", "name": "base", "amount": line.base_price_cents}]
+            items = [_item("base", "Base price", line.base_price_cents)]
             if line.seat_type_adjustment_cents:
-                items.append({"kind": "seat_type", "name": "seat_type",
-                              "amount": line.seat_type_adjustment_cents})
+                items.append(_item("seat_type", line.seat.seat_type.label,
+                                   line.seat_type_adjustment_cents))
             if line.time_adjustment_cents:
-                items.append({"kind": "rule", "name": line.time_rule or "time",
-                              "amount": line.time_adjustment_cents})
+                items.append(_item("rule", line.time_rule or "time", line.time_adjustment_cents))
         if line.discount_cents:
-            items.append({"kind": "discount", "name": "discount", "amount": -line.discount_cents})
+            items.append(_item("discount", "Promo code", -line.discount_cents))
         return items
+
+
+# ``name`` keeps the meaning it had before line items had kinds (v1 changes only add fields).
+_OLD_NAMES = {"base": "base", "seat_type": "seat_type", "discount": "discount"}
+
+
+def _item(kind: str, label: str, amount: int) -> dict:
+    return {"kind": kind, "name": _OLD_NAMES.get(kind, label), "label": label, "amount": amount}
 
 
 class BookingSchema(ma.Schema):
