@@ -153,7 +153,6 @@ class SeatPairSplit(ValidationFailed):
     error_code = "SEAT_PAIR_SPLIT"
 
 
-
 class TicketTypeNotAllowed(ValidationFailed):
     """A ticket type not sold for this film (a Child ticket for a film rated too high)."""
 

@@ -5,7 +5,7 @@ values configuration holds when this migration runs (the defaults otherwise), so
 the same until an admin edits them.
 
 Revision ID: b14c0de5a1e1
-Revises: a7c3e9f1b2d4
+Revises: c4e2a1d3b5f8
 Create Date: 2026-11-30 10:40:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = 'b14c0de5a1e1'
-down_revision = 'a7c3e9f1b2d4'
+down_revision = 'c4e2a1d3b5f8'
 branch_labels = None
 depends_on = None
 
