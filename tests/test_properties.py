@@ -104,6 +104,15 @@ def test_holding_generated_seats_raises_only_domain_errors(world, showtime_id, s
     assert {line.seat_id for line in lines} <= set(seat_pool)
 
 
+
+def test_a_hold_given_its_ids_as_text_treats_them_as_numbers(world):
+    # As a form sends them: the id was checked, then the text itself reached the queries (500).
+    showtime_id, seat_pool, user_id = world
+    reservation = booking.hold_seats(user_id, f" {showtime_id} ", [str(seat_pool[0])],
+                                     datetime.now(timezone.utc))
+    assert reservation.showtime_id == showtime_id and len(reservation.seats) == 1
+
+
 @WITH_DB
 @given(seat_count=st.integers(1, 4), code=st.one_of(st.none(), st.text(max_size=60),
                                                      st.sampled_from(["SAVE10", " save10 "])))

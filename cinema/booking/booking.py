@@ -196,7 +196,8 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
     config = settings()
-    if parse_id(showtime_id) is None:
+    showtime_id = parse_id(showtime_id)  # a form's "7" is 7 from here on, in every query
+    if showtime_id is None:
         raise ValidationFailed("Please choose a showtime.",
                                field_errors={"showtime_id": ["Missing or not a number."]})
     ids = _check_seat_request(seat_ids, config.max_seats_per_hold)
