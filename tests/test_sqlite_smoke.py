@@ -8,6 +8,14 @@ def test_default_path_migrates_seeds_serves_and_books_on_sqlite(tmp_path):
     env = embedded_env(tmp_path)
     run(FLASK + ["db", "upgrade"], env)
     assert (tmp_path / "cinema.sqlite3").exists()
+    # Every migration keeps the indexes a rebuilt table would lose (SQLite's batch mode does):
+    # above all the partial unique index that makes a double booking impossible.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cinema.sqlite3") as db:
+        indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"uq_reserved_seats_active", "uq_seats_label", "uq_seats_position",
+            "uq_users_email_lower", "ix_reservations_refund_due"} <= indexes, sorted(indexes)
     output = run(FLASK + ["seed-demo"], env)
     assert "patron@lumen.example" in output
     check = """

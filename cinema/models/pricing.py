@@ -26,6 +26,11 @@ ONE_EFFECT = "(percent IS NULL) <> (amount_cents IS NULL)"
 PERCENT_RANGE = "percent IS NULL OR (percent >= -100 AND percent <= 500 AND percent <> 0)"
 
 
+
+def _list_of(item) -> sa.types.TypeEngine:
+    """A list column: an array on PostgreSQL, JSON on SQLite (the zero-setup `make run`)."""
+    return sa.JSON().with_variant(pg.ARRAY(item), "postgresql")
+
 class PricingRule(AuditMixin, db.Model):
     """A dynamic price rule an admin runs at /admin/pricing."""
 
@@ -54,20 +59,15 @@ class PricingRule(AuditMixin, db.Model):
     floor_cents: so.Mapped[int | None]
     ceiling_cents: so.Mapped[int | None]
     # Conditions. Weekdays are 0 = Monday .. 6 = Sunday of the showtime's local start.
-    weekdays: so.Mapped[list[int]] = so.mapped_column(pg.ARRAY(sa.Integer), default=list,
-                                                      server_default="{}")
+    weekdays: so.Mapped[list[int]] = so.mapped_column(_list_of(sa.Integer), default=list)
     starts_from: so.Mapped[time | None] = so.mapped_column(sa.Time())  # local, inclusive
     starts_before: so.Mapped[time | None] = so.mapped_column(sa.Time())  # local, exclusive
     date_from: so.Mapped[date | None] = so.mapped_column(sa.Date())  # local, inclusive
     date_until: so.Mapped[date | None] = so.mapped_column(sa.Date())  # local, inclusive
-    seat_types: so.Mapped[list[str]] = so.mapped_column(pg.ARRAY(sa.String(12)), default=list,
-                                                        server_default="{}")
-    movie_ids: so.Mapped[list[int]] = so.mapped_column(pg.ARRAY(sa.Integer), default=list,
-                                                       server_default="{}")
-    auditorium_ids: so.Mapped[list[int]] = so.mapped_column(pg.ARRAY(sa.Integer), default=list,
-                                                            server_default="{}")
-    formats: so.Mapped[list[str]] = so.mapped_column(pg.ARRAY(sa.String(20)), default=list,
-                                                     server_default="{}")
+    seat_types: so.Mapped[list[str]] = so.mapped_column(_list_of(sa.String(12)), default=list)
+    movie_ids: so.Mapped[list[int]] = so.mapped_column(_list_of(sa.Integer), default=list)
+    auditorium_ids: so.Mapped[list[int]] = so.mapped_column(_list_of(sa.Integer), default=list)
+    formats: so.Mapped[list[str]] = so.mapped_column(_list_of(sa.String(20)), default=list)
     demand_at_least: so.Mapped[int | None]  # percent sold at the hold, inclusive
     demand_below: so.Mapped[int | None]  # percent sold at the hold, exclusive
     lead_hours_min: so.Mapped[int | None]  # hours from the hold to the start, inclusive

@@ -27,15 +27,24 @@ PERCENT_RANGE = "percent IS NULL OR (percent >= -100 AND percent <= 500 AND perc
 
 def _audit_columns(table):
     return [
-        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'),
+        # func.now(): now() on PostgreSQL, CURRENT_TIMESTAMP on SQLite (the seeded rows use it).
+        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.func.now(),
                   nullable=False),
-        sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'),
+        sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.func.now(),
                   nullable=False),
         sa.Column('created_by', sa.Integer(), nullable=True),
         sa.Column('is_deleted', sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(['created_by'], ['users.id'], ondelete='SET NULL',
                                 name=op.f(f'fk_{table}_created_by_users')),
     ]
+
+
+def _list_of(item) -> dict:
+    """A list column's type and empty default: an array on PostgreSQL, JSON on SQLite (the
+    zero-setup `make run`)."""
+    if op.get_bind().dialect.name == "postgresql":
+        return {"type_": pg.ARRAY(item), "server_default": sa.text("'{}'")}
+    return {"type_": sa.JSON(), "server_default": sa.text("'[]'")}
 
 
 def upgrade():
@@ -50,15 +59,15 @@ def upgrade():
         sa.Column('amount_cents', sa.Integer(), nullable=True),
         sa.Column('floor_cents', sa.Integer(), nullable=True),
         sa.Column('ceiling_cents', sa.Integer(), nullable=True),
-        sa.Column('weekdays', pg.ARRAY(sa.Integer()), server_default='{}', nullable=False),
+        sa.Column('weekdays', **_list_of(sa.Integer()), nullable=False),
         sa.Column('starts_from', sa.Time(), nullable=True),
         sa.Column('starts_before', sa.Time(), nullable=True),
         sa.Column('date_from', sa.Date(), nullable=True),
         sa.Column('date_until', sa.Date(), nullable=True),
-        sa.Column('seat_types', pg.ARRAY(sa.String(length=12)), server_default='{}', nullable=False),
-        sa.Column('movie_ids', pg.ARRAY(sa.Integer()), server_default='{}', nullable=False),
-        sa.Column('auditorium_ids', pg.ARRAY(sa.Integer()), server_default='{}', nullable=False),
-        sa.Column('formats', pg.ARRAY(sa.String(length=20)), server_default='{}', nullable=False),
+        sa.Column('seat_types', **_list_of(sa.String(length=12)), nullable=False),
+        sa.Column('movie_ids', **_list_of(sa.Integer()), nullable=False),
+        sa.Column('auditorium_ids', **_list_of(sa.Integer()), nullable=False),
+        sa.Column('formats', **_list_of(sa.String(length=20)), nullable=False),
         sa.Column('demand_at_least', sa.Integer(), nullable=True),
         sa.Column('demand_below', sa.Integer(), nullable=True),
         sa.Column('lead_hours_min', sa.Integer(), nullable=True),
@@ -96,8 +105,11 @@ def upgrade():
         sa.UniqueConstraint('name', name=op.f('uq_ticket_types_name')),
     )
     op.add_column('reserved_seats', sa.Column('ticket_type_id', sa.Integer(), nullable=True))
-    op.create_foreign_key(op.f('fk_reserved_seats_ticket_type_id_ticket_types'), 'reserved_seats',
-                          'ticket_types', ['ticket_type_id'], ['id'])
+    # SQLite cannot add a constraint to a table without rebuilding it, and a rebuild would lose
+    # its partial unique index (the guarantee against double booking): PostgreSQL only.
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_foreign_key(op.f('fk_reserved_seats_ticket_type_id_ticket_types'),
+                              'reserved_seats', 'ticket_types', ['ticket_type_id'], ['id'])
     op.create_table(
         'reserved_seat_line_items',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -149,8 +161,9 @@ def downgrade():
     op.drop_index('ix_reserved_seat_line_items_reserved_seat_id',
                   table_name='reserved_seat_line_items')
     op.drop_table('reserved_seat_line_items')
-    op.drop_constraint(op.f('fk_reserved_seats_ticket_type_id_ticket_types'), 'reserved_seats',
-                       type_='foreignkey')
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(op.f('fk_reserved_seats_ticket_type_id_ticket_types'),
+                           'reserved_seats', type_='foreignkey')
     op.drop_column('reserved_seats', 'ticket_type_id')
     op.drop_table('ticket_types')
     op.drop_table('pricing_rules')

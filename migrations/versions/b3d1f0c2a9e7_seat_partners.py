@@ -19,10 +19,12 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('seats') as batch:
-        batch.add_column(sa.Column('partner_seat_id', sa.Integer(), nullable=True))
-        batch.create_foreign_key('fk_seats_partner_seat_id_seats', 'seats',
-                                 ['partner_seat_id'], ['id'], ondelete='SET NULL')
+    op.add_column('seats', sa.Column('partner_seat_id', sa.Integer(), nullable=True))
+    # SQLite cannot add a constraint without rebuilding the table, which would lose its partial
+    # and expression indexes: the foreign key is PostgreSQL's only.
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_foreign_key('fk_seats_partner_seat_id_seats', 'seats', 'seats',
+                              ['partner_seat_id'], ['id'], ondelete='SET NULL')
     bind = op.get_bind()
     seats = bind.execute(sa.text(
         "SELECT id, auditorium_id, row_index, col_index FROM seats "
@@ -41,6 +43,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('seats') as batch:
-        batch.drop_constraint('fk_seats_partner_seat_id_seats', type_='foreignkey')
-        batch.drop_column('partner_seat_id')
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint('fk_seats_partner_seat_id_seats', 'seats', type_='foreignkey')
+    op.drop_column('seats', 'partner_seat_id')

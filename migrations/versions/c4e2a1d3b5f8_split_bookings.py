@@ -15,13 +15,16 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('reservations') as batch:
-        batch.add_column(sa.Column('split_from_id', sa.Integer(), nullable=True))
-        batch.create_foreign_key('fk_reservations_split_from_id_reservations', 'reservations',
-                                 ['split_from_id'], ['id'])
+    op.add_column('reservations', sa.Column('split_from_id', sa.Integer(), nullable=True))
+    # SQLite cannot add a constraint without rebuilding the table, which would lose its partial
+    # and expression indexes: the foreign key is PostgreSQL's only.
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_foreign_key('fk_reservations_split_from_id_reservations', 'reservations',
+                              'reservations', ['split_from_id'], ['id'])
 
 
 def downgrade():
-    with op.batch_alter_table('reservations') as batch:
-        batch.drop_constraint('fk_reservations_split_from_id_reservations', type_='foreignkey')
-        batch.drop_column('split_from_id')
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint('fk_reservations_split_from_id_reservations', 'reservations',
+                           type_='foreignkey')
+    op.drop_column('reservations', 'split_from_id')
