@@ -48,7 +48,8 @@ def local_day_bounds(day: date, tz: ZoneInfo | None = None) -> tuple[datetime, d
 
 
 def format_local(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """A time as people at the cinema read it ("" for None), e.g. "Sat 05 Jul 2030, 19:00"."""
+    """A time as people at the cinema read it ("" for None), e.g. "Sat 5 Jul 2030, 19:00": days
+    of the month without a leading zero (``%d`` is read as ``%-d``)."""
     if value is None:
         return ""
-    return to_local(value).strftime(fmt)
+    return to_local(value).strftime(fmt.replace("%d", "%-d"))

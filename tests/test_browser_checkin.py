@@ -96,3 +96,22 @@ def test_the_door_screen_answers_refuse_unpaid_and_admit_full_width(browser_page
     with app.app_context():
         admitted = db.session.get(Reservation, reservation_id)
         assert admitted.status is ReservationStatus.COMPLETED and admitted.paid_at is not None
+
+
+def test_print_buttons_are_absent_without_javascript(browser_page, app, request):
+    """Issue 16: `.btn{display:inline-flex}` overrode `hidden`: a Print button that does nothing."""
+    with app.app_context():
+        staff = gen_user(role=UserRole.STAFF)
+        showtime = gen_showtime(starts_at=utcnow() + timedelta(hours=1))
+        reservation = gen_reservation(gen_user(), showtime, seats_of(showtime.auditorium)[:1])
+        staff_email, reservation_id = staff.email, reservation.id
+    page = browser_page
+    sign_in(page, staff_email)
+    page.goto(f"/bookings/{reservation_id}")
+    button = page.get_by_role("button", name="Print ticket")
+    if request.node.callspec.params["browser_page"]:
+        expect(button).to_be_visible()
+    else:
+        expect(button).to_be_hidden()
+    # A ticket sold by staff leads back to the box office, not to the staff's own bookings.
+    expect(page.get_by_role("link", name="← Back to the box office for this showtime")).to_be_visible()
