@@ -3,6 +3,8 @@ and admitted in one step, released before the start if nobody pays, counted as a
 is paid (not when it is confirmed), and listed on the dashboard."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -171,3 +173,85 @@ def test_the_door_screen_refuses_in_red_with_the_reason(client, staff):
     page = response.get_data(as_text=True)
     assert 'data-verdict="refuse"' in page and "No booking has this code" in page
     assert 'method="post"' in page and 'name="door" value="1"' in page
+
+
+def _race(app, code: str, staff_ids: list[int], when: datetime) -> list[str]:
+    """Each staff member takes payment for ``code`` at once, from their own thread and
+    session: another transaction holds the booking's row until both wait on it."""
+    other = db.engine.connect()
+    other.execute(sa.text("SELECT id FROM reservations WHERE code = :code FOR UPDATE"),
+                  {"code": code})  # its transaction stays open
+    outcome: list[str] = []
+
+    def take_payment(staff_id: int) -> None:
+        with app.app_context():
+            try:
+                checkin.admit(code, staff_id, when, take_payment=True)
+                outcome.append("admitted")
+            except checkin.DomainError as refusal:
+                outcome.append(refusal.error_code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=take_payment, args=(staff_id,)) for staff_id in staff_ids]
+    for thread in threads:
+        thread.start()
+    waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                      "AND datname = current_database()")
+    with db.engine.connect() as watcher:
+        deadline = time.monotonic() + 30
+        while watcher.execute(waiting).scalar() < len(staff_ids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    other.commit()
+    other.close()
+    for thread in threads:
+        thread.join(30)
+    return sorted(outcome)
+
+
+@pytest.mark.usefixtures("money_checked")
+def test_two_staff_taking_payment_at_once_take_it_once(app, app_ctx):
+    """A real race: both doors scan the same unpaid booking and press "Take payment and
+    admit"; both pass the lookup (unpaid), both wait on the row; one takes the payment and
+    admits, the other is told the booking is already admitted. One payment, one admission."""
+    reservation = unpaid_booking()
+    first = gen_user(role=UserRole.STAFF, full_name="Dora Door")
+    second = gen_user(role=UserRole.STAFF, full_name="Sam Second")
+    code, ids = reservation.code, [first.id, second.id]
+    db.session.commit()
+    assert _race(app, code, ids, NOW) == ["ALREADY_ADMITTED", "admitted"]
+    db.session.expire_all()
+    assert reservation.status is ReservationStatus.COMPLETED and reservation.paid_at == NOW
+    assert reservation.sold_by == reservation.admitted_by
+    actions = db.session.scalars(sa.select(AuditLog.action).where(
+        AuditLog.entity_id == reservation.id).order_by(AuditLog.id)).all()
+    assert actions.count("boxoffice.paid") == 1 and actions.count("booking.admit") == 1
+
+
+@pytest.mark.usefixtures("money_checked")
+def test_paid_at_the_counter_meanwhile_the_door_admits_without_taking_it_again(app_ctx,
+                                                                               monkeypatch):
+    """The counter took the money (mark_paid) between the door's lookup and its admission:
+    the door admits, and records no second payment."""
+    reservation = unpaid_booking()
+    staff_member = gen_user(role=UserRole.STAFF)
+    found = checkin.lookup(reservation.code, NOW)
+    assert isinstance(found.refusal, checkin.Unpaid)
+    box_office.mark_paid(reservation.id, staff_member.id, NOW - timedelta(minutes=1))
+    real_lookup, seen = checkin.lookup, [found]  # the door's first look saw it unpaid
+    monkeypatch.setattr(checkin, "lookup", lambda code, now: seen.pop() if seen
+                        else real_lookup(code, now))
+    admitted = checkin.admit(reservation.code, staff_member.id, NOW, take_payment=True)
+    assert admitted.status is ReservationStatus.COMPLETED
+    assert admitted.paid_at == NOW - timedelta(minutes=1)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == "boxoffice.paid")) == 1
+
+
+def test_the_money_invariant_catches_a_booking_admitted_unpaid(app_ctx):
+    from tests.money_invariant import money_invariant_violations
+
+    reservation = unpaid_booking(status=ReservationStatus.COMPLETED)
+    db.session.commit()
+    assert money_invariant_violations(db.engine) == [
+        f"reservation {reservation.id} ({reservation.code}) was admitted unpaid"]

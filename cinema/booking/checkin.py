@@ -145,7 +145,11 @@ def admit(code_or_token: str, staff_id: int, now: datetime,
     if changed != 1:
         db.session.rollback()
         db.session.expire_all()
-        raise refusal_for(_find(reservation.code), now) or AlreadyAdmitted()
+        refusal = refusal_for(_find(reservation.code), now)
+        if refusal is None and paying:
+            # Paid at the counter meanwhile (mark_paid): admit it, taking nothing again.
+            return admit(code_or_token, staff_id, now)
+        raise refusal or AlreadyAdmitted()
     if paying:
         audit.record(staff_id, "boxoffice.paid", "reservation", reservation.id,
                      f"took payment for {reservation.code} at the door",
