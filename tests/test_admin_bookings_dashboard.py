@@ -110,7 +110,7 @@ def test_booking_detail_and_admin_cancel(admin_client, week):
         assert text in html, text
     assert "cannot be cancelled" in html  # completed
 
-    response = admin_client.post(f"/admin/bookings/{r1.id}/cancel")
+    response = admin_client.post(f"/admin/bookings/{r1.id}/cancel", data={"confirm": "1"})
     assert response.status_code == 303
     db.session.expire_all()
     cancelled = db.session.get(Reservation, r1.id)
@@ -126,7 +126,7 @@ def test_booking_detail_and_admin_cancel(admin_client, week):
     day = cancelled.cancelled_at.astimezone(cancelled.cancelled_at.tzinfo).date()
     refunds = reports.revenue_total(DateRange(day - timedelta(days=1), day + timedelta(days=1)))
     assert refunds.refunds_cents == 2400
-    assert admin_client.post(f"/admin/bookings/{r1.id}/cancel").status_code == 409
+    assert admin_client.post(f"/admin/bookings/{r1.id}/cancel", data={"confirm": "1"}).status_code == 409
     assert admin_client.get("/admin/bookings/999999").status_code == 404
 
 
