@@ -107,3 +107,4 @@ def test_days_of_the_month_have_no_leading_zero(app_ctx):
     when = datetime(2026, 12, 1, 19, 0, tzinfo=timezone.utc)
     assert format_local(when, "%A %d %B") == "Tuesday 1 December"
     assert format_local(when) == "Tue 1 Dec 2026, 19:00"
+    assert format_local(when, "%Y-%m-%d") == "2026-12-01"  # files keep the numeric form
