@@ -108,3 +108,53 @@ def test_days_of_the_month_have_no_leading_zero(app_ctx):
     assert format_local(when, "%A %d %B") == "Tuesday 1 December"
     assert format_local(when) == "Tue 1 Dec 2026, 19:00"
     assert format_local(when, "%Y-%m-%d") == "2026-12-01"  # files keep the numeric form
+
+
+LAYOUT = {"name": "Screen 9", "description": "", "rows": "4", "seats_per_row": "6",
+          "premium_rows": "", "couple_rows": "", "aisles_after": "", "wheelchair": ""}
+
+
+@pytest.fixture
+def admin(app, app_ctx):
+    from tests.admin_factories import admin_client
+
+    client, _ = admin_client(app)
+    return client
+
+
+def test_an_unknown_couple_row_is_an_error_of_the_couple_rows_field(admin):
+    response = admin.post("/admin/auditoriums", data={**LAYOUT, "couple_rows": "Z"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="couple_rows-error">No such row: Z.' in page
+    assert 'id="premium_rows-error"' not in page
+
+
+def test_the_preview_pane_says_why_it_is_empty_without_javascript(admin):
+    response = admin.post("/admin/auditoriums/preview", data={**LAYOUT, "premium_rows": "Q"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "No preview yet: the layout has a problem." in page
+    assert 'id="premium_rows-error">No such row: Q.' in page
+
+
+def test_the_error_summary_names_the_field(admin):
+    response = admin.post("/admin/movies", data={"title": "", "duration_minutes": "90"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Please check the form: Title: This field is required." in page
+
+
+def test_edit_and_delete_are_not_two_red_buttons_side_by_side(admin, app_ctx):
+    from tests.factories import gen_movie
+
+    movie = gen_movie(title="Alpha")
+    page = admin.get(f"/admin/movies/{movie.id}").get_data(as_text=True)
+    assert '<a class="btn" href="/admin/movies/%d/edit">Edit</a>' % movie.id in page
+    assert '<button class="btn btn-danger" type="submit">Delete</button>' in page
+
+
+def test_the_dashboard_does_not_repeat_its_sub_navigation(admin):
+    page = admin.get("/admin/").get_data(as_text=True)
+    for section in ("/admin/movies", "/admin/auditoriums", "/admin/users", "/admin/audit"):
+        assert page.count(f'href="{section}"') == 1, section  # the sub-navigation's link only
