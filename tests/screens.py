@@ -26,3 +26,44 @@ def horizontal_overflow(page) -> int:
     """How many CSS pixels the document is wider than the window (0: no sideways scroll)."""
     return page.evaluate("() => document.documentElement.scrollWidth"
                          " - document.documentElement.clientWidth")
+
+
+CLIPPED_SELECTS = """() => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    return [...document.querySelectorAll('select')].filter(s => s.offsetParent !== null).map(s => {
+        const style = getComputedStyle(s);
+        ctx.font = style.font;
+        const longest = Math.max(0, ...[...s.options].map(o => ctx.measureText(o.text).width));
+        const room = s.clientWidth - parseFloat(style.paddingLeft)
+                     - parseFloat(style.paddingRight) - 20;  // the drop-down arrow
+        return longest > room + 1
+            ? `select ${s.id || s.name}: ${Math.round(longest)}px of text in ${Math.round(room)}px`
+            : null;
+    }).filter(Boolean);
+}"""
+
+
+def clipped_selects(page) -> list[str]:
+    """Selects too narrow for their longest choice ("Adm", "Any langua…"): one line each."""
+    return page.evaluate(CLIPPED_SELECTS)
+
+
+WIDEST = """() => {
+    const limit = document.documentElement.clientWidth;
+    const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+        + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+    const out = [];
+    for (const e of document.body.querySelectorAll('*')) {
+        const r = e.getBoundingClientRect();
+        const parent = e.parentElement && e.parentElement.getBoundingClientRect();
+        if (r.width && r.right > limit + 1 && !(parent && parent.right > limit + 1)) {
+            out.push(name(e.parentElement) + ' > ' + name(e) + ' (right ' + Math.round(r.right) + ')');
+        }
+    }
+    return out.slice(0, 3);
+}"""
+
+
+def widest_elements(page) -> list[str]:
+    """The outermost elements reaching past the window's right edge (why a page scrolls)."""
+    return page.evaluate(WIDEST)

@@ -1,9 +1,10 @@
 """The visual check: every staff and admin page, at 1280 and 390 px, in real Chromium.
 
 Walks the URL map's GET routes under /admin and /staff (ids filled from the demo data), and
-on each page: no horizontal overflow (document scrollWidth <= clientWidth), no serious or
-critical axe-core violation (tests/vendor/axe.min.js, fetched and checked by `make install`),
-and a screenshot under test-artifacts/screens/ (tests/screens.py) for a person to look at.
+on each page: no horizontal overflow (document scrollWidth <= clientWidth), no select too
+narrow for its longest choice, no serious or critical axe-core violation
+(tests/vendor/axe.min.js, fetched and checked by `make install`), and a screenshot under
+test-artifacts/screens/ (tests/screens.py) for a person to look at.
 """
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ from cinema import demo
 from cinema.extensions import db
 from cinema.models import Auditorium, Movie, Reservation, ReservationStatus, Showtime, utcnow
 from tests.promo_factories import gen_promo
-from tests.screens import WIDTHS, horizontal_overflow, screenshot
+from tests.screens import (
+    WIDTHS,
+    clipped_selects,
+    horizontal_overflow,
+    screenshot,
+    widest_elements,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -103,8 +110,10 @@ def test_every_staff_and_admin_page_fits_and_passes_axe(app, browser, base_url):
             screenshot(page, f"{width}-{url}")
             overflow = horizontal_overflow(page)
             if overflow > 0:
-                problems.append(f"{url} at {width} px: {overflow}px of horizontal scroll")
+                problems.append(f"{url} at {width} px: {overflow}px of horizontal scroll from "
+                                f"{', '.join(widest_elements(page))}")
             problems += [f"{url} at {width} px: axe {violation}"
                          for violation in axe_violations(page)]
+            problems += [f"{url} at {width} px: {clipped}" for clipped in clipped_selects(page)]
     context.close()
     assert not problems, "\n".join(problems)
