@@ -33,7 +33,8 @@ CLIPPED_SELECTS = """() => {
     return [...document.querySelectorAll('select')].filter(s => s.offsetParent !== null).map(s => {
         const style = getComputedStyle(s);
         ctx.font = style.font;
-        const longest = Math.max(0, ...[...s.options].map(o => ctx.measureText(o.text).width));
+        const shown = s.selectedOptions.length ? s.selectedOptions[0].text : '';
+        const longest = ctx.measureText(shown).width;
         const room = s.clientWidth - parseFloat(style.paddingLeft)
                      - parseFloat(style.paddingRight) - 20;  // the drop-down arrow
         return longest > room + 1
@@ -44,7 +45,8 @@ CLIPPED_SELECTS = """() => {
 
 
 def clipped_selects(page) -> list[str]:
-    """Selects too narrow for their longest choice ("Adm", "Any langua…"): one line each."""
+    """Selects too narrow to show their chosen option ("Adm", "Any langua…"), one line each. (A
+    film title longer than a phone's screen may be cut when it is the one chosen, not before.)"""
     return page.evaluate(CLIPPED_SELECTS)
 
 

@@ -51,7 +51,7 @@ def test_cancel_asks_first_with_javascript_on_and_off(browser_page, app, request
         assert db.session.get(Reservation, reservation_id).status is ReservationStatus.CANCELLED
 
 
-def test_film_filter_selects_show_their_longest_choice_at_both_widths(browser, base_url, app):
+def test_film_filter_selects_show_their_choice_whole_at_both_widths(browser, base_url, app):
     with app.app_context():
         gen_movie(title="Alpha", language="English")
         gen_movie(title="Beta", language="French")

@@ -2,7 +2,7 @@
 
 Walks the URL map's GET routes under /admin and /staff (ids filled from the demo data), and
 on each page: no horizontal overflow (document scrollWidth <= clientWidth), no select too
-narrow for its longest choice, no serious or critical axe-core violation
+narrow to show its choice, no serious or critical axe-core violation
 (tests/vendor/axe.min.js, fetched and checked by `make install`), and a screenshot under
 test-artifacts/screens/ (tests/screens.py) for a person to look at.
 """
