@@ -121,6 +121,20 @@ def test_revenue_counts_a_box_office_sale_on_the_day_it_is_paid(app_ctx, staff):
         assert (total.bookings, total.seats, total.sales_cents) == (1, 2, 1900)
 
 
+def test_patron_statistics_count_a_box_office_booking_when_it_is_paid(app_ctx, staff):
+    from cinema.reports.user_stats import user_stats
+
+    reservation = unpaid_booking(confirmed_at=datetime(2030, 5, 28, 12, tzinfo=timezone.utc))
+    confirmed_day, paid_day = london_day(date(2030, 5, 28)), london_day(date(2030, 6, 1))
+    for day in (confirmed_day, paid_day):
+        assert user_stats(day, "day", NOW).bookings == 0
+    checkin.admit(reservation.code, staff.id, NOW, take_payment=True)
+    assert user_stats(confirmed_day, "day", NOW).bookings == 0
+    stats = user_stats(paid_day, "day", NOW)
+    assert (stats.bookings, stats.active_bookers) == (1, 1)
+    assert stats.top_patrons[0].full_name == "Petra Patron"
+
+
 def test_a_released_unpaid_booking_is_neither_a_sale_nor_a_refund(app_ctx):
     reservation = unpaid_booking(starts_at=NOW + timedelta(minutes=10),
                                  confirmed_at=NOW - timedelta(hours=2))
