@@ -8,7 +8,7 @@
   showtime (the release sweep before the start, the dashboard's list for today).
 
 Revision ID: 9b2d41c7e5a3
-Revises: a7c3e9f1b2d4
+Revises: c4e2a1d3b5f8
 Create Date: 2026-11-30 10:40:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9b2d41c7e5a3'
-down_revision = 'a7c3e9f1b2d4'
+down_revision = 'c4e2a1d3b5f8'
 branch_labels = None
 depends_on = None
 
