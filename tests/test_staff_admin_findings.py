@@ -158,3 +158,13 @@ def test_the_dashboard_does_not_repeat_its_sub_navigation(admin):
     page = admin.get("/admin/").get_data(as_text=True)
     for section in ("/admin/movies", "/admin/auditoriums", "/admin/users", "/admin/audit"):
         assert page.count(f'href="{section}"') == 1, section  # the sub-navigation's link only
+
+
+def test_seats_cancelled_from_a_card_booking_show_as_refunded(app, app_ctx):
+    reservation, client = paid_booking(app)
+    first = reservation.seats[0]
+    price = format_money(first.price_cents)
+    assert client.post(f"/bookings/{reservation.id}/cancel-seats",
+                       data={"seat_ids": [first.seat_id]}).status_code == 303
+    mine = client.get("/bookings/my").get_data(as_text=True)
+    assert f"{price} refunded to the card" in mine and "Nothing was charged" not in mine
