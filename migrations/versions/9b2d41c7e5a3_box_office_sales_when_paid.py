@@ -8,7 +8,7 @@
   showtime (the release sweep before the start, the dashboard's list for today).
 
 Revision ID: 9b2d41c7e5a3
-Revises: c4e2a1d3b5f8
+Revises: b14c0de5a1e1
 Create Date: 2026-11-30 10:40:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9b2d41c7e5a3'
-down_revision = 'c4e2a1d3b5f8'
+down_revision = 'b14c0de5a1e1'
 branch_labels = None
 depends_on = None
 
