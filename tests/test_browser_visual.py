@@ -16,7 +16,16 @@ import sqlalchemy as sa
 
 from cinema import demo
 from cinema.extensions import db
-from cinema.models import Auditorium, Movie, Reservation, ReservationStatus, Showtime, utcnow
+from cinema.models import (
+    Auditorium,
+    Movie,
+    PricingRule,
+    Reservation,
+    ReservationStatus,
+    Showtime,
+    TicketType,
+    utcnow,
+)
 from tests.promo_factories import gen_promo
 from tests.screens import (
     WIDTHS,
@@ -47,6 +56,8 @@ def seeded_ids() -> dict[str, int]:
             Showtime.starts_at > utcnow())),
         "reservation_id": sold,
         "promo_id": gen_promo("VISUAL10", percent_off=10).id,
+        "rule_id": db.session.scalar(sa.select(sa.func.min(PricingRule.id))),
+        "type_id": db.session.scalar(sa.select(sa.func.min(TicketType.id))),
     }
 
 
