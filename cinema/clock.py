@@ -48,7 +48,11 @@ def local_day_bounds(day: date, tz: ZoneInfo | None = None) -> tuple[datetime, d
 
 
 def format_local(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """A time as people at the cinema read it ("" for None), e.g. "Sat 05 Jul 2030, 19:00"."""
+    """A time as people at the cinema read it ("" for None), e.g. "Sat 5 Jul 2030, 19:00": in
+    a date with the month's name, days without a leading zero (``%d`` is read as ``%-d``); an
+    all-numeric one ("%Y-%m-%d", for files) keeps it."""
     if value is None:
         return ""
+    if "%m" not in fmt:
+        fmt = fmt.replace("%d", "%-d")
     return to_local(value).strftime(fmt)

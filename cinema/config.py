@@ -68,6 +68,8 @@ class Config:
         self.SEAT_GAP_RULE = _bool("SEAT_GAP_RULE", True)
         self.CLEANING_BUFFER_MINUTES = _int("CLEANING_BUFFER_MINUTES", 15)
         self.CANCELLATION_CUTOFF_MINUTES = _int("CANCELLATION_CUTOFF_MINUTES", 60)
+        # "Pay at the box office" bookings still unpaid this long before the start are released.
+        self.BOX_OFFICE_RELEASE_MINUTES = _int("BOX_OFFICE_RELEASE_MINUTES", 30)
         # Pricing rules (cents), applied per seat on top of the showtime's base price.
         self.PRICE_PREMIUM_CENTS = _int("PRICE_PREMIUM_CENTS", 300)
         self.PRICE_COUPLE_CENTS = _int("PRICE_COUPLE_CENTS", 400)

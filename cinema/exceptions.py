@@ -270,6 +270,13 @@ class BookingHeld(Conflict):
     default_detail = "This booking was never paid for: the seats were only held."
 
 
+class Unpaid(Conflict):
+    """A "pay at the box office" booking not paid yet: take the payment first."""
+
+    error_code = "UNPAID"
+    default_detail = "This booking has not been paid. Take the payment before admitting."
+
+
 class AlreadyAdmitted(Conflict):
     """The booking has already been admitted once."""
 

@@ -16,6 +16,8 @@ MAX_AMOUNT_DIGITS = 5  # whole units a typed amount may have: 99999.99 at most
 _AMOUNT = re.compile(r"^\d{1,%d}(\.\d{1,2})?$" % MAX_AMOUNT_DIGITS)
 AMOUNT_HINT = "A price like 12.50."
 
+MINUS = "\u2212"  # the minus sign of every amount shown to people
+
 
 def currency(config: Mapping | None = None) -> str:
     """The configured ISO currency code (``CURRENCY``), e.g. "GBP"."""
@@ -24,11 +26,12 @@ def currency(config: Mapping | None = None) -> str:
 
 def format_money(cents: int | None, currency_code: str | None = None) -> str:
     """Integer cents as e.g. "£1,234.50" (or "1,234.50 CHF" for a currency without a symbol
-    here); "" for None."""
+    here); "" for None. A negative amount takes the one minus sign the pages use, U+2212
+    ("−£2.00"): templates write ``(-cents)|money``, never a sign of their own."""
     if cents is None:
         return ""
     code = currency_code or currency()
-    sign = "-" if cents < 0 else ""
+    sign = MINUS if cents < 0 else ""
     symbol = CURRENCY_SYMBOLS.get(code)
     amount = amount_text(abs(int(cents)), thousands=True)
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {code}"

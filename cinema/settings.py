@@ -30,6 +30,7 @@ class Settings:
     max_seats_per_hold: int
     seat_gap_rule: bool
     cancellation_cutoff_minutes: int
+    box_office_release_minutes: int
     payment_provider: str
     payment_pending_stale_seconds: int
     # pricing
@@ -65,6 +66,7 @@ class Settings:
             hold_seconds=config["HOLD_SECONDS"], max_seats_per_hold=config["MAX_SEATS_PER_HOLD"],
             seat_gap_rule=config["SEAT_GAP_RULE"],
             cancellation_cutoff_minutes=config["CANCELLATION_CUTOFF_MINUTES"],
+            box_office_release_minutes=config["BOX_OFFICE_RELEASE_MINUTES"],
             payment_provider=config["PAYMENT_PROVIDER"],
             payment_pending_stale_seconds=config["PAYMENT_PENDING_STALE_SECONDS"],
             price_premium_cents=config["PRICE_PREMIUM_CENTS"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from cinema.booking import expiry, reconciliation
+from cinema.booking import box_office, expiry, reconciliation
 from cinema.messaging import mail_delivery, reminders
 from cinema.models import utcnow
 from cinema.reports import report_exports, report_rollup
@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 def sweep_expired_holds() -> int:
     """Tidy up holds past their expiry (availability never waits for this)."""
     return expiry.release_expired_holds(utcnow())
+
+
+def release_unpaid_box_office() -> int:
+    """Release "pay at the box office" bookings still unpaid shortly before the start."""
+    return box_office.release_unpaid(utcnow())
 
 
 def reconcile_payments() -> dict:
@@ -44,6 +49,7 @@ def deliver_pending_email() -> int:
 # Every periodic tick runs these, in this order.
 PERIODIC_TASKS = (
     sweep_expired_holds,
+    release_unpaid_box_office,
     reconcile_payments,
     keep_report_rollups,
     queue_due_reminders,

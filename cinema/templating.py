@@ -23,6 +23,9 @@ def init_app(app: Flask) -> None:
     )
 
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+    from cinema.audit import sentence
+
+    app.jinja_env.globals["audit_sentence"] = sentence  # partials/_admin_history.html
     from cinema.accounts.password_policy import HINT
 
     app.jinja_env.globals["password_hint"] = HINT

@@ -111,13 +111,12 @@ def gen_reservation(user: User, showtime: Showtime, seats: list[Seat],
     price = showtime.base_price_cents if price_cents is None else price_cents
     now = datetime.now(timezone.utc)
     active = status is not ReservationStatus.CANCELLED
+    fields.setdefault("confirmed_at", now if status in (ReservationStatus.CONFIRMED,
+                                                        ReservationStatus.COMPLETED) else None)
     reservation = Reservation(
         user_id=user.id, showtime_id=showtime.id, status=status,
         total_price_cents=price * len(seats),
-        hold_expires_at=hold_expires_at or now + timedelta(minutes=10),
-        confirmed_at=now if status in (ReservationStatus.CONFIRMED,
-                                       ReservationStatus.COMPLETED) else None,
-        **fields)
+        hold_expires_at=hold_expires_at or now + timedelta(minutes=10), **fields)
     for seat in seats:
         reservation.seats.append(ReservedSeat(
             showtime_id=showtime.id, seat_id=seat.id, is_active=active,

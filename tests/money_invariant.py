@@ -2,9 +2,11 @@
 
 For every reservation, money taken minus money refunded (SUCCEEDED charges minus SUCCEEDED
 refunds in ``payments``) is its total if it is CONFIRMED or COMPLETED and paid by card, and 0
-otherwise. And the app's record agrees with the provider's: every successful entry in the
-simulated gateway's ledger is a SUCCEEDED payment row with the same key, kind and amount, and
-the other way round, so no money moved that the app does not know about.
+otherwise; and no "pay at the box office" booking is admitted (COMPLETED) without having
+been paid at the counter (``paid_at``). And the app's record agrees with the provider's: every
+successful entry in the simulated gateway's ledger is a SUCCEEDED payment row with the same
+key, kind and amount, and the other way round, so no money moved that the app does not know
+about.
 
 Plain SQL over an engine, so it runs against any database of the app (the fault suite's too).
 """
@@ -13,13 +15,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 BALANCES = sa.text("""
-    SELECT r.id, r.code, r.status, r.payment_method, r.total_price_cents,
+    SELECT r.id, r.code, r.status, r.payment_method, r.total_price_cents, r.paid_at,
            COALESCE(SUM(CASE WHEN p.kind = 'CHARGE' AND p.status = 'SUCCEEDED'
                              THEN p.amount_cents END), 0)
          - COALESCE(SUM(CASE WHEN p.kind = 'REFUND' AND p.status = 'SUCCEEDED'
                              THEN p.amount_cents END), 0) AS net
     FROM reservations r LEFT JOIN payments p ON p.reservation_id = r.id
-    GROUP BY r.id, r.code, r.status, r.payment_method, r.total_price_cents
+    GROUP BY r.id, r.code, r.status, r.payment_method, r.total_price_cents, r.paid_at
     ORDER BY r.id
 """)
 APP_MONEY = sa.text("""
@@ -47,6 +49,9 @@ def money_invariant_violations(engine) -> list[str]:
             if row.net != expected:
                 problems.append(f"reservation {row.id} ({row.code}, {row.status}, "
                                 f"{row.payment_method}): net {row.net} cents, expected {expected}")
+            if row.status == "COMPLETED" and row.payment_method == "BOX_OFFICE" \
+                    and row.paid_at is None:
+                problems.append(f"reservation {row.id} ({row.code}) was admitted unpaid")
         app = {tuple(row) for row in conn.execute(APP_MONEY)}
         provider = {tuple(row) for row in conn.execute(PROVIDER_MONEY)}
         for row in conn.execute(ITEMS_OFF):

@@ -185,9 +185,9 @@ def test_the_audit_page_shows_who_changed_what_before_and_after(admin):
     client.post(f"/admin/auditoriums/{auditorium.id}/edit",
                 data={"name": "Audited 2", "description": ""})
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert user.full_name in page and "auditorium.update" in page
-    assert "<del>Audited</del>" in page and "<ins>Audited 2</ins>" in page
+    assert f"{user.full_name} (ADMIN)" in page and "edited auditorium Audited 2" in page
+    assert "<del>Audited</del> → <ins>Audited 2</ins>" in page
     filtered = client.get("/admin/audit?entity_type=movie").get_data(as_text=True)
-    assert "auditorium.update" not in filtered
+    assert "edited auditorium" not in filtered
     fragment = client.get("/admin/audit?entity_type=auditorium", headers={"HX-Request": "true"})
-    assert b"<html" not in fragment.data and b"auditorium.update" in fragment.data
+    assert b"<html" not in fragment.data and b"edited auditorium Audited 2" in fragment.data

@@ -63,6 +63,10 @@ def test_pick_hold_pay_history_cancel_with_javascript(browser, base_url, booking
     expect(row).to_contain_text(total)
     row.get_by_role("link", name=re.compile("Ticket")).click()
     page.get_by_role("button", name=re.compile("Cancel booking")).click()
+    # The confirmation step: nothing is cancelled until it is confirmed.
+    expect(page.get_by_role("heading", name=re.compile("Cancel booking .*\\?"))).to_be_visible()
+    expect(page.get_by_text("is refunded to the card")).to_be_visible()
+    page.get_by_role("button", name="Yes, cancel and refund").click()
     expect(page.get_by_text("Booking cancelled")).to_be_visible()
     expect(page.locator("tr", has_text=showtime.movie.title)).to_contain_text("Cancelled")
     context.close()

@@ -10,7 +10,7 @@ from cinema.money import amount_text, format_money, parse_cents, to_decimal
 
 
 @pytest.mark.parametrize("cents, currency, text", [
-    (1450, "GBP", "£14.50"), (5, "GBP", "£0.05"), (0, "EUR", "€0.00"), (-250, "GBP", "-£2.50"),
+    (1450, "GBP", "£14.50"), (5, "GBP", "£0.05"), (0, "EUR", "€0.00"), (-250, "GBP", "−£2.50"),
     (123456789, "USD", "$1,234,567.89"), (1450, "CHF", "14.50 CHF"), (None, "GBP", ""),
 ])
 def test_format_money(cents, currency, text):

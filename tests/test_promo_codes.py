@@ -227,7 +227,7 @@ def test_ten_percent_off_three_seats_at_1250(app, app_ctx):
     assert reservation.promo_code_id == promo.id and reservation.total_price_cents == 3375
     page = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
     assert "Promo code TEN applied." in page and "you save £3.75" in page
-    assert "-£1.25" in page and "Pay £33.75 and confirm" in page
+    assert "−£1.25" in page and "Pay £33.75 and confirm" in page
 
 
 def test_five_pounds_off_three_seats_at_1250(app, app_ctx):
@@ -338,13 +338,13 @@ def test_paying_charges_the_discounted_total_and_counts_one_use(app, app_ctx):
     assert stored("TEN").times_used == 1
     # Every total shown is the sum of the stored line items.
     ticket = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
-    assert "-£1.25" in ticket and "£33.75" in ticket
+    assert "−£1.25" in ticket and "£33.75" in ticket
     assert "£33.75" in client.get("/bookings/my").get_data(as_text=True)
     row = db.session.scalar(sa.select(OutboxEmail).where(
         OutboxEmail.reservation_id == reservation.id, OutboxEmail.kind == "booking_confirmed"))
     text = email.message_from_bytes(row.message, policy=policy.default) \
         .get_body(("plain",)).get_content()
-    assert "discount -£1.25 = £11.25" in text and "Total: £33.75" in text
+    assert "discount −£1.25 = £11.25" in text and "Total: £33.75" in text
     day = showtime.starts_at.date()  # any range covering today: the sale is confirmed now
     total = revenue_total(DateRange(date.today() - timedelta(days=1), day))
     assert (total.base_cents, total.discount_cents, total.sales_cents) == (3750, 375, 3375)
@@ -447,7 +447,7 @@ def test_a_charge_whose_code_ran_out_at_confirmation_is_refunded(app, app_ctx):
                        data={**APPROVE, "idempotency_key": "second-try"}).status_code == 303
     reservation = fresh(reservation)
     assert reservation.status is ReservationStatus.CONFIRMED
-    assert client.post(f"/bookings/{reservation.id}/cancel").status_code == 303
+    assert client.post(f"/bookings/{reservation.id}/cancel", data={"confirm": "1"}).status_code == 303
     db.session.expire_all()
     refunds = db.session.scalars(sa.select(Payment.amount_cents).where(
         Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.SUCCEEDED)
@@ -527,7 +527,7 @@ def test_a_patron_applies_a_code_on_the_hold_page_and_pays(browser, base_url, ap
     expect(page.get_by_text("Promo code FIVER applied.")).to_be_visible()
     expect(page.locator(".promo-applied")).to_contain_text("you save £5.00")
     expect(page.locator(".line-items-table .total")).to_have_text("£32.50")
-    expect(page.locator(".line-items-table")).to_contain_text("-£1.67")
+    expect(page.locator(".line-items-table")).to_contain_text("−£1.67")
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_label("Expiry (MM/YY)").fill("12/34")
     page.get_by_label("Security code").fill("123")

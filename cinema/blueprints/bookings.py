@@ -16,7 +16,8 @@ from cinema.booking import (
     ticket_choice,
     tickets,
 )
-from cinema.errors import on_error_render
+from cinema.errors import on_error_render, wants_json
+from cinema.exceptions import Forbidden
 from cinema.forms.params import id_param, text_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.money import format_money
@@ -115,8 +116,21 @@ def apply_promo(reservation_id: int):
 @bp.post("/<id:reservation_id>/cancel")
 @login_required
 def cancel(reservation_id: int):
-    """Cancel (and refund) a booking: the owner, or an admin."""
+    """Cancel (and refund) a booking: the owner, or an admin. A confirmed booking without
+    ``confirm=1`` gets the confirmation step first: a page saying what will happen, whose
+    button confirms. Releasing a hold ("Release these seats") needs none: nothing was sold."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
+    if request.form.get("confirm") != "1" and not wants_json():
+        reservation = bookings_query.visible_to(reservation_id, current_user.id,
+                                                current_user.is_staff)
+        is_owner = reservation.user_id == current_user.id
+        if not (is_owner or current_user.is_admin):
+            raise Forbidden("Only the patron or an admin can cancel a booking.")
+        if reservation.status is ReservationStatus.CONFIRMED:
+            return render("pages/bookings/cancel_confirm.html", reservation=reservation,
+                          is_owner=is_owner,
+                          action=url_for("bookings.cancel", reservation_id=reservation_id),
+                          back=url_for("bookings.detail", reservation_id=reservation_id))
     reservation = booking.cancel_booking(reservation_id, current_user.id, now=utcnow(),
                                          by_admin=current_user.is_admin)
     refunded = reservation.paid_at is not None

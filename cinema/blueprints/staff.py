@@ -1,14 +1,15 @@
 """Staff area (STAFF and ADMIN; checked once, for the whole blueprint)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user
 
 from cinema.access import require_roles, safe_next
 from cinema.booking import checkin as checkin_service
 from cinema.errors import on_error_render
+from cinema.extensions import db
 from cinema.forms.params import id_param
-from cinema.models import UserRole, utcnow
+from cinema.models import Reservation, UserRole, utcnow
 from cinema.rendering import render
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -19,31 +20,46 @@ def check_role():
     return require_roles(UserRole.STAFF, UserRole.ADMIN)
 
 
-def _checkin_page(code: str = "", found=None, error=None):
-    return render("pages/staff/checkin.html", code=code, found=found, error=error)
+def _checkin_page(code: str = "", found=None, error=None, door: bool = False, admitted=None):
+    return render("pages/staff/checkin.html", code=code, found=found, error=error, door=door,
+                  admitted=admitted)
+
+
+def _door() -> bool:
+    return (request.values.get("door") or "") == "1"
 
 
 @bp.get("/checkin")
 def checkin():
-    """Admit patrons: type a booking code or scan the QR code; ``?code=`` shows the booking."""
+    """Admit patrons: type a booking code or scan the QR code; ``?code=`` shows the booking.
+
+    ``?door=1`` is the door screen: the code field admits at once, and the answer is a
+    full-width ADMIT or REFUSE; the booking just admitted (kept in the session by the POST
+    that admitted it) is shown once, as ADMIT.
+    """
     code = request.args.get("code", "").strip()
-    on_error_render(lambda error: _checkin_page(code, error=error))
+    admitted_id = session.pop("door_admitted", None)
+    admitted = db.session.get(Reservation, admitted_id) if isinstance(admitted_id, int) else None
+    on_error_render(lambda error: _checkin_page(code, error=error, door=_door()))
     found = checkin_service.lookup(code, utcnow()) if code else None
-    return _checkin_page(code, found)
+    return _checkin_page(code, found, door=_door(), admitted=admitted)
 
 
 @bp.post("/checkin")
 def admit():
-    """Admit the booking (status COMPLETED); a refusal shows the booking and the reason."""
+    """Admit the booking (status COMPLETED); a refusal shows the booking and the reason.
+
+    ``take_payment=1`` records the payment of an unpaid box-office booking taken at the
+    counter and admits it, in one step.
+    """
     code = request.form.get("code", "").strip()
     on_error_render(lambda error: _checkin_page(
-        code, found=checkin_service.lookup_or_none(code, utcnow()), error=error))
-    reservation = checkin_service.admit(code, current_user.id, utcnow())
-    seats = ", ".join(line.seat.label for line in reservation.seats)
-    flash(f"Admitted {reservation.code}: {len(reservation.seats)} · "
-          f"{reservation.showtime.movie.title} · {reservation.showtime.auditorium.name} · "
-          f"seats {seats}", "success")
-    return redirect(url_for("staff.checkin"), 303)
+        code, found=checkin_service.lookup_or_none(code, utcnow()), error=error, door=_door()))
+    reservation = checkin_service.admit(code, current_user.id, utcnow(),
+                                        take_payment=request.form.get("take_payment") == "1")
+    session["door_admitted"] = reservation.id
+    return redirect(url_for("staff.checkin", door="1") if _door() else url_for("staff.checkin"),
+                    303)
 
 
 @bp.post("/box-office/sell")

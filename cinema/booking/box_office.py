@@ -1,6 +1,12 @@
 """Selling at the box office: staff sell seats to a walk-in patron from the seat map, and take
 payment at the counter for bookings made online with "pay at the box office".
 
+A "pay at the box office" booking is CONFIRMED but unpaid (``paid_at`` null) until the counter
+takes the money (``mark_paid``, or at the door: ``checkin.admit(..., take_payment=True)``); it
+is not a sale until then (reports.report_rows.SOLD_AT), and one still unpaid
+``BOX_OFFICE_RELEASE_MINUTES`` before the start is released by the periodic sweep
+(``release_unpaid``), with an email.
+
 A sale is a hold and a confirmation in one go, through the same booking service, so the same
 database guarantee and the same line items apply. A walk-in who gives no email is booked on the
 installation's walk-in account; one who gives an email gets the booking (and the ticket email)
@@ -9,17 +15,27 @@ on their account, created if needed (they can set a password later with "Forgot 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from cinema import audit
 from cinema.accounts import accounts, contact_details
-from cinema.booking import booking, expiry, promotions
+from cinema.booking import booking, expiry, promotions, seat_stamps
 from cinema.exceptions import InvalidState, NotFound, PromoExhausted
 from cinema.extensions import db
 from cinema.messaging import notifications
-from cinema.models import PaymentMethod, Reservation, ReservationStatus, User, UserRole
+from cinema.models import (
+    CancelReason,
+    PaymentMethod,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Showtime,
+    User,
+    UserRole,
+)
+from cinema.settings import settings
 
 WALK_IN_EMAIL = "walk-in@box-office.invalid"
 
@@ -118,3 +134,36 @@ def mark_paid(reservation_id: int, staff_id: int, now: datetime) -> Reservation:
                                                 "total_cents": reservation.total_price_cents})
     db.session.commit()
     return reservation
+
+
+def release_unpaid(now: datetime, minutes: int | None = None) -> int:
+    """Cancel (reason EXPIRED) the unpaid box-office bookings of showtimes starting within
+    ``minutes`` (default ``BOX_OFFICE_RELEASE_MINUTES``) of ``now``, free their seats and email
+    each patron (the outbox row commits with the release). Idempotent; returns how many.
+    """
+    if minutes is None:
+        minutes = settings().box_office_release_minutes
+    due = db.session.scalars(
+        sa.select(Reservation).join(Showtime, Showtime.id == Reservation.showtime_id)
+        .where(Reservation.unpaid_at_box_office(), Reservation.is_deleted.is_(False),
+               Showtime.starts_at <= now + timedelta(minutes=minutes),
+               # Not a showtime that has started: its patron may be at the door paying (and
+               # the first sweep after an upgrade must not email every old no-show).
+               Showtime.starts_at > now)
+        .order_by(Reservation.id)
+        .with_for_update(of=Reservation, skip_locked=True)).all()
+    for reservation in due:
+        reservation.status = ReservationStatus.CANCELLED
+        reservation.cancel_reason = CancelReason.EXPIRED
+        reservation.cancelled_at = now
+        db.session.execute(sa.update(ReservedSeat).where(
+            ReservedSeat.reservation_id == reservation.id).values(is_active=False, updated_at=now))
+        audit.record(None, "boxoffice.release_unpaid", "reservation", reservation.id,
+                     f"released {reservation.code}: not paid {minutes} minutes before the start",
+                     before={"status": "CONFIRMED", "paid": False},
+                     after={"status": "CANCELLED", "cancel_reason": "EXPIRED"})
+        notifications.unpaid_released(reservation, minutes)
+    db.session.commit()
+    for showtime_id in {reservation.showtime_id for reservation in due}:
+        seat_stamps.bump(showtime_id)
+    return len(due)

@@ -23,11 +23,13 @@ from cinema.exceptions import (
     CodeForged,
     CodeUnknown,
     DomainError,
+    Unpaid,
     WrongDay,
 )
 from cinema.extensions import db
-from cinema.models import Reservation, ReservationStatus, ReservedSeat, Showtime, User
+from cinema.models import PaymentMethod, Reservation, ReservationStatus, ReservedSeat, Showtime, User
 from cinema.models.booking import BOOKING_CODE_ALPHABET
+from cinema.money import format_money
 
 
 @dataclass
@@ -99,6 +101,9 @@ def refusal_for(reservation: Reservation, now: datetime) -> DomainError | None:
         return AlreadyAdmitted(detail + ". A ticket can only be used once.")
     if to_local(showtime.starts_at).date() != to_local(now).date():
         return WrongDay(f"This booking is for {format_local(showtime.starts_at)}, not today.")
+    if reservation.payment_method is PaymentMethod.BOX_OFFICE and reservation.paid_at is None:
+        return Unpaid(f"Unpaid: {format_money(reservation.total_price_cents)} to pay at the "
+                      "box office. Take the payment, then admit.")
     return None
 
 
@@ -111,27 +116,45 @@ def lookup(code_or_token: str, now: datetime) -> Lookup:
     return Lookup(reservation, refusal_for(reservation, now))
 
 
-def admit(code_or_token: str, staff_id: int, now: datetime) -> Reservation:
+def admit(code_or_token: str, staff_id: int, now: datetime,
+          take_payment: bool = False) -> Reservation:
     """Admit the booking (status COMPLETED), audited; raises the refusal if it may not be.
 
-    The status change is one conditional UPDATE, so two staff scanning the same ticket at
-    once admit it once: the second gets AlreadyAdmitted.
+    An unpaid "pay at the box office" booking is refused with Unpaid unless ``take_payment``:
+    then the payment taken at the counter is recorded (``paid_at``, audited) in the same
+    transaction as the admission. The status change is one conditional UPDATE, so two staff
+    scanning the same ticket at once admit it once (and take its payment once): the second
+    gets AlreadyAdmitted.
     """
     found = lookup(code_or_token, now)
-    if found.refusal is not None:
+    paying = take_payment and isinstance(found.refusal, Unpaid)
+    if found.refusal is not None and not paying:
         raise found.refusal
     reservation = found.reservation
+    values = {"status": ReservationStatus.COMPLETED, "admitted_at": now, "admitted_by": staff_id}
+    condition = Reservation.status == ReservationStatus.CONFIRMED
+    if paying:
+        values.update(paid_at=now, sold_by=staff_id)
+        condition = sa.and_(condition, Reservation.paid_at.is_(None))
     changed = db.session.execute(
         sa.update(Reservation)
-        .where(Reservation.id == reservation.id,
-               Reservation.status == ReservationStatus.CONFIRMED)
-        .values(status=ReservationStatus.COMPLETED, admitted_at=now, admitted_by=staff_id)
+        .where(Reservation.id == reservation.id, condition)
+        .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
         db.session.rollback()
         db.session.expire_all()
-        raise refusal_for(_find(reservation.code), now) or AlreadyAdmitted()
+        refusal = refusal_for(_find(reservation.code), now)
+        if refusal is None and paying:
+            # Paid at the counter meanwhile (mark_paid): admit it, taking nothing again.
+            return admit(code_or_token, staff_id, now)
+        raise refusal or AlreadyAdmitted()
+    if paying:
+        audit.record(staff_id, "boxoffice.paid", "reservation", reservation.id,
+                     f"took payment for {reservation.code} at the door",
+                     before={"paid": False},
+                     after={"paid": True, "total_cents": reservation.total_price_cents})
     seats = ", ".join(line.seat.label for line in reservation.seats)
     audit.record(staff_id, "booking.admit", "reservation", reservation.id,
                  f"admitted {reservation.code}: {reservation.showtime.movie.title}, "

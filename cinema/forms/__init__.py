@@ -3,8 +3,20 @@
 from cinema.exceptions import ValidationFailed
 
 
+def error_summary(form) -> str:
+    """The first problem, naming its field as the form labels it: "Please check the form:
+    Title: This field is required." (issue 16: the summary named no field)."""
+    for name, messages in form.errors.items():
+        field = form._fields.get(name)
+        label = field.label.text if field is not None and field.label else name
+        message = messages[0] if isinstance(messages, (list, tuple)) and messages else messages
+        if isinstance(message, dict):  # a FormField's errors: its first sub-field's
+            message = next(iter(message.values()), [""])[0]
+        return f"Please check the form: {label}: {message}"
+    return "Please check the form."
+
+
 def validate_or_raise(form) -> None:
     """Raise ValidationFailed (422) with the form's field errors unless it validates."""
     if not form.validate_on_submit():
-        first = next(iter(form.errors.values()), ["Please check the form."])
-        raise ValidationFailed(f"Please check the form: {first[0]}", field_errors=form.errors)
+        raise ValidationFailed(error_summary(form), field_errors=form.errors)

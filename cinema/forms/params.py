@@ -7,6 +7,8 @@ never reaches the database. A repeated field counts as its first value.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from cinema.exceptions import ValidationFailed
 from cinema.ids import parse_id
 
@@ -63,3 +65,14 @@ def text_param(source, name: str, max_length: int, default: str = "") -> str:
     if len(text) > max_length:
         raise refuse(name, f"At most {max_length} characters.")
     return text
+
+
+def date_param(source, name: str) -> date | None:
+    """A day as ``YYYY-MM-DD`` (a date input), or None when empty; 422 when it is not one."""
+    raw = (source.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise refuse(name, "Enter a date as YYYY-MM-DD.") from None

@@ -110,6 +110,17 @@ def seats_cancelled(reservation: Reservation, cancelled: list[str],
                         f"ticket-{reservation.code}.png")])
 
 
+def unpaid_released(reservation: Reservation, minutes: int) -> OutboxEmail:
+    """A "pay at the box office" booking still unpaid ``minutes`` before the start was released."""
+    showtime = reservation.showtime
+    text, html = _render("unpaid_released", reservation=reservation, minutes=minutes,
+                         showtimes_url=external_url("public.index"))
+    return queue_email(
+        "unpaid_released", reservation.user.email,
+        f"Seats released: {showtime.movie.title}, {_when(showtime.starts_at)}", text, html,
+        reservation_id=reservation.id, to_name=reservation.user.full_name)
+
+
 def showtime_cancelled(reservation: Reservation) -> OutboxEmail:
     """The cinema cancelled the showtime: the booking is cancelled, and refunded in full if it
     was paid (the refund itself runs after the cancelling commit). At most one per booking

@@ -54,6 +54,9 @@ class PromoCode(AuditMixin, db.Model):
     times_used: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
 
+UNPAID_BOX_OFFICE = "status = 'CONFIRMED' AND payment_method = 'BOX_OFFICE' AND paid_at IS NULL"
+
+
 class Reservation(AuditMixin, db.Model):
     """A booking: HELD -> CONFIRMED -> COMPLETED, or CANCELLED with a reason.
 
@@ -73,6 +76,15 @@ class Reservation(AuditMixin, db.Model):
         # the instant they count (the expression reports/report_rows.refund_events filters on).
         sa.Index("ix_reservations_confirmed_patron", "confirmed_at",
                  postgresql_include=["user_id", "is_deleted"]),
+        # Sales by the instant they count (reports.report_rows.SOLD_AT: paid, for the box
+        # office; confirmed, for the rest).
+        sa.Index("ix_reservations_sold_at",
+                 sa.case((sa.column("payment_method") == sa.literal_column("'BOX_OFFICE'"),
+                          sa.column("paid_at")), else_=sa.column("confirmed_at")),
+                 postgresql_include=["user_id", "is_deleted"]),
+        # Box-office bookings not paid yet (the release sweep, the dashboard).
+        sa.Index("ix_reservations_unpaid_box_office", "showtime_id",
+                 postgresql_where=sa.text(UNPAID_BOX_OFFICE), sqlite_where=sa.text(UNPAID_BOX_OFFICE)),
         sa.Index("ix_reservations_sold_by_showtime", "showtime_id", postgresql_include=["id"],
                  postgresql_where=sa.text("status IN ('CONFIRMED', 'COMPLETED')"),
                  sqlite_where=sa.text("status IN ('CONFIRMED', 'COMPLETED')")),
@@ -128,6 +140,12 @@ class Reservation(AuditMixin, db.Model):
         live hold. An expired hold claims nothing, whether or not the sweep has run."""
         return sa.or_(cls.status.in_([ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED]),
                       cls.live_hold(now))
+
+    @classmethod
+    def unpaid_at_box_office(cls) -> sa.ColumnElement[bool]:
+        """SQL: a confirmed "pay at the box office" booking not paid yet (UNPAID_BOX_OFFICE)."""
+        return sa.and_(cls.status == ReservationStatus.CONFIRMED,
+                       cls.payment_method == PaymentMethod.BOX_OFFICE, cls.paid_at.is_(None))
 
     def is_live_hold(self, now: datetime) -> bool:
         """``live_hold`` for a loaded row."""

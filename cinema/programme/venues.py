@@ -45,9 +45,12 @@ class LayoutSpec:
         if not 1 <= self.seats_per_row <= MAX_SEATS_PER_ROW:
             errors["seats_per_row"] = [f"Between 1 and {MAX_SEATS_PER_ROW} seats per row."]
         labels = set(row_labels(max(1, min(self.rows, MAX_ROWS))))
-        unknown = [r for r in self.premium_rows + self.couple_rows if r not in labels]
-        if unknown:
-            errors["premium_rows"] = [f"No such row: {', '.join(sorted(set(unknown)))}."]
+        # Each list's unknown rows under its own field (issue 16: a couple row was filed under
+        # "Premium rows").
+        for name, rows in (("premium_rows", self.premium_rows), ("couple_rows", self.couple_rows)):
+            unknown = sorted({r for r in rows if r not in labels})
+            if unknown:
+                errors[name] = [f"No such row: {', '.join(unknown)}."]
         if any(not 1 <= a < self.seats_per_row for a in self.aisles_after):
             errors["aisles_after"] = ["Aisles go after a seat number inside the row."]
         if any(r not in labels or not 1 <= n <= self.seats_per_row for r, n in self.wheelchair):

@@ -8,7 +8,15 @@ import sqlalchemy as sa
 
 from cinema.clock import local_today
 from cinema.extensions import db
-from cinema.models import OutboxEmail, OutboxStatus, Reservation, ReservedSeat
+from cinema.models import (
+    Movie,
+    OutboxEmail,
+    OutboxStatus,
+    Reservation,
+    ReservedSeat,
+    Showtime,
+    User,
+)
 from cinema.reports import reports
 from cinema.reports.report_dates import DateRange
 
@@ -33,6 +41,7 @@ class Dashboard:
     selling_out: list[reports.OccupancyRow]
     failed_emails: int
     recent_failures: list
+    unpaid_today: list = ()
 
 
 def holds_in_progress(now: datetime) -> Holds:
@@ -55,6 +64,20 @@ def revenue_periods(now: datetime) -> list[tuple[str, DateRange, reports.MoneyRo
                ("This week", DateRange(today - timedelta(days=today.weekday()), today)),
                ("This month", DateRange(today.replace(day=1), today))]
     return [(label, rng, reports.revenue_total(rng, now=now)) for label, rng in periods]
+
+
+def unpaid_box_office(start: datetime, end: datetime) -> list:
+    """Confirmed "pay at the box office" bookings not paid yet, of showtimes starting in
+    [start, end), soonest first: (id, code, starts_at, title, patron, total_price_cents)."""
+    return db.session.execute(
+        sa.select(Reservation.id, Reservation.code, Showtime.starts_at, Movie.title,
+                  User.full_name.label("patron"), Reservation.total_price_cents)
+        .join(Showtime, Showtime.id == Reservation.showtime_id)
+        .join(Movie, Movie.id == Showtime.movie_id)
+        .join(User, User.id == Reservation.user_id)
+        .where(Reservation.unpaid_at_box_office(), Reservation.is_deleted.is_(False),
+               Showtime.starts_at >= start, Showtime.starts_at < end)
+        .order_by(Showtime.starts_at, Reservation.id)).all()
 
 
 def failed_emails(limit: int = 5) -> tuple[int, list]:
@@ -81,4 +104,5 @@ def dashboard(now: datetime) -> Dashboard:
         selling_out=reports.occupancy_showtimes(
             now, now + timedelta(days=SELLING_OUT_DAYS), limit=10,
             min_fraction=SELLING_OUT_FRACTION, order_by_fill=True),
-        failed_emails=count, recent_failures=recent)
+        failed_emails=count, recent_failures=recent,
+        unpaid_today=unpaid_box_office(start, end))

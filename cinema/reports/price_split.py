@@ -1,6 +1,7 @@
 """Sales split by ticket type and by pricing rule, from the line items frozen at each hold.
 
-Both count the seats of bookings confirmed in the range that are still sold (CONFIRMED or
+Both count the seats of bookings sold in the range (``SOLD_AT``: a "pay at the box office"
+booking when it is paid, as the revenue report counts it) that are still sold (CONFIRMED or
 COMPLETED), before refunds: they explain where the sales figure comes from, not the net.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from cinema.models import (
     TicketType,
 )
 from cinema.reports.report_dates import DateRange
-from cinema.reports.report_rows import Filters
+from cinema.reports.report_rows import SOLD_AT, Filters
 
 SOLD = (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
 
@@ -37,8 +38,8 @@ def _sold_seats(rng: DateRange, filters: Filters, *columns):
     stmt = (sa.select(*columns).select_from(ReservedSeat)
             .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
             .join(Showtime, Showtime.id == Reservation.showtime_id)
-            .where(Reservation.status.in_(SOLD), Reservation.confirmed_at >= start,
-                   Reservation.confirmed_at < end, Reservation.is_deleted.is_(False)))
+            .where(Reservation.status.in_(SOLD), SOLD_AT >= start, SOLD_AT < end,
+                   Reservation.is_deleted.is_(False)))
     return filters.apply(stmt)
 
 

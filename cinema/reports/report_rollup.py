@@ -1,6 +1,7 @@
 """Rollups of what no longer changes, so that a year's report does not re-read a year of sales.
 
-**Closed days.** A sale counts on the local day of its confirmation and a refund on the local
+**Closed days.** A sale counts on the local day of its confirmation (its payment, for one paid
+at the box office: report_rows.SOLD_AT) and a refund on the local
 day it happens (``cinema.reports.reports``), always at the moment they are written: once a
 local day is over, nothing new can fall on it. A day is *closed* ``GRACE`` after it ends (a
 transaction that confirmed a booking at 23:59:59 is committed by then). The first report (or

@@ -2,7 +2,7 @@
 of its line items), refunds (by the documented rule), and the film/auditorium filters.
 
 The definitions are those of ``cinema.reports.reports`` (its module docstring). Each
-subquery starts from what bounds the range (``confirmed_at``, the refund instants), so its
+subquery starts from what bounds the range (``SOLD_AT``, the refund instants), so its
 cost follows the length of the range, not the size of the tables; docs/PERFORMANCE.md
 ("Reports") has the plans and the figures.
 """
@@ -30,6 +30,13 @@ from cinema.models import (
 from cinema.reports.report_dates import dialect_name, local_date
 
 SOLD_STATUSES = (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
+
+# When a booking counts as sold: when it is paid, for "pay at the box office" (``paid_at``,
+# null until the counter takes the money), else when it is confirmed (a card payment and its
+# confirmation are one step). The literal is inlined, not bound, so PostgreSQL matches it to
+# the expression index ix_reservations_sold_at (migration 9b2d41c7e5a3).
+SOLD_AT = sa.case((Reservation.payment_method == sa.literal_column("'BOX_OFFICE'"),
+                   Reservation.paid_at), else_=Reservation.confirmed_at)
 SEAT_TYPES = tuple(SeatType)
 
 
@@ -58,10 +65,10 @@ class Filters:
 
 
 def sale_rows(start: datetime, end: datetime, filters: Filters):
-    """Subquery: one row per sale confirmed in [start, end) (filtered), with its local day,
-    film, auditorium, patron and the sums of its line items.
+    """Subquery: one row per sale made in [start, end) (filtered, by ``SOLD_AT``), with its
+    local day, film, auditorium, patron and the sums of its line items.
 
-    The sales are found first (by ``confirmed_at``), then their seat rows, sale by sale. On
+    The sales are found first (by ``SOLD_AT``), then their seat rows, sale by sale. On
     PostgreSQL the sums come from a LATERAL subquery: each sale's seat rows are read from the
     covering index on ``reserved_seats.reservation_id`` (never the table), and the planner
     cannot turn it into a scan of every booked seat of the year, as it did with a plain join
@@ -80,7 +87,7 @@ def sale_rows(start: datetime, end: datetime, filters: Filters):
         sa.func.coalesce(sa.func.sum(ReservedSeat.price_cents), 0).label("sales"),
     ]
     sale = [Reservation.id.label("reservation_id"), Reservation.user_id,
-            local_date(Reservation.confirmed_at, start, end).label("day"), Showtime.movie_id,
+            local_date(SOLD_AT, start, end).label("day"), Showtime.movie_id,
             Movie.title, Showtime.auditorium_id, Auditorium.name.label("auditorium")]
     if dialect_name() == "postgresql":
         lines = sa.select(*sums).where(ReservedSeat.reservation_id == Reservation.id) \
@@ -95,8 +102,7 @@ def sale_rows(start: datetime, end: datetime, filters: Filters):
         stmt.join(Showtime, Showtime.id == Reservation.showtime_id)
         .join(Movie, Movie.id == Showtime.movie_id)
         .join(Auditorium, Auditorium.id == Showtime.auditorium_id)
-        .where(Reservation.confirmed_at >= start, Reservation.confirmed_at < end,
-               Reservation.is_deleted.is_(False))
+        .where(SOLD_AT >= start, SOLD_AT < end, Reservation.is_deleted.is_(False))
     )
     return filters.apply(stmt).subquery("sales")
 
@@ -129,12 +135,15 @@ def refund_events(start: datetime, end: datetime):
         .where(ReservedSeat.reservation_id == Reservation.id)
         .scalar_subquery()
     )
-    # The same expression and conditions as the partial index ix_reservations_refund_due.
+    # The same expression and conditions as the partial index ix_reservations_refund_due;
+    # a box-office booking released or cancelled before it was paid was never a sale
+    # (``SOLD_AT`` null), so nothing is refunded.
     cancelled_at = sa.func.coalesce(Reservation.cancelled_at, Reservation.updated_at)
     unpaid = (
         sa.select(Reservation.id, cancelled_at, line_total)
         .where(Reservation.status == ReservationStatus.CANCELLED,
-               Reservation.confirmed_at.is_not(None), Reservation.is_deleted.is_(False),
+               Reservation.confirmed_at.is_not(None), SOLD_AT.is_not(None),
+               Reservation.is_deleted.is_(False),
                cancelled_at >= start, cancelled_at < end, ~has_paid_refund)
     )
     return sa.union_all(paid, unpaid).subquery("refund_events")

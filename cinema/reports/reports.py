@@ -3,14 +3,15 @@
 Definitions (also in README.md, "Reports"); every amount is integer cents:
 
 - **Sale**: a reservation that was confirmed (CONFIRMED or COMPLETED at some point, so
-  ``confirmed_at`` is set, whatever its status now). It counts on the local day of its
-  ``confirmed_at``, for the sum of its stored line items (``reserved_seats.price_cents``, which
-  equals ``total_price_cents``). A booking cancelled later is still a sale on its day; its
-  refund is counted apart, on the refund's day.
+  ``confirmed_at`` is set, whatever its status now) and, if it is to be paid at the box
+  office, paid (``paid_at`` set). It counts on the local day of its ``confirmed_at`` (of its
+  ``paid_at`` for a box-office booking: ``report_rows.SOLD_AT``), for the sum of its stored
+  line items (``reserved_seats.price_cents``, which equals ``total_price_cents``). A booking
+  cancelled later is still a sale on its day; its refund is counted apart, on the refund's day.
 - **Refund**: money given back, from two sources that never overlap:
   1. every ``payments`` row with kind REFUND and status SUCCEEDED: its ``amount_cents``, on the
      local day of its ``created_at``;
-  2. a reservation CANCELLED after confirmation (``confirmed_at`` set) that has no such
+  2. a reservation CANCELLED after its sale (see above) that has no such
      payment row (a box-office booking refunded at the desk, or a cancellation whose provider
      refund was not recorded): refunded in full (the sum of its line items) on the local day
      of its ``cancelled_at``.

@@ -1,6 +1,7 @@
 """Patron statistics: signups, active bookers, repeat rate, top patrons, cancellation rate.
 
-Same definitions as ``cinema.reports.reports`` (sales on the local day of ``confirmed_at``,
+Same definitions as ``cinema.reports.reports`` (sales on the local day of ``SOLD_AT``: when a
+booking was paid, so a "pay at the box office" booking counts when the counter takes the money;
 refunds by the documented rule), applied per patron:
 - **signup**: a USER account created in the range (staff and admins are not patrons);
 - **active booker**: a patron with at least one sale in the range; **repeat booker**: two or
@@ -33,7 +34,7 @@ from cinema.reports.report_dates import (
     period_key,
     period_start,
 )
-from cinema.reports.report_rows import refund_events
+from cinema.reports.report_rows import SOLD_AT, refund_events
 from cinema.reports.report_sql import without_jit
 
 
@@ -96,7 +97,7 @@ def _patrons():
 
 
 def _sales_in(start: datetime, end: datetime):
-    return sa.and_(Reservation.confirmed_at >= start, Reservation.confirmed_at < end,
+    return sa.and_(SOLD_AT >= start, SOLD_AT < end,
                    Reservation.is_deleted.is_(False))
 
 
@@ -125,11 +126,11 @@ def _sales_per_period(start: datetime, end: datetime, period: str):
     users, bookings = (sa.func.count(sa.distinct(Reservation.user_id)).label("users"),
                        sa.func.count().label("bookings"))
     if dialect_name() != "postgresql":
-        sale_period = period_start(Reservation.confirmed_at, start, end, period).label("period")
+        sale_period = period_start(SOLD_AT, start, end, period).label("period")
         return (sa.select(sale_period, users, bookings)
                 .where(_sales_in(start, end)).group_by(sale_period))
     # Period by period (LATERAL): each period's sales are read in order of confirmation from
-    # ix_reservations_confirmed_patron alone (it carries the patron), and its distinct patrons
+    # ix_reservations_sold_at alone (it carries the patron), and its distinct patrons
     # are counted in memory. A single GROUP BY period sorted the whole range's sales on disk
     # first: about 0.28 s for a year, against 0.14 s.
     instant = sa.DateTime(timezone=True)
@@ -137,8 +138,8 @@ def _sales_per_period(start: datetime, end: datetime, period: str):
                         sa.column("ends", instant), name="periods") \
         .data(period_bounds(start, end, period))
     sold = (sa.select(users, bookings)
-            .where(Reservation.confirmed_at >= periods.c.begins,
-                   Reservation.confirmed_at < periods.c.ends, Reservation.is_deleted.is_(False))
+            .where(SOLD_AT >= periods.c.begins,
+                   SOLD_AT < periods.c.ends, Reservation.is_deleted.is_(False))
             .lateral("sold"))
     return (sa.select(periods.c.period, sold.c.users, sold.c.bookings)
             .select_from(periods).join(sold, sa.true()))

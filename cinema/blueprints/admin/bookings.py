@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from cinema.blueprints.admin import bp
 from cinema.booking import admin_bookings, booking
-from cinema.errors import ValidationFailed
+from cinema.errors import ValidationFailed, wants_json
 from cinema.forms.params import id_param, page_param, text_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.rendering import render
@@ -51,7 +51,16 @@ def bookings_detail(reservation_id: int):
 
 @bp.post("/bookings/<id:reservation_id>/cancel")
 def bookings_cancel(reservation_id: int):
-    """Cancel a booking as an admin (the patron is told by email)."""
+    """Cancel a booking as an admin (the patron is told by email); without ``confirm=1``, the
+    confirmation step (pages/bookings/cancel_confirm.html)."""
+    if request.form.get("confirm") != "1" and not wants_json():
+        reservation = admin_bookings.detail(reservation_id).reservation
+        if reservation.status not in (ReservationStatus.HELD, ReservationStatus.CONFIRMED):
+            return redirect(url_for("admin.bookings_detail", reservation_id=reservation_id), 303)
+        return render("pages/bookings/cancel_confirm.html", reservation=reservation,
+                      is_owner=reservation.user_id == current_user.id,
+                      action=url_for("admin.bookings_cancel", reservation_id=reservation_id),
+                      back=url_for("admin.bookings_detail", reservation_id=reservation_id))
     reservation = booking.cancel_booking(reservation_id, current_user.id, utcnow(),
                                          by_admin=True)
     flash(f"Booking {reservation.code} is cancelled; the patron has been emailed.", "success")

@@ -1,0 +1,99 @@
+"""Browser regression tests for the visual findings of issue 16 that the staff and admin walk
+(tests/test_browser_visual.py) does not reach: the cancel confirmation with JavaScript on and
+off, the film filter selects at both widths, the box office's primary button, the reports'
+Print button without JavaScript."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from cinema.extensions import db
+from cinema.models import PaymentMethod, Reservation, ReservationStatus, UserRole, utcnow
+from tests.factories import PASSWORD, gen_movie, gen_reservation, gen_showtime, gen_user, seats_of
+from tests.screens import WIDTHS, clipped_selects, horizontal_overflow, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+
+
+def test_cancel_asks_first_with_javascript_on_and_off(browser_page, app, request):
+    with app.app_context():
+        patron = gen_user(full_name="Cara Cancel")
+        showtime = gen_showtime(starts_at=utcnow() + timedelta(days=2))
+        reservation = gen_reservation(patron, showtime, seats_of(showtime.auditorium)[:2],
+                                      payment_method=PaymentMethod.BOX_OFFICE)
+        email, reservation_id = patron.email, reservation.id
+    page = browser_page
+    sign_in(page, email)
+    page.goto(f"/bookings/{reservation_id}")
+    page.get_by_role("button", name=re.compile("^Cancel booking")).click()
+    expect(page.get_by_role("heading", name=re.compile(r"Cancel booking .*\?"))).to_be_visible()
+    expect(page.get_by_text("Nothing has been paid, so nothing is refunded.")).to_be_visible()
+    js = "js-on" if request.node.callspec.params["browser_page"] else "js-off"
+    screenshot(page, f"cancel-confirm-{js}")
+    with app.app_context():
+        assert db.session.get(Reservation, reservation_id).status is ReservationStatus.CONFIRMED
+    page.get_by_role("link", name="No, keep the booking").click()
+    page.get_by_role("button", name=re.compile("^Cancel booking")).click()
+    page.get_by_role("button", name="Yes, cancel").click()
+    expect(page.get_by_text("Booking cancelled")).to_be_visible()
+    with app.app_context():
+        assert db.session.get(Reservation, reservation_id).status is ReservationStatus.CANCELLED
+
+
+def test_film_filter_selects_show_their_choice_whole_at_both_widths(browser, base_url, app):
+    with app.app_context():
+        gen_movie(title="Alpha", language="English")
+        gen_movie(title="Beta", language="French")
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    page.goto("/movies")
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        expect(page.get_by_label("Language")).to_have_value("")
+        screenshot(page, f"film-filters-{width}")
+        problems += [f"{width}: {clipped}" for clipped in clipped_selects(page)]
+        if horizontal_overflow(page):
+            problems.append(f"{width}: horizontal scroll")
+    context.close()
+    assert not problems, problems
+
+
+def test_at_the_box_office_selling_is_the_primary_action(browser, base_url, app):
+    with app.app_context():
+        staff = gen_user(role=UserRole.STAFF)
+        showtime = gen_showtime(starts_at=utcnow() + timedelta(days=1))
+        email, showtime_id = staff.email, showtime.id
+    context = browser.new_context(base_url=base_url)
+    page = context.new_page()
+    sign_in(page, email)
+    page.goto(f"/showtimes/{showtime_id}")
+    sell = page.get_by_role("button", name="Sell chosen seats (paid at counter)")
+    expect(sell).to_have_class(re.compile(r"\bbtn-primary\b"))
+    expect(page.locator("#hold-button")).not_to_have_class(re.compile(r"\bbtn-primary\b"))
+    context.close()
+
+
+def test_the_reports_print_button_is_absent_without_javascript(browser_page, app, request):
+    with app.app_context():
+        admin = gen_user(role=UserRole.ADMIN)
+        email = admin.email
+    page = browser_page
+    sign_in(page, email)
+    page.goto("/admin/reports/revenue")
+    button = page.get_by_role("button", name="Print", exact=True)
+    if request.node.callspec.params["browser_page"]:
+        expect(button).to_be_visible()
+    else:
+        expect(button).to_be_hidden()
