@@ -36,6 +36,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         catalogue,
         public,
         reports,
+        reviews,
         showtimes,
         staff,
     )
@@ -65,7 +66,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     for blueprint in (public.bp, auth.bp, account.bp, catalogue.bp, showtimes.bp, bookings.bp,
-                      admin.bp, reports.bp, staff.bp):
+                      admin.bp, reports.bp, staff.bp, reviews.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -44,7 +44,7 @@ class AuditPage:
     total: int
 
 
-ENTITY_TYPES = ["movie", "genre", "auditorium", "showtime", "user", "reservation", "promo_code"]
+ENTITY_TYPES = ["movie", "genre", "auditorium", "showtime", "user", "reservation", "promo_code", "review"]
 
 
 def list_entries(page: int = 1, entity_type: str = "", entity_id: int | None = None,
