@@ -39,6 +39,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         reviews,
         showtimes,
         staff,
+        wishlist,
     )
     from cinema.errors import register_error_handlers
     from cinema.extensions import csrf, db, init_redis, limiter, login_manager, migrate
@@ -66,7 +67,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     for blueprint in (public.bp, auth.bp, account.bp, catalogue.bp, showtimes.bp, bookings.bp,
-                      admin.bp, reports.bp, staff.bp, reviews.bp):
+                      admin.bp, reports.bp, staff.bp, reviews.bp, wishlist.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -13,6 +13,7 @@ from cinema.forms.reviews import ReviewForm
 from cinema.models import utcnow
 from cinema.rendering import render, wants_fragment
 from cinema.reviews import ratings, reviews
+from cinema.wishlist import wishlist
 
 bp = Blueprint("catalogue", __name__)
 
@@ -28,7 +29,13 @@ def _movies_context() -> dict:
     filters = catalogue.MovieFilters.from_args(request.args)
     search = catalogue.search_movies(filters, page_param(request.args), now)
     return dict(search=search, options=catalogue.filter_options(),
-                today=local_today(now, cinema_tz()))
+                today=local_today(now, cinema_tz()), saved_ids=_saved_ids())
+
+
+def _saved_ids() -> set[int]:
+    """The films the signed-in patron saved (their Save buttons show "Saved")."""
+    user = optional_user()
+    return wishlist.saved_ids(user.id if user else None)
 
 
 @bp.get("/movies")
@@ -66,13 +73,15 @@ def _reviews_context(movie_id: int, page: int, form=None, error=None, notice=Non
                 reviews_page=ratings.film_reviews(movie_id, page), own_review=own,
                 eligibility=None if own else reviews.eligibility(
                     user.id if user else None, movie_id, utcnow()),
-                review_form=form, review_error=error, review_notice=notice)
+                review_form=form, review_error=error, review_notice=notice,
+                oob_rating=wants_fragment())  # htmx: the headline average follows the swap
 
 
 def film_page(movie_id: int, page: int = 1, status: int = 200, **review_state):
     """The film's page, or its reviews section alone for htmx (``review_state``: the review
     form, its error or a notice, see ``_reviews_context``)."""
     context = _film_context(movie_id)
+    context["saved_ids"] = _saved_ids()
     return render("pages/catalogue/movie_detail.html", "partials/_reviews.html", status=status,
                   **context, **_reviews_context(context["movie"].id, page, **review_state))
 

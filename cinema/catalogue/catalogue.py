@@ -247,9 +247,14 @@ def search_movies(filters: MovieFilters, page: int | None, now: datetime,
         order = [score.desc(), count.desc(), *order]
     movies = db.session.scalars(
         stmt.order_by(*order).limit(per_page).offset((number - 1) * per_page)).all()
-    upcoming = _next_showtimes(now, [movie.id for movie in movies], per_film=3)
-    cards = _with_ratings([upcoming.get(movie.id) or FilmCard(movie) for movie in movies])
-    return MovieSearch(filters=filters, page=Page(number, per_page, total), cards=cards)
+    return MovieSearch(filters=filters, page=Page(number, per_page, total),
+                       cards=film_cards(list(movies), now))
+
+
+def film_cards(movies: list[Movie], now: datetime, per_film: int = 3) -> list[FilmCard]:
+    """Cards of the given films, in that order, with their next times and ratings."""
+    upcoming = _next_showtimes(now, [movie.id for movie in movies], per_film=per_film)
+    return _with_ratings([upcoming.get(movie.id) or FilmCard(movie) for movie in movies])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,79 @@
+"""The wishlist digest: one email per patron per day at most, listing the bookable showtimes
+scheduled for their saved films since they saved the film and since the last digest.
+
+A periodic task batches them: two showtimes scheduled a minute apart make one email. Each
+digest has the dedupe key ``wishlist:<user id>:<UTC day>``, so two workers running the task
+at once queue it only once.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import groupby
+
+import sqlalchemy as sa
+from flask import render_template
+
+from cinema.extensions import db
+from cinema.messaging import notifications
+from cinema.models import Movie, Showtime, User, WishlistItem, utcnow
+from cinema.tasks import periodic
+from cinema.wishlist import wishlist
+
+MIN_INTERVAL = timedelta(days=1)
+MAX_LISTED = 30  # showtimes in one email; the film page has the rest
+
+
+def _news(now: datetime):
+    """(user id, showtime) of every bookable showtime a patron has not heard about."""
+    since = sa.func.greatest(WishlistItem.created_at,
+                             sa.func.coalesce(User.wishlist_notified_at, WishlistItem.created_at))
+    return db.session.execute(
+        sa.select(User.id, Showtime)
+        .join(WishlistItem, WishlistItem.user_id == User.id)
+        .join(Showtime, Showtime.movie_id == WishlistItem.movie_id)
+        .join(Movie, Movie.id == Showtime.movie_id)
+        .where(User.wishlist_emails.is_(True), User.is_deleted.is_(False),
+               sa.or_(User.wishlist_notified_at.is_(None),
+                      User.wishlist_notified_at <= now - MIN_INTERVAL),
+               Movie.is_deleted.is_(False), Showtime.is_deleted.is_(False),
+               Showtime.cancelled_at.is_(None), Showtime.starts_at > now,
+               Showtime.created_at > since, Showtime.created_at <= now)
+        .order_by(User.id, Movie.title, Showtime.starts_at)).all()
+
+
+def queue_digests(now: datetime) -> int:
+    """Queue the due digests; commits; returns how many were queued."""
+    queued = 0
+    for user_id, rows in groupby(_news(now), key=lambda row: row[0]):
+        showtimes = [showtime for _, showtime in rows]
+        user = db.session.get(User, user_id)
+        try:
+            with db.session.begin_nested():
+                _queue(user, showtimes, now)
+                user.wishlist_notified_at = now
+        except sa.exc.IntegrityError:
+            continue  # another worker queued today's digest a moment ago
+        queued += 1
+    db.session.commit()
+    return queued
+
+
+def _queue(user: User, showtimes: list[Showtime], now: datetime) -> None:
+    films = [(movie, list(group)) for movie, group in
+             groupby(showtimes[:MAX_LISTED], key=lambda showtime: showtime.movie)]
+    unsubscribe_url = notifications.external_url(
+        "wishlist.unsubscribe", token=wishlist.unsubscribe_token(user.id))
+    context = dict(user=user, films=films, more=max(0, len(showtimes) - MAX_LISTED),
+                   unsubscribe_url=unsubscribe_url,
+                   wishlist_url=notifications.external_url("wishlist.index"))
+    titles = ", ".join(movie.title for movie, _ in films)
+    notifications.queue_email(
+        "wishlist_digest", user.email, f"New showtimes for {titles}"[:200],
+        render_template("email/wishlist_digest.txt", **context),
+        render_template("email/wishlist_digest.html", **context), to_name=user.full_name,
+        dedupe_key=f"wishlist:{user.id}:{now:%Y-%m-%d}")
+
+
+@periodic
+def queue_wishlist_digests() -> int:
+    return queue_digests(utcnow())
