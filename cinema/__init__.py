@@ -39,6 +39,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         reviews,
         showtimes,
         staff,
+        waitlist,
         wishlist,
     )
     from cinema.errors import register_error_handlers
@@ -67,7 +68,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     for blueprint in (public.bp, auth.bp, account.bp, catalogue.bp, showtimes.bp, bookings.bp,
-                      admin.bp, reports.bp, staff.bp, reviews.bp, wishlist.bp):
+                      admin.bp, reports.bp, staff.bp, reviews.bp, wishlist.bp,
+                      waitlist.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -428,4 +428,13 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     seat_stamps.bump(reservation.showtime_id)
     if refund is not None:
         refunds.refund_payment(refund, now)
+    _seats_freed([reservation.showtime_id], now)
     return reservation
+
+
+def _seats_freed(showtime_ids, now: datetime) -> None:
+    """Freed seats go to the showtimes' waitlists first (imported late: the waitlist builds
+    on this module)."""
+    from cinema.waitlist import offers
+
+    offers.after_seats_freed(showtime_ids, now)

@@ -27,6 +27,7 @@ from cinema.models.review import Review
 from cinema.models.rollup import ClosedReportDay, DaySales, ShowtimeSales
 from cinema.models.showtime import Showtime
 from cinema.models.user import User
+from cinema.models.waitlist import WaitlistEntry, WaitlistStatus
 from cinema.models.wishlist import WishlistItem
 
 __all__ = [
@@ -36,5 +37,5 @@ __all__ = [
     "PaymentMethod", "PaymentStatus", "PricingRule", "PromoCode", "RefreshToken", "Reservation",
     "ReservationStatus", "ReservedSeat", "Review", "Seat", "SeatLineItem", "SeatType", "Showtime",
     "ShowtimeSales", "SimulatedGatewayEntry", "TicketType", "UTCDateTime", "User", "UserRole",
-    "WishlistItem", "new_booking_code", "utcnow",
+    "WaitlistEntry", "WaitlistStatus", "WishlistItem", "new_booking_code", "utcnow",
 ]

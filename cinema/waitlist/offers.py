@@ -1,0 +1,205 @@
+"""When seats free up, the first party in line that fits gets a hold made for it.
+
+``offer_freed_seats`` first settles past offers (paid: BOOKED; hold gone or expired by the
+clock: EXPIRED, passing to the next party), then walks the line in first-come order and makes
+a hold for the first party whose size fits the free seats (adjacent seats in one row when
+possible), valid ``WAITLIST_OFFER_SECONDS``, and queues the email with the pay link.
+
+Why this is fair and safe under concurrency:
+- An entry is claimed (WAITING -> OFFERING) by one conditional UPDATE, so two runners never
+  offer to the same party. A runner that meets a party being offered by another runner stops
+  there rather than skip it: no later party is served first.
+- The hold is an ordinary hold (``booking.hold_seats``): the unique index on active seat rows
+  means a seat is never held for two parties. A runner that loses a seat to a concurrent hold
+  puts the party back (WAITING) and tries again.
+- An offer is a hold with an expiry, so it never blocks seats beyond its window even with no
+  worker running; the next run (any trigger, or the periodic task) passes it on.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from itertools import groupby
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from cinema.booking import booking
+from cinema.booking.seatmap import active_claims
+from cinema.errors import SeatAlreadyBooked, SeatAlreadyHeld
+from cinema.extensions import db
+from cinema.messaging import notifications
+from cinema.models import (
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Seat,
+    Showtime,
+    WaitlistEntry,
+    WaitlistStatus,
+    utcnow,
+)
+from cinema.tasks import periodic
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM = timedelta(minutes=2)  # an OFFERING left by a crashed runner goes back in line
+MAX_ROUNDS = 50
+
+
+def settle_offers(showtime_id: int, now: datetime) -> None:
+    """Close past offers: paid ones BOOKED, the rest (hold cancelled, or expired by the clock)
+    EXPIRED; put stale OFFERING claims back in line. Commits."""
+    offered = sa.and_(WaitlistEntry.showtime_id == showtime_id,
+                      WaitlistEntry.status == WaitlistStatus.OFFERED)
+    paid = sa.select(Reservation.id).where(
+        Reservation.id == WaitlistEntry.reservation_id,
+        Reservation.status.in_([ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED]))
+    live = sa.select(Reservation.id).where(
+        Reservation.id == WaitlistEntry.reservation_id,
+        Reservation.status == ReservationStatus.HELD, Reservation.hold_expires_at > now)
+    db.session.execute(sa.update(WaitlistEntry).where(offered, sa.exists(paid))
+                       .values(status=WaitlistStatus.BOOKED, updated_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa.update(WaitlistEntry).where(offered, ~sa.exists(live))
+                       .values(status=WaitlistStatus.EXPIRED, updated_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa.update(WaitlistEntry).where(
+        WaitlistEntry.showtime_id == showtime_id,
+        WaitlistEntry.status == WaitlistStatus.OFFERING,
+        WaitlistEntry.updated_at < now - STALE_CLAIM)
+        .values(status=WaitlistStatus.WAITING).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _free_seats(showtime: Showtime, now: datetime) -> list[Seat]:
+    taken = active_claims(showtime.id, now).with_only_columns(ReservedSeat.seat_id)
+    return list(db.session.scalars(
+        sa.select(Seat).where(Seat.auditorium_id == showtime.auditorium_id,
+                              Seat.is_deleted.is_(False), Seat.is_blocked.is_(False),
+                              Seat.id.not_in(taken))
+        .order_by(Seat.row_index, Seat.col_index)))
+
+
+def choose_seats(free: list[Seat], size: int) -> list[int]:
+    """``size`` seats side by side in one row if there are (no aisle between), else the
+    first free ones in row order."""
+    for _, row in groupby(free, key=lambda seat: seat.row_index):
+        row = list(row)
+        for start in range(len(row) - size + 1):
+            run = row[start:start + size]
+            if run[-1].col_index - run[0].col_index == size - 1:
+                return [seat.id for seat in run]
+    return [seat.id for seat in free[:size]]
+
+
+def _next_in_line(showtime_id: int, free: int) -> WaitlistEntry | None:
+    """The first party in line that fits ``free`` seats; None if none fits, or if that party
+    is being offered seats by another runner right now (we do not skip it)."""
+    line = db.session.scalars(
+        sa.select(WaitlistEntry)
+        .where(WaitlistEntry.showtime_id == showtime_id,
+               WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERING]))
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)).all()
+    for entry in line:
+        if entry.party_size <= free:
+            return entry if entry.status is WaitlistStatus.WAITING else None
+    return None
+
+
+def _claim(entry_id: int, now: datetime) -> bool:
+    claimed = db.session.execute(
+        sa.update(WaitlistEntry)
+        .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == WaitlistStatus.WAITING)
+        .values(status=WaitlistStatus.OFFERING, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def _release_claim(entry_id: int) -> None:
+    db.session.rollback()
+    db.session.execute(sa.update(WaitlistEntry)
+                       .where(WaitlistEntry.id == entry_id,
+                              WaitlistEntry.status == WaitlistStatus.OFFERING)
+                       .values(status=WaitlistStatus.WAITING)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def offer_freed_seats(showtime_id: int, now: datetime) -> list[int]:
+    """Offer the showtime's free seats down the line; returns the ids of the entries offered
+    seats. Commits. Does nothing for a showtime that can no longer be booked."""
+    showtime = db.session.get(Showtime, showtime_id)
+    if showtime is None or showtime.is_deleted or showtime.is_cancelled or \
+            showtime.starts_at <= now:
+        return []
+    settle_offers(showtime_id, now)
+    offered = []
+    for _ in range(MAX_ROUNDS):
+        free = _free_seats(showtime, now)
+        entry = _next_in_line(showtime_id, len(free))
+        if entry is None or not _claim(entry.id, now):
+            if entry is None:
+                break
+            continue
+        seat_ids = choose_seats(free, entry.party_size)
+        try:
+            hold = booking.hold_seats(entry.user_id, showtime_id, seat_ids, now,
+                                      replace_previous=False)
+        except (SeatAlreadyHeld, SeatAlreadyBooked):
+            _release_claim(entry.id)  # someone took a seat first: look again
+            continue
+        except Exception:
+            _release_claim(entry.id)
+            raise
+        _record_offer(entry.id, hold.id, now)
+        offered.append(entry.id)
+    return offered
+
+
+def _record_offer(entry_id: int, reservation_id: int, now: datetime) -> None:
+    entry = db.session.get(WaitlistEntry, entry_id)
+    hold = db.session.get(Reservation, reservation_id)
+    hold.hold_expires_at = now + timedelta(seconds=current_app.config["WAITLIST_OFFER_SECONDS"])
+    entry.status, entry.reservation_id, entry.offered_at, entry.updated_at = (
+        WaitlistStatus.OFFERED, hold.id, now, now)
+    context = dict(entry=entry, hold=hold, showtime=entry.showtime,
+                   pay_url=notifications.external_url("bookings.detail",
+                                                      reservation_id=hold.id))
+    notifications.queue_email(
+        "waitlist_offer", entry.user.email,
+        f"Seats for you: {entry.showtime.movie.title}, pay by "
+        f"{notifications._when(hold.hold_expires_at, '%H:%M')}",
+        render_template("email/waitlist_offer.txt", **context),
+        render_template("email/waitlist_offer.html", **context),
+        reservation_id=hold.id, to_name=entry.user.full_name,
+        dedupe_key=f"waitlist-offer:{entry.id}")
+    db.session.commit()
+
+
+def after_seats_freed(showtime_ids, now: datetime) -> None:
+    """Hook for the booking code once freed seats are committed: offer them down the line.
+    Never raises (the periodic task tries again): the caller's work is already done."""
+    for showtime_id in set(showtime_ids):
+        try:
+            offer_freed_seats(showtime_id, now)
+        except Exception:  # noqa: BLE001 - logged; process_waitlists retries every tick
+            db.session.rollback()
+            log.exception("waitlist offers for showtime %s failed", showtime_id)
+
+
+def process_waitlists(now: datetime) -> int:
+    """Offer free seats of every bookable showtime that has a live line; returns offers made."""
+    showtime_ids = db.session.scalars(
+        sa.select(WaitlistEntry.showtime_id).distinct()
+        .join(Showtime, Showtime.id == WaitlistEntry.showtime_id)
+        .where(WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERING,
+                                         WaitlistStatus.OFFERED]),
+               Showtime.starts_at > now)).all()
+    return sum(len(offer_freed_seats(showtime_id, now)) for showtime_id in showtime_ids)
+
+
+@periodic
+def offer_waitlisted_seats() -> int:
+    return process_waitlists(utcnow())
