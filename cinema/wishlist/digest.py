@@ -25,8 +25,9 @@ MAX_LISTED = 30  # showtimes in one email; the film page has the rest
 
 def _news(now: datetime):
     """(user id, showtime) of every bookable showtime a patron has not heard about."""
-    since = sa.func.greatest(WishlistItem.created_at,
-                             sa.func.coalesce(User.wishlist_notified_at, WishlistItem.created_at))
+    # The later of "saved" and "last digest" (a CASE, not greatest(): SQLite has none).
+    since = sa.case((User.wishlist_notified_at > WishlistItem.created_at,
+                     User.wishlist_notified_at), else_=WishlistItem.created_at)
     return db.session.execute(
         sa.select(User.id, Showtime)
         .join(WishlistItem, WishlistItem.user_id == User.id)
