@@ -40,6 +40,7 @@ from cinema.models import (
     utcnow,
 )
 from cinema.tasks import periodic
+from cinema.templating import format_local
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def _record_offer(entry_id: int, reservation_id: int, now: datetime) -> None:
     notifications.queue_email(
         "waitlist_offer", entry.user.email,
         f"Seats for you: {entry.showtime.movie.title}, pay by "
-        f"{notifications._when(hold.hold_expires_at, '%H:%M')}",
+        f"{format_local(hold.hold_expires_at, '%H:%M')}",
         render_template("email/waitlist_offer.txt", **context),
         render_template("email/waitlist_offer.html", **context),
         reservation_id=hold.id, to_name=entry.user.full_name,
