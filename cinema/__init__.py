@@ -76,11 +76,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
 def _wire_domain_hooks(app: Flask) -> None:
     """The domain packages' reactions to each other, wired here rather than on import."""
-    from cinema.booking import refunds
+    from cinema.booking import freed_seats, refunds
     from cinema.messaging import notifications
     from cinema.programme import cancellation
+    from cinema.waitlist import offers
 
     cancellation.on_reservation_cancelled_by_cinema(app, refunds.refund_cancelled_by_cinema)
+    freed_seats.on_seats_freed(app, offers.after_seats_freed)
     notifications.deliver_after_commit()
 
 

@@ -29,6 +29,7 @@ class Settings:
     hold_seconds: int
     max_seats_per_hold: int
     seat_gap_rule: bool
+    waitlist_offer_seconds: int
     cancellation_cutoff_minutes: int
     payment_provider: str
     payment_pending_stale_seconds: int
@@ -64,6 +65,7 @@ class Settings:
             instance_path=instance_path, redis_prefix=config["REDIS_PREFIX"],
             hold_seconds=config["HOLD_SECONDS"], max_seats_per_hold=config["MAX_SEATS_PER_HOLD"],
             seat_gap_rule=config["SEAT_GAP_RULE"],
+            waitlist_offer_seconds=config["WAITLIST_OFFER_SECONDS"],
             cancellation_cutoff_minutes=config["CANCELLATION_CUTOFF_MINUTES"],
             payment_provider=config["PAYMENT_PROVIDER"],
             payment_pending_stale_seconds=config["PAYMENT_PENDING_STALE_SECONDS"],

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from cinema.exceptions import AlreadyReviewed, NotAVerifiedViewer
 from cinema.extensions import db
 from cinema.models import ReservationStatus, Review, utcnow
 from cinema.reviews import ratings, reviews
@@ -62,7 +63,7 @@ def test_who_is_a_verified_viewer(film, status, options, allowed, reason):
     assert verdict.allowed is allowed
     assert reason in verdict.reason
     if not allowed:
-        with pytest.raises(reviews.NotAVerifiedViewer) as refused:
+        with pytest.raises(NotAVerifiedViewer) as refused:
             reviews.create_review(user.id, film.id, 4, "", utcnow())
         assert reason in refused.value.detail
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Review)) == 0
@@ -154,7 +155,7 @@ def test_one_review_per_patron_per_film_under_a_race(film, app):
             try:
                 reviews.create_review(viewer_id, movie_id, rating, "", utcnow())
                 outcomes.append("created")
-            except reviews.AlreadyReviewed:
+            except AlreadyReviewed:
                 outcomes.append("conflict")
             finally:
                 db.session.remove()

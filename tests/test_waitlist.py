@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from cinema.booking import booking
+from cinema.exceptions import AlreadyWaiting, SeatsStillFree
 from cinema.extensions import db
 from cinema.models import (
     OutboxEmail,
@@ -67,11 +68,11 @@ def test_joining_needs_a_full_showtime_and_one_entry_per_patron(sold_out):
     patron = gen_user()
     entry = line.join(patron.id, showtime.id, 2, now)
     assert line.position(entry) == 1
-    with pytest.raises(line.AlreadyWaiting):
+    with pytest.raises(AlreadyWaiting):
         line.join(patron.id, showtime.id, 1, now)
     _cancel(bookings[1], admin, now)  # one seat free: the first in line (2 people) waits on
     assert _entry(entry.id).status is WaitlistStatus.WAITING
-    with pytest.raises(line.SeatsStillFree):
+    with pytest.raises(SeatsStillFree):
         line.join(gen_user().id, showtime.id, 1, now)
     assert line.join(gen_user().id, showtime.id, 2, now).party_size == 2  # 1 free < 2 wanted
 

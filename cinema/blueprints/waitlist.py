@@ -2,13 +2,14 @@
 line on /account/waitlist and leave it."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.access import login_required
 from cinema.forms.params import int_param
 from cinema.models import utcnow
 from cinema.rendering import render
+from cinema.settings import settings
 from cinema.waitlist import line
 
 bp = Blueprint("waitlist", __name__)
@@ -18,7 +19,7 @@ bp = Blueprint("waitlist", __name__)
 @login_required
 def join(showtime_id: int):
     """Join the showtime's waitlist with a party of ``party_size``."""
-    size = int_param(request.form, "party_size", 1, 1, current_app.config["MAX_SEATS_PER_HOLD"])
+    size = int_param(request.form, "party_size", 1, 1, settings().max_seats_per_hold)
     entry = line.join(current_user.id, showtime_id, size, utcnow())
     flash(f"You are number {line.position(entry)} on the waitlist. We will email you when "
           "seats come free.", "success")

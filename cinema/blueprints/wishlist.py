@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from cinema.access import login_required, safe_next
 from cinema.catalogue import catalogue
+from cinema.clock import cinema_tz, local_today
 from cinema.models import utcnow
 from cinema.rendering import render, wants_fragment
-from cinema.templating import cinema_tz
 from cinema.wishlist import wishlist
 
 bp = Blueprint("wishlist", __name__)
@@ -38,7 +38,7 @@ def index():
     movies = wishlist.saved_movies(current_user.id)
     return render("pages/account/wishlist.html", cards=catalogue.film_cards(movies, now),
                   saved_ids={movie.id for movie in movies},
-                  today=catalogue.local_today(now, cinema_tz()))
+                  today=local_today(now, cinema_tz()))
 
 
 @bp.post("/account/wishlist/emails")

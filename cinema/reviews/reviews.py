@@ -11,21 +11,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from cinema.accounts import audit
-from cinema.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from cinema import audit
+from cinema.exceptions import (
+    AlreadyReviewed,
+    Conflict,
+    Forbidden,
+    NotAVerifiedViewer,
+    NotFound,
+    ValidationFailed,
+)
 from cinema.extensions import db
 from cinema.models import Movie, Reservation, ReservationStatus, Review, Showtime
 from cinema.models.review import MAX_HIDE_REASON, MAX_REVIEW_BODY
-
-
-class NotAVerifiedViewer(Forbidden):
-    error_code = "NOT_A_VERIFIED_VIEWER"
-    default_detail = "Only patrons who have seen this film here can review it."
-
-
-class AlreadyReviewed(Conflict):
-    error_code = "ALREADY_REVIEWED"
-    default_detail = "You have already reviewed this film: edit your review instead."
 
 
 @dataclass(frozen=True)

@@ -8,24 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from cinema.booking import booking, seatmap
-from cinema.errors import Conflict, NotFound, ValidationFailed
+from cinema.exceptions import AlreadyWaiting, Conflict, NotFound, SeatsStillFree, ValidationFailed
 from cinema.extensions import db
 from cinema.models import ReservedSeat, Seat, WaitlistEntry, WaitlistStatus
 from cinema.models.waitlist import LIVE_STATUSES
-
-
-class AlreadyWaiting(Conflict):
-    error_code = "ALREADY_WAITING"
-    default_detail = "You are already on the waitlist of this showtime."
-
-
-class SeatsStillFree(Conflict):
-    error_code = "SEATS_STILL_FREE"
-    default_detail = "There are enough free seats for your party: choose them on the seat map."
+from cinema.settings import settings
 
 
 def free_seat_count(showtime_id: int, auditorium_id: int, now: datetime) -> int:
@@ -42,7 +32,7 @@ def join(user_id: int, showtime_id: int, party_size: int, now: datetime) -> Wait
     bookable), ValidationFailed (party size), SeatsStillFree (book instead) and AlreadyWaiting
     (also when a concurrent request joined first: the partial unique index decides)."""
     showtime = booking.bookable_showtime(showtime_id, now)
-    most = current_app.config["MAX_SEATS_PER_HOLD"]
+    most = settings().max_seats_per_hold
     if not 1 <= party_size <= most:
         raise ValidationFailed(f"A party is 1 to {most} people.",
                                field_errors={"party_size": [f"From 1 to {most}."]})

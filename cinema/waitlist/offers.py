@@ -2,8 +2,9 @@
 
 ``offer_freed_seats`` first settles past offers (paid: BOOKED; hold gone or expired by the
 clock: EXPIRED, passing to the next party), then walks the line in first-come order and makes
-a hold for the first party whose size fits the free seats (adjacent seats in one row when
-possible), valid ``WAITLIST_OFFER_SECONDS``, and queues the email with the pay link.
+a hold for the first party whose size fits the free seats (the best seats together, as the
+seat map's "best available" picks them, when a row has them), valid
+``WAITLIST_OFFER_SECONDS``, and queues the email with the pay link.
 
 Why this is fair and safe under concurrency:
 - An entry is claimed (WAITING -> OFFERING) by one conditional UPDATE, so two runners never
@@ -19,14 +20,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from itertools import groupby
 
 import sqlalchemy as sa
-from flask import current_app, render_template
 
-from cinema.booking import booking
+from cinema.booking import best_available, booking, seatmap
 from cinema.booking.seatmap import active_claims
-from cinema.errors import SeatAlreadyBooked, SeatAlreadyHeld
+from cinema.exceptions import SeatAlreadyBooked, SeatAlreadyHeld, SingleSeatGap
 from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import (
@@ -34,13 +33,12 @@ from cinema.models import (
     ReservationStatus,
     ReservedSeat,
     Seat,
+    SeatType,
     Showtime,
     WaitlistEntry,
     WaitlistStatus,
-    utcnow,
 )
-from cinema.tasks import periodic
-from cinema.templating import format_local
+from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +80,17 @@ def _free_seats(showtime: Showtime, now: datetime) -> list[Seat]:
         .order_by(Seat.row_index, Seat.col_index)))
 
 
-def choose_seats(free: list[Seat], size: int) -> list[int]:
-    """``size`` seats side by side in one row if there are (no aisle between), else the
-    first free ones in row order."""
-    for _, row in groupby(free, key=lambda seat: seat.row_index):
-        row = list(row)
-        for start in range(len(row) - size + 1):
-            run = row[start:start + size]
-            if run[-1].col_index - run[0].col_index == size - 1:
-                return [seat.id for seat in run]
-    return [seat.id for seat in free[:size]]
+def choose_seats(showtime: Showtime, free: list[Seat], size: int, now: datetime) -> list[int]:
+    """The seats to offer a party of ``size``: the best ``size`` seats together as the seat
+    map's "best available" picks them (booking/best_available.py) when a row has them;
+    otherwise the first free seats in row order, wheelchair spaces last (a party that fits
+    only in scattered seats still gets them: it can exchange them or let the offer go)."""
+    if size <= best_available.MAX_PARTY:
+        best = best_available.best_seats(seatmap.build(showtime, now).rows, size)
+        if best:
+            return [cell.id for cell in best]
+    ordered = sorted(free, key=lambda seat: seat.seat_type is SeatType.WHEELCHAIR)
+    return [seat.id for seat in ordered[:size]]
 
 
 def _next_in_line(showtime_id: int, free: int) -> WaitlistEntry | None:
@@ -144,11 +143,14 @@ def offer_freed_seats(showtime_id: int, now: datetime) -> list[int]:
             if entry is None:
                 break
             continue
-        seat_ids = choose_seats(free, entry.party_size)
+        seat_ids = choose_seats(showtime, free, entry.party_size, now)
         try:
+            # gap_rule off: the seats are the system's choice, not the patron's, and a party
+            # that fits only in scattered seats is better served than skipped.
             hold = booking.hold_seats(entry.user_id, showtime_id, seat_ids, now,
-                                      replace_previous=False)
-        except (SeatAlreadyHeld, SeatAlreadyBooked):
+                                      replace_previous=False, gap_rule=False,
+                                      hold_seconds=settings().waitlist_offer_seconds)
+        except (SeatAlreadyHeld, SeatAlreadyBooked, SingleSeatGap):
             _release_claim(entry.id)  # someone took a seat first: look again
             continue
         except Exception:
@@ -162,27 +164,30 @@ def offer_freed_seats(showtime_id: int, now: datetime) -> list[int]:
 def _record_offer(entry_id: int, reservation_id: int, now: datetime) -> None:
     entry = db.session.get(WaitlistEntry, entry_id)
     hold = db.session.get(Reservation, reservation_id)
-    hold.hold_expires_at = now + timedelta(seconds=current_app.config["WAITLIST_OFFER_SECONDS"])
     entry.status, entry.reservation_id, entry.offered_at, entry.updated_at = (
         WaitlistStatus.OFFERED, hold.id, now, now)
-    context = dict(entry=entry, hold=hold, showtime=entry.showtime,
-                   pay_url=notifications.external_url("bookings.detail",
-                                                      reservation_id=hold.id))
-    notifications.queue_email(
-        "waitlist_offer", entry.user.email,
-        f"Seats for you: {entry.showtime.movie.title}, pay by "
-        f"{format_local(hold.hold_expires_at, '%H:%M')}",
-        render_template("email/waitlist_offer.txt", **context),
-        render_template("email/waitlist_offer.html", **context),
-        reservation_id=hold.id, to_name=entry.user.full_name,
-        dedupe_key=f"waitlist-offer:{entry.id}")
+    notifications.waitlist_offer(entry, hold)
     db.session.commit()
 
 
+def _with_a_line(showtime_ids, now: datetime) -> list[int]:
+    """Those of ``showtime_ids`` (all if None) still to come that have a live waitlist."""
+    stmt = (sa.select(WaitlistEntry.showtime_id).distinct()
+            .join(Showtime, Showtime.id == WaitlistEntry.showtime_id)
+            .where(WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERING,
+                                             WaitlistStatus.OFFERED]),
+                   Showtime.cancelled_at.is_(None), Showtime.starts_at > now)
+            .order_by(WaitlistEntry.showtime_id))
+    if showtime_ids is not None:
+        stmt = stmt.where(WaitlistEntry.showtime_id.in_(list(showtime_ids)))
+    return list(db.session.scalars(stmt))
+
+
 def after_seats_freed(showtime_ids, now: datetime) -> None:
-    """Hook for the booking code once freed seats are committed: offer them down the line.
-    Never raises (the periodic task tries again): the caller's work is already done."""
-    for showtime_id in set(showtime_ids):
+    """The hook create_app hangs on booking's ``freed_seats`` (a cancellation, an expired hold,
+    a seat unblocked): offer the freed seats down the lines. Never raises (the periodic task
+    tries again): the caller's work is already done."""
+    for showtime_id in _with_a_line(set(showtime_ids), now):
         try:
             offer_freed_seats(showtime_id, now)
         except Exception:  # noqa: BLE001 - logged; process_waitlists retries every tick
@@ -191,16 +196,6 @@ def after_seats_freed(showtime_ids, now: datetime) -> None:
 
 
 def process_waitlists(now: datetime) -> int:
-    """Offer free seats of every bookable showtime that has a live line; returns offers made."""
-    showtime_ids = db.session.scalars(
-        sa.select(WaitlistEntry.showtime_id).distinct()
-        .join(Showtime, Showtime.id == WaitlistEntry.showtime_id)
-        .where(WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERING,
-                                         WaitlistStatus.OFFERED]),
-               Showtime.starts_at > now)).all()
-    return sum(len(offer_freed_seats(showtime_id, now)) for showtime_id in showtime_ids)
-
-
-@periodic
-def offer_waitlisted_seats() -> int:
-    return process_waitlists(utcnow())
+    """Offer free seats of every bookable showtime that has a live line (the periodic task);
+    returns the offers made."""
+    return sum(len(offer_freed_seats(showtime_id, now)) for showtime_id in _with_a_line(None, now))

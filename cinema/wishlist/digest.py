@@ -11,12 +11,10 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 import sqlalchemy as sa
-from flask import render_template
 
 from cinema.extensions import db
 from cinema.messaging import notifications
-from cinema.models import Movie, Showtime, User, WishlistItem, utcnow
-from cinema.tasks import periodic
+from cinema.models import Movie, Showtime, User, WishlistItem
 from cinema.wishlist import wishlist
 
 MIN_INTERVAL = timedelta(days=1)
@@ -62,19 +60,8 @@ def queue_digests(now: datetime) -> int:
 def _queue(user: User, showtimes: list[Showtime], now: datetime) -> None:
     films = [(movie, list(group)) for movie, group in
              groupby(showtimes[:MAX_LISTED], key=lambda showtime: showtime.movie)]
-    unsubscribe_url = notifications.external_url(
-        "wishlist.unsubscribe", token=wishlist.unsubscribe_token(user.id))
-    context = dict(user=user, films=films, more=max(0, len(showtimes) - MAX_LISTED),
-                   unsubscribe_url=unsubscribe_url,
-                   wishlist_url=notifications.external_url("wishlist.index"))
-    titles = ", ".join(movie.title for movie, _ in films)
-    notifications.queue_email(
-        "wishlist_digest", user.email, f"New showtimes for {titles}"[:200],
-        render_template("email/wishlist_digest.txt", **context),
-        render_template("email/wishlist_digest.html", **context), to_name=user.full_name,
+    notifications.wishlist_digest(
+        user, films, more=max(0, len(showtimes) - MAX_LISTED),
+        unsubscribe_url=notifications.external_url(
+            "wishlist.unsubscribe", token=wishlist.unsubscribe_token(user.id)),
         dedupe_key=f"wishlist:{user.id}:{now:%Y-%m-%d}")
-
-
-@periodic
-def queue_wishlist_digests() -> int:
-    return queue_digests(utcnow())

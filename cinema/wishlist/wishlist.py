@@ -5,22 +5,15 @@ Every function takes plain ids and commits its own transaction.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
-from cinema.errors import DomainError, NotFound
+from cinema.exceptions import InvalidUnsubscribeLink, NotFound
 from cinema.extensions import db
 from cinema.models import Movie, User, WishlistItem
+from cinema.settings import settings
 
 UNSUBSCRIBE_SALT = "wishlist-unsubscribe"
-
-
-class InvalidUnsubscribeLink(DomainError):
-    status_code = 400
-    error_code = "INVALID_UNSUBSCRIBE_LINK"
-    default_detail = ("That unsubscribe link is not valid. Sign in and change the setting on "
-                      "your account page instead.")
 
 
 def toggle(user_id: int, movie_id: int) -> bool:
@@ -67,7 +60,7 @@ def set_emails(user_id: int, enabled: bool) -> None:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+    return URLSafeSerializer(settings().secret_key, salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_token(user_id: int) -> str:
