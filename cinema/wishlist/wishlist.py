@@ -16,24 +16,45 @@ from cinema.settings import settings
 UNSUBSCRIBE_SALT = "wishlist-unsubscribe"
 
 
-def toggle(user_id: int, movie_id: int) -> bool:
-    """Save the film, or forget it if saved; returns whether it is saved now. Raises NotFound
-    for a missing or deleted film. Two toggles at once end in one state, never an error."""
+def _live_movie(movie_id: int) -> Movie:
     movie = db.session.get(Movie, movie_id)
     if movie is None or movie.is_deleted:
         raise NotFound("We could not find that film.")
-    deleted = db.session.execute(
-        sa.delete(WishlistItem).where(WishlistItem.user_id == user_id,
-                                      WishlistItem.movie_id == movie_id)).rowcount
-    if deleted:
-        db.session.commit()
+    return movie
+
+
+def toggle(user_id: int, movie_id: int) -> bool:
+    """Save the film, or forget it if saved; returns whether it is saved now. Raises NotFound
+    for a missing or deleted film. Two toggles at once end in one state, never an error."""
+    _live_movie(movie_id)
+    if _forget(user_id, movie_id):
         return False
+    return save(user_id, movie_id)
+
+
+def save(user_id: int, movie_id: int) -> bool:
+    """Save the film (saving a saved film changes nothing); returns True. Raises NotFound."""
+    _live_movie(movie_id)
     db.session.add(WishlistItem(user_id=user_id, movie_id=movie_id, created_by=user_id))
     try:
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()  # a concurrent toggle saved it a moment ago: it is saved
+        db.session.rollback()  # saved already (or by a concurrent request a moment ago)
     return True
+
+
+def forget(user_id: int, movie_id: int) -> bool:
+    """Take the film off the wishlist (a film not on it is no error); returns False."""
+    _forget(user_id, movie_id)
+    return False
+
+
+def _forget(user_id: int, movie_id: int) -> int:
+    deleted = db.session.execute(
+        sa.delete(WishlistItem).where(WishlistItem.user_id == user_id,
+                                      WishlistItem.movie_id == movie_id)).rowcount
+    db.session.commit()
+    return deleted
 
 
 def saved_ids(user_id: int | None) -> set[int]:
