@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from cinema.booking import booking
+from cinema.booking import booking, expiry
 from cinema.exceptions import AlreadyWaiting, SeatsStillFree
 from cinema.extensions import db
 from cinema.models import (
@@ -23,6 +23,7 @@ from cinema.models import (
     WaitlistStatus,
     utcnow,
 )
+from cinema.programme import venues
 from cinema.waitlist import line, offers
 from tests.factories import (
     gen_auditorium,
@@ -184,6 +185,65 @@ def test_leaving_an_offer_gives_the_seats_to_the_next_party(sold_out):
     line.leave(first_patron.id, first.id, now)
     assert _entry(first.id).status is WaitlistStatus.LEFT
     assert _entry(second.id).status is WaitlistStatus.OFFERED
+
+
+def test_an_offer_lasts_waitlist_offer_seconds(sold_out, app):
+    showtime, _, bookings, admin = sold_out
+    app.config["WAITLIST_OFFER_SECONDS"] = 900
+    now = utcnow()
+    entry = line.join(gen_user().id, showtime.id, 1, now)
+    _cancel(bookings[2], admin, now)
+    hold = db.session.get(Reservation, _entry(entry.id).reservation_id)
+    assert hold.status is ReservationStatus.HELD
+    assert hold.hold_expires_at == now + timedelta(seconds=900)
+
+
+def test_a_patrons_hold_expiring_goes_to_the_line_when_the_sweep_tidies_it(app_ctx):
+    screen = gen_auditorium(rows=1, seats_per_row=2)
+    showtime = gen_showtime(gen_movie("Sweep"), screen)
+    seats = seats_of(screen)
+    now = utcnow()
+    gen_reservation(gen_user(), showtime, seats[:1])
+    hold = booking.hold_seats(gen_user().id, showtime.id, [seats[1].id], now)
+    entry = line.join(gen_user().id, showtime.id, 1, now)
+    expiry.release_expired_holds(hold.hold_expires_at + timedelta(seconds=1))
+    offered = _entry(entry.id)
+    assert offered.status is WaitlistStatus.OFFERED
+    assert [s.seat_id for s in db.session.get(Reservation, offered.reservation_id).seats] == \
+        [seats[1].id]
+
+
+def test_a_seat_unblocked_by_an_admin_is_offered_at_once(app_ctx):
+    screen = gen_auditorium(rows=1, seats_per_row=3)
+    showtime = gen_showtime(gen_movie("Blocked"), screen)
+    seats = seats_of(screen)
+    admin = gen_user(role=UserRole.ADMIN)
+    now = utcnow()
+    venues.change_seats(screen.id, [seats[2].id], "block", admin.id, now)
+    gen_reservation(gen_user(), showtime, seats[:2])
+    entry = line.join(gen_user().id, showtime.id, 1, now)
+    venues.change_seats(screen.id, [seats[2].id], "unblock", admin.id, now)
+    offered = _entry(entry.id)
+    assert offered.status is WaitlistStatus.OFFERED
+    assert len(_offer_emails()) == 1
+
+
+def test_an_offer_gives_the_best_seats_together(app_ctx):
+    screen = gen_auditorium(rows=1, seats_per_row=6)
+    showtime = gen_showtime(gen_movie("Together"), screen)
+    seats = seats_of(screen)
+    admin = gen_user(role=UserRole.ADMIN)
+    now = utcnow()
+    # Seats 1, 2-3, 4, 5-6 sold, then seat 1 freed: one free seat, so a pair may join. Then
+    # 5-6 free up too: the pair gets 5-6 together, not the first free seats (1 and 5).
+    bookings = [gen_reservation(gen_user(), showtime, group)
+                for group in (seats[:1], seats[1:3], seats[3:4], seats[4:6])]
+    _cancel(bookings[0], admin, now)
+    entry = line.join(gen_user().id, showtime.id, 2, now)
+    _cancel(bookings[3], admin, now)
+    offered = _entry(entry.id)
+    assert sorted(s.seat_id for s in db.session.get(Reservation, offered.reservation_id).seats) \
+        == [seats[4].id, seats[5].id]
 
 
 def test_the_pages(sold_out, app):
