@@ -267,6 +267,7 @@ def test_the_pages(sold_out, app):
     login(admin_client, admin.email)
     detail = admin_client.get(f"/admin/showtimes/{showtime.id}").get_data(as_text=True)
     assert "1 party waiting (2 people)" in detail
+    assert patron.email in detail and "Waiting" in detail  # the line itself, in order
 
     entry = line.own_entry(patron.id, showtime.id)
     assert client.post(f"/account/waitlist/{entry.id}/leave").status_code == 303

@@ -104,6 +104,14 @@ def own_entry(user_id: int, showtime_id: int) -> WaitlistEntry | None:
         WaitlistEntry.status.in_(LIVE_STATUSES)))
 
 
+def showtime_line(showtime_id: int) -> list[WaitlistEntry]:
+    """The showtime's live entries in line order (offers open first-come too), for the admin."""
+    return list(db.session.scalars(
+        sa.select(WaitlistEntry).where(WaitlistEntry.showtime_id == showtime_id,
+                                       WaitlistEntry.status.in_(LIVE_STATUSES))
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)))
+
+
 def counts(showtime_id: int) -> dict[str, int]:
     """Entries of the showtime by status, and the people waiting (for the admin)."""
     rows = db.session.execute(

@@ -133,7 +133,8 @@ def showtimes_detail(showtime_id: int):
                   booked=scheduling.booked_seat_counts([showtime.id], now()).get(showtime.id, 0),
                   history=audit.list_entries(entity_type="showtime", entity_id=showtime.id,
                                              per_page=20), now=now(),
-                  waitlist=line.counts(showtime.id))
+                  waitlist=line.counts(showtime.id),
+                  waitlist_line=line.showtime_line(showtime.id))
 
 
 def _edit_page(showtime, form, error=None):
