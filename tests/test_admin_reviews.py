@@ -3,6 +3,9 @@ review, with the reason; nobody else does and the average leaves it out), restor
 are in the audit log. Text is escaped on the admin page too."""
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 import sqlalchemy as sa
 
@@ -82,3 +85,15 @@ def test_unknown_reviews_and_states(admin, reviewed):
                              data={"reason": "spam"}).status_code == 404
     assert admin.post("/admin/reviews/999999/restore").status_code == 404
     assert admin.get("/admin/reviews?state=nonsense&page=abc").status_code == 200
+
+
+def test_the_csv_keeps_text_as_text(admin, app_ctx):
+    film = gen_movie("=HYPERLINK(\"http://evil\")")
+    gen_review(film, 3, "+1 <b>great</b>, \"quoted\"\nsecond line")
+    response = admin.get("/admin/reviews?format=csv&state=visible")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:6] == ["id", "film", "author", "email", "rating", "review"]
+    assert rows[1][1] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[1][4] == "3" and rows[1][5] == "'+1 <b>great</b>, \"quoted\"\nsecond line"
