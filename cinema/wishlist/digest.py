@@ -1,7 +1,9 @@
 """The wishlist digest: one email per patron per day at most, listing the bookable showtimes
 scheduled for their saved films since they saved the film and since the last digest.
 
-A periodic task batches them: two showtimes scheduled a minute apart make one email. Each
+A periodic task batches them: two showtimes scheduled a minute apart make one email, because a
+patron's digest waits until their newest news is SETTLE old (an admin scheduling a week of
+showtimes in a few minutes sends one email listing them all, not one with the first). Each
 digest has the dedupe key ``wishlist:<user id>:<UTC day>``, so two workers running the task
 at once queue it only once.
 """
@@ -19,6 +21,7 @@ from cinema.wishlist import wishlist
 
 MIN_INTERVAL = timedelta(days=1)
 MAX_LISTED = 30  # showtimes in one email; the film page has the rest
+SETTLE = timedelta(minutes=10)  # quiet time after the newest showtime before the email goes
 
 
 def _news(now: datetime):
@@ -45,6 +48,8 @@ def queue_digests(now: datetime) -> int:
     queued = 0
     for user_id, rows in groupby(_news(now), key=lambda row: row[0]):
         showtimes = [showtime for _, showtime in rows]
+        if max(showtime.created_at for showtime in showtimes) > now - SETTLE:
+            continue  # the admin may still be scheduling: the next tick looks again
         user = db.session.get(User, user_id)
         try:
             with db.session.begin_nested():
