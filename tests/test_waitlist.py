@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from cinema.booking import booking, expiry
+from cinema.booking import booking, booking_changes, expiry
 from cinema.exceptions import AlreadyWaiting, SeatsStillFree
 from cinema.extensions import db
 from cinema.models import (
@@ -244,6 +244,37 @@ def test_an_offer_gives_the_best_seats_together(app_ctx):
     offered = _entry(entry.id)
     assert sorted(s.seat_id for s in db.session.get(Reservation, offered.reservation_id).seats) \
         == [seats[4].id, seats[5].id]
+
+
+def test_seats_cancelled_from_a_booking_go_to_the_line(sold_out):
+    showtime, seats, bookings, admin = sold_out
+    now = utcnow()
+    entry = line.join(gen_user().id, showtime.id, 1, now)
+    booking_changes.cancel_seats(bookings[0].id, [seats[1].id], admin.id, now, by_admin=True)
+    offered = _entry(entry.id)
+    assert offered.status is WaitlistStatus.OFFERED
+    assert [s.seat_id for s in db.session.get(Reservation, offered.reservation_id).seats] == \
+        [seats[1].id]
+
+
+def test_a_couple_seat_is_never_offered_by_halves(app_ctx):
+    screen = gen_auditorium(rows=1, seats_per_row=4, couple_rows=["A"])
+    showtime = gen_showtime(gen_movie("Two by Two"), screen)
+    seats = seats_of(screen)
+    assert seats[0].partner_seat_id == seats[1].id  # the generator pairs A1-A2, A3-A4
+    admin = gen_user(role=UserRole.ADMIN)
+    now = utcnow()
+    gen_reservation(gen_user(), showtime, seats[:2])
+    pair = gen_reservation(gen_user(), showtime, seats[2:])
+    single = line.join(gen_user().id, showtime.id, 1, now)
+    couple = line.join(gen_user().id, showtime.id, 2, now + timedelta(seconds=1))
+    _cancel(pair, admin, now)
+    # The pair cannot seat one person alone: it goes to the first party it can seat.
+    assert _entry(single.id).status is WaitlistStatus.WAITING
+    offered = _entry(couple.id)
+    assert offered.status is WaitlistStatus.OFFERED
+    assert sorted(s.seat_id for s in db.session.get(Reservation, offered.reservation_id).seats) \
+        == [seats[2].id, seats[3].id]
 
 
 def test_the_pages(sold_out, app):

@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from cinema.booking import best_available, booking, seatmap
+from cinema.booking import best_available, booking, seat_pairs, seatmap
 from cinema.booking.seatmap import active_claims
-from cinema.exceptions import SeatAlreadyBooked, SeatAlreadyHeld, SingleSeatGap
+from cinema.exceptions import SeatAlreadyBooked, SeatAlreadyHeld, SeatPairSplit, SingleSeatGap
 from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import (
@@ -84,17 +84,33 @@ def choose_seats(showtime: Showtime, free: list[Seat], size: int, now: datetime)
     """The seats to offer a party of ``size``: the best ``size`` seats together as the seat
     map's "best available" picks them (booking/best_available.py) when a row has them;
     otherwise the first free seats in row order, wheelchair spaces last (a party that fits
-    only in scattered seats still gets them: it can exchange them or let the offer go)."""
+    only in scattered seats still gets them), never half of a couple seat or a companion seat
+    without its space (booking/seat_pairs.py). [] when the free seats cannot seat the party."""
     if size <= best_available.MAX_PARTY:
         best = best_available.best_seats(seatmap.build(showtime, now).rows, size)
         if best:
             return [cell.id for cell in best]
-    ordered = sorted(free, key=lambda seat: seat.seat_type is SeatType.WHEELCHAIR)
-    return [seat.id for seat in ordered[:size]]
+    free_ids = {seat.id for seat in free}
+    chosen: list[int] = []
+    for seat in sorted(free, key=lambda seat: seat.seat_type is SeatType.WHEELCHAIR):
+        if seat.id in chosen:
+            continue
+        together = [seat.id]
+        if seat_pairs.needs_partner(seat.seat_type, seat.partner_seat_id) and \
+                seat.partner_seat_id not in chosen:
+            if seat.partner_seat_id not in free_ids:
+                continue
+            together.append(seat.partner_seat_id)
+        if len(chosen) + len(together) <= size:
+            chosen += together
+        if len(chosen) == size:
+            return chosen
+    return []
 
 
-def _next_in_line(showtime_id: int, free: int) -> WaitlistEntry | None:
-    """The first party in line that fits ``free`` seats; None if none fits, or if that party
+def _next_in_line(showtime_id: int, free: int, unfit: set[int]) -> WaitlistEntry | None:
+    """The first party in line that fits ``free`` seats (``unfit``: parties these seats cannot
+    seat, for all their number, as a couple seat's half); None if none fits, or if that party
     is being offered seats by another runner right now (we do not skip it)."""
     line = db.session.scalars(
         sa.select(WaitlistEntry)
@@ -102,7 +118,7 @@ def _next_in_line(showtime_id: int, free: int) -> WaitlistEntry | None:
                WaitlistEntry.status.in_([WaitlistStatus.WAITING, WaitlistStatus.OFFERING]))
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)).all()
     for entry in line:
-        if entry.party_size <= free:
+        if entry.party_size <= free and entry.id not in unfit:
             return entry if entry.status is WaitlistStatus.WAITING else None
     return None
 
@@ -135,15 +151,19 @@ def offer_freed_seats(showtime_id: int, now: datetime) -> list[int]:
             showtime.starts_at <= now:
         return []
     settle_offers(showtime_id, now)
-    offered = []
+    offered, unfit = [], set()
     for _ in range(MAX_ROUNDS):
         free = _free_seats(showtime, now)
-        entry = _next_in_line(showtime_id, len(free))
+        entry = _next_in_line(showtime_id, len(free), unfit)
         if entry is None or not _claim(entry.id, now):
             if entry is None:
                 break
             continue
         seat_ids = choose_seats(showtime, free, entry.party_size, now)
+        if not seat_ids:  # only by splitting a pair: the next party in line may fit
+            _release_claim(entry.id)
+            unfit.add(entry.id)
+            continue
         try:
             # gap_rule off: the seats are the system's choice, not the patron's, and a party
             # that fits only in scattered seats is better served than skipped.
@@ -152,6 +172,10 @@ def offer_freed_seats(showtime_id: int, now: datetime) -> list[int]:
                                       hold_seconds=settings().waitlist_offer_seconds)
         except (SeatAlreadyHeld, SeatAlreadyBooked, SingleSeatGap):
             _release_claim(entry.id)  # someone took a seat first: look again
+            continue
+        except SeatPairSplit:  # a pair changed under us: not these seats for this party
+            _release_claim(entry.id)
+            unfit.add(entry.id)
             continue
         except Exception:
             _release_claim(entry.id)
