@@ -79,7 +79,8 @@ def test_patron_and_admin_pages_fit_and_pass_axe(browser, base_url, patrons_worl
     page = context.new_page()
     sign_in(page, viewer.email)
     for name, path in (("film", f"/movies/{film.id}"), ("movies", "/movies?sort=rating"),
-                       ("wishlist", "/account/wishlist"), ("waitlist", "/account/waitlist")):
+                       ("wishlist", "/account/wishlist"), ("waitlist", "/account/waitlist"),
+                       ("showtime", f"/showtimes/{showtime.id}")):
         page.goto(path)
         _check(page, name, width)
     page.get_by_role("button", name=re.compile("Sign out")).click()

@@ -1,6 +1,7 @@
-"""A patron joins the waitlist of a sold-out showtime in real Chromium (JavaScript on and off:
-plain forms), sees their place in line; when another booking is cancelled the seats are held
-for them and their waitlist page links to paying."""
+"""A patron joins the waitlist of a sold-out showtime in real Chromium (JavaScript on: htmx
+swaps the section for the place in line; off: a plain form post), sees their place in line;
+when another booking is cancelled the seats are held for them and their waitlist page links
+to paying."""
 from __future__ import annotations
 
 import re
@@ -41,6 +42,12 @@ def test_join_the_waitlist_and_get_the_cancelled_seats(request, browser_page, fu
     join.get_by_label("Seats wanted").fill("2")
     join.get_by_role("button", name="Join the waitlist").click()
 
+    if javascript:  # htmx swaps the section for the place in line; the page stays
+        expect(join).to_contain_text("You are on the waitlist")
+        expect(join).to_contain_text("number 1 in line")
+        expect(page).to_have_url(re.compile(rf"/showtimes/{showtime.id}$"))
+        join.screenshot(path="/tmp/patrons-waitlist-joined.png")
+        page.get_by_role("link", name="Your waitlists").click()
     expect(page).to_have_url(re.compile(r"/account/waitlist$"))
     expect(page.locator("main")).to_contain_text("Number 1 in line")
     page.screenshot(path=f"/tmp/patrons-waitlist-{javascript}.png", full_page=True)

@@ -293,11 +293,26 @@ def test_the_pages(sold_out, app):
     assert "Number 1 in line" in listing and "Quiet Hours" in listing
     assert client.post(f"/showtimes/{showtime.id}/waitlist",
                        data={"party_size": "1"}).status_code == 409
+    page = client.get(f"/showtimes/{showtime.id}").get_data(as_text=True)
+    assert "You are on the waitlist" in page and "Join the waitlist" not in page
+
+    htmx = {"HX-Request": "true"}
+    other = app.test_client()
+    login(other, gen_user().email)
+    refused = other.post(f"/showtimes/{showtime.id}/waitlist", data={"party_size": "0"},
+                         headers=htmx)
+    assert refused.status_code == 422 and "<html" not in refused.get_data(as_text=True)
+    assert "Join the waitlist" in refused.get_data(as_text=True)  # the form again, with why
+    swapped = other.post(f"/showtimes/{showtime.id}/waitlist", data={"party_size": "1"},
+                         headers=htmx).get_data(as_text=True)
+    assert "<html" not in swapped and "number 2 in line" in swapped
+    assert other.post("/showtimes/999999/waitlist", data={"party_size": "1"},
+                      headers=htmx).status_code == 404
 
     admin_client = app.test_client()
     login(admin_client, admin.email)
     detail = admin_client.get(f"/admin/showtimes/{showtime.id}").get_data(as_text=True)
-    assert "1 party waiting (2 people)" in detail
+    assert "2 parties waiting (3 people)" in detail
     assert patron.email in detail and "Waiting" in detail  # the line itself, in order
 
     entry = line.own_entry(patron.id, showtime.id)

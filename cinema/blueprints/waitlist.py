@@ -6,9 +6,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from cinema.access import login_required
+from cinema.errors import on_error_render
 from cinema.forms.params import int_param
 from cinema.models import utcnow
-from cinema.rendering import render
+from cinema.programme import scheduling
+from cinema.rendering import render, wants_fragment
 from cinema.settings import settings
 from cinema.waitlist import line
 
@@ -19,8 +21,17 @@ bp = Blueprint("waitlist", __name__)
 @login_required
 def join(showtime_id: int):
     """Join the showtime's waitlist with a party of ``party_size``."""
+    now = utcnow()
+    if wants_fragment():  # htmx: a refusal shows in the section, with the form again
+        showtime = scheduling.get_showtime(showtime_id)  # a missing one: the usual 404
+        on_error_render(lambda error: render(
+            "partials/_waitlist_form.html", status=error.status_code, waitlist_error=error,
+            showtime=showtime, free=line.free_seats_of(showtime.id, now)))
     size = int_param(request.form, "party_size", 1, 1, settings().max_seats_per_hold)
-    entry = line.join(current_user.id, showtime_id, size, utcnow())
+    entry = line.join(current_user.id, showtime_id, size, now)
+    if wants_fragment():
+        return render("partials/_waitlist_joined.html", waitlist_entry=entry,
+                      position=line.position(entry))
     flash(f"You are number {line.position(entry)} on the waitlist. We will email you when "
           "seats come free.", "success")
     return redirect(url_for("waitlist.index"), 303)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from cinema.booking import booking, seatmap
 from cinema.exceptions import AlreadyWaiting, Conflict, NotFound, SeatsStillFree, ValidationFailed
 from cinema.extensions import db
-from cinema.models import ReservedSeat, Seat, WaitlistEntry, WaitlistStatus
+from cinema.models import ReservedSeat, Seat, Showtime, WaitlistEntry, WaitlistStatus
 from cinema.models.waitlist import LIVE_STATUSES
 from cinema.settings import settings
 
@@ -25,6 +25,12 @@ def free_seat_count(showtime_id: int, auditorium_id: int, now: datetime) -> int:
         sa.select(sa.func.count()).select_from(Seat)
         .where(Seat.auditorium_id == auditorium_id, Seat.is_deleted.is_(False),
                Seat.is_blocked.is_(False), Seat.id.not_in(taken)))
+
+
+def free_seats_of(showtime_id: int, now: datetime) -> int:
+    """``free_seat_count`` of a showtime by id (0 for a missing one)."""
+    showtime = db.session.get(Showtime, showtime_id)
+    return free_seat_count(showtime.id, showtime.auditorium_id, now) if showtime else 0
 
 
 def join(user_id: int, showtime_id: int, party_size: int, now: datetime) -> WaitlistEntry:
