@@ -1,7 +1,7 @@
 """reviews: one rating (1-5) and optional text per patron per film, hideable by admins
 
 Revision ID: b13e7a0c5d21
-Revises: c4e2a1d3b5f8
+Revises: b14c0de5a1e1
 Create Date: 2026-11-30 10:40:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b13e7a0c5d21'
-down_revision = 'c4e2a1d3b5f8'
+down_revision = 'b14c0de5a1e1'
 branch_labels = None
 depends_on = None
 
