@@ -36,8 +36,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
         catalogue,
         public,
         reports,
+        reviews,
         showtimes,
         staff,
+        waitlist,
+        wishlist,
     )
     from cinema.errors import register_error_handlers
     from cinema.extensions import csrf, db, init_redis, limiter, login_manager, migrate
@@ -65,18 +68,21 @@ def create_app(config: Config | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     for blueprint in (public.bp, auth.bp, account.bp, catalogue.bp, showtimes.bp, bookings.bp,
-                      admin.bp, reports.bp, staff.bp):
+                      admin.bp, reports.bp, staff.bp, reviews.bp, wishlist.bp,
+                      waitlist.bp):
         app.register_blueprint(blueprint)
     return app
 
 
 def _wire_domain_hooks(app: Flask) -> None:
     """The domain packages' reactions to each other, wired here rather than on import."""
-    from cinema.booking import refunds
+    from cinema.booking import freed_seats, refunds
     from cinema.messaging import notifications
     from cinema.programme import cancellation
+    from cinema.waitlist import offers
 
     cancellation.on_reservation_cancelled_by_cinema(app, refunds.refund_cancelled_by_cinema)
+    freed_seats.on_seats_freed(app, offers.after_seats_freed)
     notifications.deliver_after_commit()
 
 

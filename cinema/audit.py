@@ -83,7 +83,7 @@ class AuditPage:
 
 
 ENTITY_TYPES = ["movie", "genre", "auditorium", "showtime", "user", "reservation", "promo_code",
-                "email_outbox"]
+                "email_outbox", "review"]
 
 
 def _query(filters: AuditFilters):

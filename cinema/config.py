@@ -62,6 +62,7 @@ class Config:
         self.CINEMA_TIMEZONE = os.environ.get("CINEMA_TIMEZONE", "Europe/London")
         self.CURRENCY = os.environ.get("CURRENCY", "GBP")
         self.HOLD_SECONDS = _int("HOLD_SECONDS", 600)
+        self.WAITLIST_OFFER_SECONDS = _int("WAITLIST_OFFER_SECONDS", 1800)
         self.MAX_SEATS_PER_HOLD = _int("MAX_SEATS_PER_HOLD", 10)
         # on: a hold may not leave a single free seat stranded in a row (SINGLE_SEAT_GAP, 422);
         # the box office may still skip it sale by sale.

@@ -289,3 +289,41 @@ class WrongDay(Conflict):
 
     error_code = "WRONG_DAY"
     default_detail = "This booking is for another day."
+
+
+# --- patrons: reviews, wishlist, waitlist ---------------------------------------------------
+
+class NotAVerifiedViewer(Forbidden):
+    """Only a verified viewer (admitted, or confirmed for an ended showtime) may review the film."""
+
+    error_code = "NOT_A_VERIFIED_VIEWER"
+    default_detail = "Only patrons who have seen this film here can review it."
+
+
+class AlreadyReviewed(Conflict):
+    """The patron has already reviewed this film (one review per patron per film)."""
+
+    error_code = "ALREADY_REVIEWED"
+    default_detail = "You have already reviewed this film: edit your review instead."
+
+
+class InvalidUnsubscribeLink(DomainError):
+    """A wishlist unsubscribe link that is forged, broken or names no account."""
+
+    error_code = "INVALID_UNSUBSCRIBE_LINK"
+    default_detail = ("That unsubscribe link is not valid. Sign in and change the setting on "
+                      "your account page instead.")
+
+
+class AlreadyWaiting(Conflict):
+    """The patron is already on this showtime's waitlist."""
+
+    error_code = "ALREADY_WAITING"
+    default_detail = "You are already on the waitlist of this showtime."
+
+
+class SeatsStillFree(Conflict):
+    """Enough seats are free for the party: book them instead of joining the waitlist."""
+
+    error_code = "SEATS_STILL_FREE"
+    default_detail = "There are enough free seats for your party: choose them on the seat map."

@@ -29,6 +29,7 @@ class Settings:
     hold_seconds: int
     max_seats_per_hold: int
     seat_gap_rule: bool
+    waitlist_offer_seconds: int
     cancellation_cutoff_minutes: int
     box_office_release_minutes: int
     payment_provider: str
@@ -65,6 +66,7 @@ class Settings:
             instance_path=instance_path, redis_prefix=config["REDIS_PREFIX"],
             hold_seconds=config["HOLD_SECONDS"], max_seats_per_hold=config["MAX_SEATS_PER_HOLD"],
             seat_gap_rule=config["SEAT_GAP_RULE"],
+            waitlist_offer_seconds=config["WAITLIST_OFFER_SECONDS"],
             cancellation_cutoff_minutes=config["CANCELLATION_CUTOFF_MINUTES"],
             box_office_release_minutes=config["BOX_OFFICE_RELEASE_MINUTES"],
             payment_provider=config["PAYMENT_PROVIDER"],

@@ -11,6 +11,8 @@ from cinema.booking import box_office, expiry, reconciliation
 from cinema.messaging import mail_delivery, reminders
 from cinema.models import utcnow
 from cinema.reports import report_exports, report_rollup
+from cinema.waitlist import offers
+from cinema.wishlist import digest
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,17 @@ def keep_report_rollups() -> int:
     return report_rollup.keep_up(utcnow())
 
 
+def offer_waitlisted_seats() -> int:
+    """Offer free seats down the waitlists (after the sweep, which frees expired holds), and
+    pass on offers whose hold ran out; the seats-freed hook does this at once, this catches up."""
+    return offers.process_waitlists(utcnow())
+
+
+def queue_wishlist_digests() -> int:
+    """Queue the day's email of new showtimes for each patron's saved films (batched)."""
+    return digest.queue_digests(utcnow())
+
+
 def queue_due_reminders() -> int:
     """Queue the reminders now due (before the delivery below, so they leave this tick)."""
     return reminders.queue_reminders(utcnow())
@@ -52,6 +65,8 @@ PERIODIC_TASKS = (
     release_unpaid_box_office,
     reconcile_payments,
     keep_report_rollups,
+    offer_waitlisted_seats,
+    queue_wishlist_digests,
     queue_due_reminders,
     deliver_pending_email,
 )

@@ -14,7 +14,7 @@ import pytest
 
 CINEMA = Path(__file__).resolve().parent.parent / "cinema"
 DOMAIN_PACKAGES = ("accounts", "booking", "catalogue", "messaging", "pricing", "programme",
-                   "reports")
+                   "reports", "reviews", "waitlist", "wishlist")
 REQUEST_NAMES = {"request", "session", "g", "render_template", "render_template_string"}
 # The one allowed use, with its reason: email bodies are the messaging package's own templates
 # (templates/email/), rendered inside the app context on a worker as often as in a request.

@@ -5,11 +5,15 @@ from datetime import date, datetime
 
 from flask import Blueprint, redirect, request, url_for
 
+from cinema.access import optional_user
 from cinema.catalogue import catalogue
 from cinema.clock import cinema_tz, local_today
 from cinema.forms.params import id_param, page_param
+from cinema.forms.reviews import ReviewForm
 from cinema.models import utcnow
 from cinema.rendering import render, wants_fragment
+from cinema.reviews import ratings, reviews
+from cinema.wishlist import wishlist
 
 bp = Blueprint("catalogue", __name__)
 
@@ -25,7 +29,13 @@ def _movies_context() -> dict:
     filters = catalogue.MovieFilters.from_args(request.args)
     search = catalogue.search_movies(filters, page_param(request.args), now)
     return dict(search=search, options=catalogue.filter_options(),
-                today=local_today(now, cinema_tz()))
+                today=local_today(now, cinema_tz()), saved_ids=_saved_ids())
+
+
+def _saved_ids() -> set[int]:
+    """The films the signed-in patron saved (their Save buttons show "Saved")."""
+    user = optional_user()
+    return wishlist.saved_ids(user.id if user else None)
 
 
 @bp.get("/movies")
@@ -51,10 +61,35 @@ def _film_context(movie_id: int) -> dict:
                 today=local_today(now, tz))
 
 
+def _reviews_context(movie_id: int, page: int, form=None, error=None, notice=None) -> dict:
+    """The film page's reviews: the summary, a page of reviews, and the visitor's own review
+    (hidden or not) or the reason they cannot write one."""
+    user = optional_user()
+    own = reviews.own_review(user.id, movie_id) if user else None
+    if form is None:
+        form = ReviewForm(formdata=None, data={"rating": own.rating, "body": own.body}
+                          if own else None)
+    return dict(rating=ratings.film_summary(movie_id),
+                reviews_page=ratings.film_reviews(movie_id, page), own_review=own,
+                eligibility=None if own else reviews.eligibility(
+                    user.id if user else None, movie_id, utcnow()),
+                review_form=form, review_error=error, review_notice=notice,
+                oob_rating=wants_fragment())  # htmx: the headline average follows the swap
+
+
+def film_page(movie_id: int, page: int = 1, status: int = 200, **review_state):
+    """The film's page, or its reviews section alone for htmx (``review_state``: the review
+    form, its error or a notice, see ``_reviews_context``)."""
+    context = _film_context(movie_id)
+    context["saved_ids"] = _saved_ids()
+    return render("pages/catalogue/movie_detail.html", "partials/_reviews.html", status=status,
+                  **context, **_reviews_context(context["movie"].id, page, **review_state))
+
+
 @bp.get("/movies/<id:movie_id>")
 def movie_detail(movie_id: int):
-    """A film: poster, synopsis, details and its upcoming showtimes by day."""
-    return render("pages/catalogue/movie_detail.html", **_film_context(movie_id))
+    """A film: poster, synopsis, details, its upcoming showtimes by day and its reviews."""
+    return film_page(movie_id, page_param(request.args, "reviews_page"))
 
 
 @bp.get("/showtimes")

@@ -13,6 +13,7 @@ from cinema.exceptions import NotFound
 from cinema.extensions import db, get_redis
 from cinema.models import Movie, utcnow
 from cinema.rendering import render
+from cinema.wishlist import wishlist
 
 bp = Blueprint("public", __name__)
 
@@ -21,8 +22,10 @@ bp = Blueprint("public", __name__)
 def index():
     """Now showing: every film with a bookable showtime, soonest first, with its next times."""
     now = utcnow()
+    user = optional_user()
     return render("pages/index.html", films=catalogue.now_showing(now),
-                  today=local_today(now, cinema_tz()))
+                  today=local_today(now, cinema_tz()),
+                  saved_ids=wishlist.saved_ids(user.id if user else None))
 
 
 @bp.get("/healthz")

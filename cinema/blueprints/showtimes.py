@@ -14,6 +14,7 @@ from cinema.catalogue import catalogue_query
 from cinema.forms.params import int_param
 from cinema.models import utcnow
 from cinema.rendering import render
+from cinema.waitlist import line
 
 bp = Blueprint("showtimes", __name__, url_prefix="/showtimes")
 
@@ -41,8 +42,10 @@ def detail(showtime_id: int):
     best = None
     if request.args.get("best", "").strip():
         best = int_param(request.args, "best", 2, 1, best_available.MAX_PARTY)
+    viewer = _viewer_id()
     return render("pages/showtimes/detail.html", "partials/_seat_map.html",
-                  **_view(showtime_id, _requested_selection(), best))
+                  **_view(showtime_id, _requested_selection(), best),
+                  waitlist_entry=line.own_entry(viewer, showtime_id) if viewer else None)
 
 
 @bp.get("/<id:showtime_id>/seats")

@@ -28,6 +28,7 @@ from cinema.booking import (
     bookings_query,
     charges,
     expiry,
+    freed_seats,
     payments,
     promotions,
     refunds,
@@ -180,7 +181,7 @@ def _claim_error(showtime_id: int, ids: list[int], now: datetime):
 
 def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
                replace_previous: bool = True, gap_rule: bool | None = None,
-               tickets: dict | None = None) -> Reservation:
+               tickets: dict | None = None, hold_seconds: int | None = None) -> Reservation:
     """Hold ``seat_ids`` of a showtime for a patron, all or nothing, priced now; commits.
 
     ``tickets`` maps seat id -> ticket type id (missing: the default type, Adult). Each seat's
@@ -190,6 +191,8 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     Replaces the patron's previous hold for the same showtime (unless ``replace_previous`` is
     False: box-office sales on the shared walk-in account must not cancel each other).
     ``gap_rule`` (default: the SEAT_GAP_RULE setting) refuses a hold that strands a single seat.
+    ``hold_seconds`` (default: HOLD_SECONDS) is how long the hold lasts (a waitlist offer's is
+    WAITLIST_OFFER_SECONDS).
     Raises NotFound, ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or
     too many seats; TICKET_TYPE_NOT_ALLOWED: a Child ticket for a film rated too high),
     SingleSeatGap (422, naming the seat and the shift that avoids it),
@@ -205,7 +208,8 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
         try:
             reservation = _hold_once(user_id, showtime_id, ids, now, config, replace_previous,
                                      config.seat_gap_rule if gap_rule is None else gap_rule,
-                                     tickets)
+                                     tickets,
+                                     config.hold_seconds if hold_seconds is None else hold_seconds)
             break
         except sa.exc.OperationalError as error:
             db.session.rollback()
@@ -219,7 +223,7 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
 
 
 def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rule,
-               tickets) -> Reservation:
+               tickets, hold_seconds) -> Reservation:
     showtime = bookable_showtime(showtime_id, now)
     seats = _load_seats(showtime, ids)
     chosen = price_book.choose_tickets(ids, tickets, price_book.ticket_types(),
@@ -249,7 +253,7 @@ def _hold_once(user_id, showtime_id, ids, now, config, replace_previous, gap_rul
     facts, price_settings = engine.ShowtimeFacts.of(showtime), price_book.settings()
     reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
                               status=ReservationStatus.HELD,
-                              hold_expires_at=now + timedelta(seconds=config.hold_seconds))
+                              hold_expires_at=now + timedelta(seconds=hold_seconds))
     prices = engine.price_seats(facts, [(seat.id, seat.seat_type) for seat in seats], chosen,
                                 price_settings, rules, occupancy, now)
     for seat in seats:  # seat-id order: concurrent holds wait on each other in one order
@@ -428,4 +432,5 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     seat_stamps.bump(reservation.showtime_id)
     if refund is not None:
         refunds.refund_payment(refund, now)
+    freed_seats.seats_freed([reservation.showtime_id], now)
     return reservation

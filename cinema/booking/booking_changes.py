@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from cinema import audit
-from cinema.booking import refunds, seat_pairs, seat_stamps
+from cinema.booking import freed_seats, refunds, seat_pairs, seat_stamps
 from cinema.exceptions import (
     CancellationClosed,
     InvalidState,
@@ -78,6 +78,7 @@ def cancel_seats(reservation_id: int, seat_ids, actor_id: int, now: datetime,
     seat_stamps.bump(reservation.showtime_id)
     if refund is not None:
         refunds.refund_payment(refund, now)
+    freed_seats.seats_freed([reservation.showtime_id], now)
     return reservation, refunded
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.booking import seat_stamps
+from cinema.booking import freed_seats, seat_stamps
 from cinema.extensions import db
 from cinema.models import CancelReason, Reservation, ReservationStatus, ReservedSeat, utcnow
 
@@ -37,6 +37,7 @@ def release_expired_holds(now: datetime, reservation_id: int | None = None) -> i
     db.session.commit()
     for showtime_id in {row.showtime_id for row in released}:
         seat_stamps.bump(showtime_id)
+    freed_seats.seats_freed({row.showtime_id for row in released}, now)
     return len(released)
 
 

@@ -24,6 +24,7 @@ from cinema.clock import local_day_bounds
 from cinema.exceptions import NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import Genre, Movie, MovieGenre, Showtime
+from cinema.reviews import ratings
 
 PER_PAGE = 12
 NEXT_TIMES_PER_FILM = 4
@@ -84,6 +85,7 @@ class FilmCard:
     next_showtimes: list[Showtime] = field(default_factory=list)
     price_from_cents: int | None = None
     upcoming_count: int = 0
+    rating: ratings.RatingSummary = field(default_factory=ratings.RatingSummary)
 
 
 def _next_showtimes(now: datetime, movie_ids: list[int] | None,
@@ -128,7 +130,15 @@ def _next_showtimes(now: datetime, movie_ids: list[int] | None,
 
 def now_showing(now: datetime, per_film: int = NEXT_TIMES_PER_FILM) -> list[FilmCard]:
     """Every live film with a bookable showtime, soonest first, with its next times."""
-    return list(_next_showtimes(now, None, per_film).values())
+    return _with_ratings(list(_next_showtimes(now, None, per_film).values()))
+
+
+def _with_ratings(cards: list[FilmCard]) -> list[FilmCard]:
+    """The cards with their films' average ratings (one query)."""
+    summaries = ratings.averages([card.movie.id for card in cards])
+    for card in cards:
+        card.rating = summaries.get(card.movie.id, card.rating)
+    return cards
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,7 @@ class MovieFilters:
     language: str = ""
     format: str = ""
     age_rating: str = ""
+    sort: str = ""  # "" (by title) or "rating" (Bayesian average, best first)
 
     @classmethod
     def from_args(cls, args) -> "MovieFilters":
@@ -151,7 +162,8 @@ class MovieFilters:
 
         return cls(q=text("q", MAX_QUERY_LENGTH), genre=text("genre"),
                    language=text("language"), format=text("format"),
-                   age_rating=text("age_rating"))
+                   age_rating=text("age_rating"),
+                   sort="rating" if args.get("sort") == "rating" else "")
 
     @property
     def active(self) -> bool:
@@ -220,7 +232,8 @@ def _filtered_movies(filters: MovieFilters):
 
 def search_movies(filters: MovieFilters, page: int | None, now: datetime,
                   per_page: int = PER_PAGE) -> MovieSearch:
-    """One page of live films matching ``filters``, by title, each with its next times.
+    """One page of live films matching ``filters``, by title (or by Bayesian rating, see
+    cinema/reviews/ratings.py), each with its next times and average rating.
 
     A page number below 1 or past the end falls back to the first or last page.
     """
@@ -228,12 +241,20 @@ def search_movies(filters: MovieFilters, page: int | None, now: datetime,
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     pages = max(1, math.ceil(total / per_page))
     number = min(max(page or 1, 1), pages)
+    order = [sa.func.lower(Movie.title), Movie.id]
+    if filters.sort == "rating":
+        score, count = ratings.bayesian_score(ratings.overall_mean())
+        order = [score.desc(), count.desc(), *order]
     movies = db.session.scalars(
-        stmt.order_by(sa.func.lower(Movie.title), Movie.id)
-        .limit(per_page).offset((number - 1) * per_page)).all()
-    upcoming = _next_showtimes(now, [movie.id for movie in movies], per_film=3)
-    cards = [upcoming.get(movie.id) or FilmCard(movie) for movie in movies]
-    return MovieSearch(filters=filters, page=Page(number, per_page, total), cards=cards)
+        stmt.order_by(*order).limit(per_page).offset((number - 1) * per_page)).all()
+    return MovieSearch(filters=filters, page=Page(number, per_page, total),
+                       cards=film_cards(list(movies), now))
+
+
+def film_cards(movies: list[Movie], now: datetime, per_film: int = 3) -> list[FilmCard]:
+    """Cards of the given films, in that order, with their next times and ratings."""
+    upcoming = _next_showtimes(now, [movie.id for movie in movies], per_film=per_film)
+    return _with_ratings([upcoming.get(movie.id) or FilmCard(movie) for movie in movies])
 
 
 @dataclass(frozen=True)

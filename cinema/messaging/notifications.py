@@ -165,6 +165,32 @@ def reminder(reservation: Reservation) -> OutboxEmail:
         to_name=reservation.user.full_name)
 
 
+def wishlist_digest(user: User, films: list, more: int, unsubscribe_url: str,
+                    dedupe_key: str) -> OutboxEmail:
+    """New showtimes of the patron's saved films: ``films`` is [(movie, [showtime, ...])], with
+    ``more`` not listed; at most one a day per patron (``dedupe_key``), with an unsubscribe link
+    that works without signing in."""
+    text, html = _render("wishlist_digest", user=user, films=films, more=more,
+                         unsubscribe_url=unsubscribe_url,
+                         wishlist_url=external_url("wishlist.index"))
+    titles = ", ".join(movie.title for movie, _ in films)
+    return queue_email("wishlist_digest", user.email, f"New showtimes for {titles}"[:200],
+                       text, html, to_name=user.full_name, dedupe_key=dedupe_key)
+
+
+def waitlist_offer(entry, hold: Reservation) -> OutboxEmail:
+    """Seats freed for the first party in a showtime's waitlist: the hold made for them and
+    the link to pay before it expires. At most one per waitlist entry (``dedupe_key``)."""
+    showtime = entry.showtime
+    text, html = _render("waitlist_offer", entry=entry, hold=hold, showtime=showtime,
+                         pay_url=external_url("bookings.detail", reservation_id=hold.id))
+    return queue_email(
+        "waitlist_offer", entry.user.email,
+        f"Seats for you: {showtime.movie.title}, pay by {_when(hold.hold_expires_at, '%H:%M')}",
+        text, html, reservation_id=hold.id, to_name=entry.user.full_name,
+        dedupe_key=f"waitlist-offer:{entry.id}")
+
+
 # --- headers ---------------------------------------------------------------------------------
 # Names, titles and addresses come from the database, where rows written before today's checks
 # (or by other paths) may hold line breaks or non-ASCII: a header built from them must neither

@@ -33,6 +33,10 @@ class User(UserMixin, AuditMixin, db.Model):
     # Part of the login cookie: rotating it ends every other session of this user.
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # The wishlist digest: whether to send it, and when the last one was queued (its showtimes
+    # are those scheduled since; at most one digest a day).
+    wishlist_emails: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    wishlist_notified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

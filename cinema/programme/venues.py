@@ -12,10 +12,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from cinema import audit
+from cinema.booking import freed_seats
 from cinema.booking.seatmap import BLOCKED, FREE, HELD, MINE, SOLD, SeatCell, SeatMap, SeatRow
 from cinema.exceptions import InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
-from cinema.models import Auditorium, Seat, SeatType
+from cinema.models import Auditorium, Seat, SeatType, Showtime
 from cinema.programme import seat_links
 
 MAX_ROWS = 26
@@ -274,7 +275,15 @@ def change_seats(auditorium_id: int, seat_ids: list[int], action: str, actor_id:
                  f"in {auditorium.name}",
                  before=before, after={s.label: audit.snapshot(s, SEAT_FIELDS) for s in seats})
     db.session.commit()
+    if action == "unblock":  # seats back on sale: the waitlists of the coming showtimes first
+        freed_seats.seats_freed(_coming_showtimes(auditorium.id, now), now)
     return seats
+
+
+def _coming_showtimes(auditorium_id: int, now: datetime) -> list[int]:
+    return list(db.session.scalars(sa.select(Showtime.id).where(
+        Showtime.auditorium_id == auditorium_id, Showtime.starts_at > now,
+        Showtime.cancelled_at.is_(None), Showtime.is_deleted.is_(False))))
 
 
 # --- maps: the generator's preview and the admin's view of a saved layout ---------------------------

@@ -27,6 +27,7 @@ from cinema.blueprints.admin import (  # noqa: E402,F401
     outbox,
     pricing,
     promo_codes,
+    reviews,
     showtimes,
     users,
 )

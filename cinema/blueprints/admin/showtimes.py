@@ -23,6 +23,7 @@ from cinema.forms.params import id_param, int_param
 from cinema.money import amount_text
 from cinema.programme import cancellation, schedule_query, scheduling
 from cinema.rendering import render
+from cinema.waitlist import line
 
 
 def _buffer() -> int:
@@ -131,7 +132,9 @@ def showtimes_detail(showtime_id: int):
                   bookings=schedule_query.bookings_of(showtime.id),
                   booked=scheduling.booked_seat_counts([showtime.id], now()).get(showtime.id, 0),
                   history=audit.list_entries(entity_type="showtime", entity_id=showtime.id,
-                                             per_page=20), now=now())
+                                             per_page=20), now=now(),
+                  waitlist=line.counts(showtime.id),
+                  waitlist_line=line.showtime_line(showtime.id))
 
 
 def _edit_page(showtime, form, error=None):

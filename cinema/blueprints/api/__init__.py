@@ -17,6 +17,7 @@ from cinema.blueprints.api import (
     catalogue,
     deprecated,
     docs,
+    patrons,
     pricing,
     reports,
     showtimes,
@@ -24,7 +25,8 @@ from cinema.blueprints.api import (
 from cinema.blueprints.api.core import BEARER, CinemaApi
 
 API_BLUEPRINTS = (auth.blp, catalogue.blp, showtimes.blp, bookings.blp, pricing.blp, admin.blp,
-                  admin_venues.blp, reports.blp, deprecated.blp)
+                  admin_venues.blp, reports.blp, patrons.wishlist_blp, patrons.reviews_blp,
+                  patrons.waitlist_blp, deprecated.blp)
 
 
 def init_app(app: Flask) -> CinemaApi:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import url_for
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from cinema.blueprints.api.core import ApiBlueprint
 from cinema.blueprints.api.schemas import ID_CONVERTER, PageArgs, Text, UtcDateTime, page_body, paged
@@ -21,6 +21,9 @@ class MovieFilterArgs(PageArgs):
     language = Text(60, load_default="")
     format = Text(60, load_default="")
     age_rating = Text(60, load_default="")
+    sort = fields.String(load_default="", validate=validate.OneOf(["", "title", "rating"]),
+                         metadata={"description": "title (default) or rating: a Bayesian average, "
+                                                  "so films with few reviews do not jump to the top"})
 
 
 class GenreSchema(ma.Schema):
@@ -45,10 +48,17 @@ class ShowtimeRefSchema(ma.Schema):
     starts_at = UtcDateTime(required=True)
 
 
+class CardRatingSchema(ma.Schema):
+    average = fields.Float(allow_none=True, required=True,
+                           metadata={"description": "visible reviews, one decimal; null if none"})
+    count = fields.Integer(required=True)
+
+
 class MovieCardSchema(MovieSchema):
     next_showtimes = fields.List(fields.Nested(ShowtimeRefSchema), required=True)
     price_from_cents = fields.Integer(allow_none=True, required=True,
                                       metadata={"description": "lowest base price, in cents"})
+    rating = fields.Nested(CardRatingSchema, required=True)
 
 
 MoviePage = paged(MovieCardSchema, "MoviePage")
@@ -61,6 +71,7 @@ class _Card:
         self._card = card
         self.next_showtimes = card.next_showtimes
         self.price_from_cents = card.price_from_cents
+        self.rating = card.rating
 
     def __getattr__(self, name):
         return getattr(self._card.movie, name)
