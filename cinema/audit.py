@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from cinema.clock import format_local, local_day_bounds
 from cinema.extensions import db
-from cinema.models import AuditLog, User
+from cinema.models import AuditLog, User, enums
 from cinema.money import format_money
 
 
@@ -146,6 +146,12 @@ def _layout(value: dict) -> str | None:
     return None
 
 
+# Stored enum values ("BOX_OFFICE") read as words; other capitals (seat A1, booking codes) stay.
+ENUM_VALUES = {member.value for kind in vars(enums).values()
+               if isinstance(kind, type) and issubclass(kind, Enum) and kind is not Enum
+               for member in kind}
+
+
 def value_text(key: str, value) -> str:
     """A stored value as the pages show it: money, local times, yes/no, "—" for nothing."""
     if value is None or value == "":
@@ -171,7 +177,7 @@ def value_text(key: str, value) -> str:
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=timezone.utc)
         return format_local(parsed)
-    if isinstance(value, str) and value.isupper():
+    if isinstance(value, str) and value in ENUM_VALUES:
         return value.replace("_", " ").lower()
     return str(value)
 

@@ -126,3 +126,11 @@ def test_only_admins_see_the_audit_log(client, app_ctx):
     login(client, staff.email)
     assert client.get("/admin/audit").status_code == 403
     assert client.get("/admin/audit?format=csv").status_code == 403
+
+
+def test_stored_enum_values_read_as_words_but_seat_labels_and_codes_keep_their_capitals(app_ctx):
+    assert audit.value_text("payment_method", "BOX_OFFICE") == "box office"
+    assert audit.value_text("status", "CONFIRMED") == "confirmed"
+    assert audit.value_text("seats", ["C5", "C6"]) == "C5, C6"
+    assert audit.value_text("code", "ABCDEFGHJK") == "ABCDEFGHJK"
+    assert audit.value_text("total_price_cents", 2100) == "£21.00"

@@ -61,7 +61,7 @@ def cancel_seats(reservation_id: int, seat_ids, actor_id: int, now: datetime,
         return cancelled, cancelled.total_price_cents if cancelled.paid_at else 0
     labels = [line.seat.label for line in leaving]
     before = {"seats": [line.seat.label for line in reservation.seats],
-              "total": reservation.total_price_cents}
+              "total_price_cents": reservation.total_price_cents}
     split = _split_off(reservation, leaving, amount, actor_id, now, by_admin)
     refund = _open_refund(reservation, split, amount, actor_id)
     reservation.total_price_cents -= amount
@@ -71,7 +71,7 @@ def cancel_seats(reservation_id: int, seat_ids, actor_id: int, now: datetime,
                  f"cancelled seats {', '.join(labels)} of booking {reservation.code}",
                  before=before,
                  after={"seats": [line.seat.label for line in reservation.seats],
-                        "total": reservation.total_price_cents})
+                        "total_price_cents": reservation.total_price_cents})
     refunded = amount if refund is not None else 0
     notifications.seats_cancelled(reservation, labels, refunded)
     db.session.commit()
