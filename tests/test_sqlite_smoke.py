@@ -29,8 +29,15 @@ assert health["checks"]["redis"] == {"ok": True, "configured": False}, health
 r = client.post("/auth/login", data={"email": "patron@lumen.example", "password": "patron-demo-pass"})
 assert r.status_code == 303, r.status_code
 assert client.get("/bookings/my").status_code == 200
-r = client.post("/bookings/hold", data={"showtime_id": 5, "seat_ids": [10, 11]})
-assert r.status_code == 303, r.status_code
+from cinema.booking import best_available, seatmap
+from cinema.extensions import db
+from cinema.models import Showtime, utcnow
+with app.app_context():  # two seats the demo's own bookings leave free together
+    pair = [cell.id for cell in best_available.best_seats(
+        seatmap.build(db.session.get(Showtime, 5), utcnow()).rows, 2)]
+r = client.post("/bookings/hold", data={"showtime_id": 5, "seat_ids": pair},
+                headers={"Accept": "application/json"})
+assert r.status_code == 303, (r.status_code, r.get_data(as_text=True)[:500])
 r = client.post(r.headers["Location"] + "/confirm", data={"payment_method": "card",
     "card_number": "4242424242424242", "card_expiry": "12/34", "card_cvc": "123"})
 assert r.status_code == 303, r.status_code

@@ -37,11 +37,12 @@ def upgrade():
         sa.UniqueConstraint('user_id', 'movie_id', name='uq_wishlist_items_patron_film'),
     )
     op.create_index(op.f('ix_wishlist_items_movie_id'), 'wishlist_items', ['movie_id'])
-    with op.batch_alter_table('users') as batch:
-        batch.add_column(sa.Column('wishlist_emails', sa.Boolean(), server_default=sa.true(),
-                                   nullable=False))
-        batch.add_column(sa.Column('wishlist_notified_at', sa.DateTime(timezone=True),
-                                   nullable=True))
+    # Plain ADD COLUMNs: SQLite's batch mode would rebuild users and lose its expression index
+    # (one account per email, whatever its case).
+    op.add_column('users', sa.Column('wishlist_emails', sa.Boolean(), server_default=sa.true(),
+                                     nullable=False))
+    op.add_column('users', sa.Column('wishlist_notified_at', sa.DateTime(timezone=True),
+                                     nullable=True))
 
 
 def downgrade():
