@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from cinema.booking.pricing import PricingRules, price_seat  # noqa: E402 - pure functions
 from cinema.models.enums import SeatType  # noqa: E402 - an enum, not a model
 from cinema.money import format_money  # noqa: E402
+from cinema.templating import seat_cells_renderer  # noqa: E402
 
 HOLD_SECONDS = 600
 # The app's defaults (cinema/config.py), so the seat map shows the same prices.
@@ -87,7 +88,7 @@ FROM showtimes WHERE id = :showtime_id AND NOT is_deleted
 
 SEATS = sa.text("""
 SELECT s.id, s.row_label, s.number, s.row_index, s.col_index, s.seat_type, s.is_blocked,
-       c.status
+       s.partner_seat_id, c.status
 FROM seats s
 LEFT JOIN (
     SELECT rs.seat_id, r.status FROM reserved_seats rs
@@ -102,6 +103,9 @@ ORDER BY s.row_index, s.col_index
 app = Flask(__name__, template_folder=str(REPO_ROOT / "cinema" / "templates"))
 app.config["CURRENCY"] = "GBP"
 app.jinja_env.filters["money"] = format_money
+# The partial's seats rendered one by one on every request, as a plain template does (the app
+# keeps each rendered seat: templating.seat_cells_renderer).
+app.jinja_env.globals["seat_cells"] = seat_cells_renderer(app, kept=0)
 showtimes = Blueprint("showtimes", __name__, url_prefix="/showtimes")
 
 
@@ -152,9 +156,14 @@ def seats(showtime_id: int):
         row.cells[seat.col_index] = SimpleNamespace(
             id=seat.id, row_label=seat.row_label, number=seat.number, col_index=seat.col_index,
             seat_type=seat_type, state=state, label=f"{seat.row_label}{seat.number}",
-            selectable=state == "free")
+            selectable=state == "free", partner_id=seat.partner_seat_id,
+            pair_kind=None if seat.partner_seat_id is None else
+            "couple" if seat_type is SeatType.COUPLE else
+            "space" if seat_type is SeatType.WHEELCHAIR else "companion")
+    labels = {seat.id: f"{seat.row_label}{seat.number}" for seat in rows_found}
     seat_map = SimpleNamespace(rows=[rows[k] for k in sorted(rows)], available=counts["free"],
-                               capacity=len(rows_found) - counts["blocked"])
+                               capacity=len(rows_found) - counts["blocked"],
+                               labels=lambda: labels)
     type_prices = {t: price_seat(showtime.base_price_cents, t, showtime.starts_at,
                                  RULES).price_cents for t in SeatType if t in types}
     return render_template("partials/_seat_map.html", seat_map=seat_map, showtime=showtime,
