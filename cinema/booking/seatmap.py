@@ -141,7 +141,7 @@ def read_state(showtime: Showtime, now: datetime) -> SeatState:
     if stamp is not None and until > now:
         seat_stamps.remember(showtime.id, stamp, database_part, until, now)
     return SeatState(stamp, changes, database_part,
-                     (str(db.engine.url), showtime.auditorium_id, *layout),
+                     layout_key(showtime.auditorium_id, *layout),
                      {row.seat_id: row for row in rows if row.seat_id is not None}, until)
 
 
@@ -196,6 +196,12 @@ _layouts_lock = threading.Lock()
 KEPT_LAYOUTS = 64
 
 
+def layout_key(auditorium_id: int, seats: int, seats_changed: datetime | None) -> tuple:
+    """The key of a layout version: the auditorium, its number of seat rows (removed ones
+    included) and their last change."""
+    return (str(db.engine.url), auditorium_id, seats, seats_changed)
+
+
 def _layout(auditorium_id: int, key: tuple) -> _Layout:
     """The auditorium's seats laid out, with no claim: built once per layout version."""
     layout = _layouts.get(key)
@@ -234,10 +240,17 @@ def build(showtime: Showtime, now: datetime, user_id: int | None = None,
     """The map for ``showtime`` as seen by ``user_id`` (their own held seats are "mine"):
     the cached layout with each claimed seat's cell replaced by its state."""
     state = state or read_state(showtime, now)
-    layout = _layout(showtime.auditorium_id, state.layout_key)
+    return lay_out(showtime.id, showtime.auditorium_id, state.layout_key, state.claims, user_id)
+
+
+def lay_out(showtime_id: int, auditorium_id: int, layout_key: tuple, claims: dict,
+            user_id: int | None) -> SeatMap:
+    """The auditorium's layout (of version ``layout_key``) with ``claims`` (seat id -> an object
+    with ``user_id`` and ``status``) marked, as ``user_id`` sees it."""
+    layout = _layout(auditorium_id, layout_key)
     counts = dict(layout.counts)
     changed: dict[int, list] = {}
-    for seat_id, claim in state.claims.items():
+    for seat_id, claim in claims.items():
         place = layout.places.get(seat_id)
         if place is None:
             continue
@@ -257,4 +270,4 @@ def build(showtime: Showtime, now: datetime, user_id: int | None = None,
         changed.setdefault(r, list(layout.rows[r].cells))[c] = replace(cell, state=taken)
     rows = [SeatRow(row.label, changed[r]) if r in changed else row
             for r, row in enumerate(layout.rows)]
-    return SeatMap(showtime.id, layout.columns, rows, counts, layout.types)
+    return SeatMap(showtime_id, layout.columns, rows, counts, layout.types)

@@ -1,0 +1,464 @@
+"""Holds: a patron's seats of a showtime, all or nothing, until the hold expires by the clock.
+
+The guarantee against double booking is the database's: the partial unique index
+``uq_reserved_seats_active`` allows one active ``reserved_seats`` row per (showtime, seat). A
+hold on PostgreSQL (``_hold_postgresql``) is four round trips in one transaction, the first of
+them the user loader's ``SELECT`` that every signed-in request makes:
+
+1. ``RETIRE_AND_READ``, one statement: retire (CANCELLED, ``cancelled_at``) the expired holds on
+   the wanted seats (reason EXPIRED: a hold is free by the clock whether or not the sweep ran)
+   and the patron's own previous hold for the showtime (REPLACED), their seat rows made
+   inactive; and in the same statement read what the hold is checked against: the showtime,
+   the wanted seats, the layout's version, and the live claims on the wanted seats' rows
+   (without the holds just retired).
+2. ``INSERT_HOLD``, one statement: the reservation and one ``reserved_seats`` row per seat with
+   its line items, in seat-id order, a plain INSERT against the unique index.
+3. ``COMMIT``.
+
+Between 1 and 2, in Python and without a round trip: the showtime and seat checks (422/404),
+the seats already taken (409, naming them), the single-seat gap rule (on the cached layout,
+``seatmap.lay_out``) and the price of each seat (``price_lines``, the one pricing call). After
+the commit, Redis is one pipelined round trip: the seat-map stamp and the expiry job.
+
+Why this cannot double-book: the only thing that makes a seat taken is an active seat row, and
+the unique index admits one per (showtime, seat). Two holds racing for a seat both pass the
+checks of step 1 (they read before either inserts); the second INSERT waits on the first's
+uncommitted index entry and, once that commits, fails with a unique violation: the whole
+transaction is rolled back (no reservation, no seat row: all or nothing) and answered 409
+naming the seats. The checks only make the answer good; the index makes it right.
+
+Why holds cannot deadlock one another: step 1 locks the reservations it retires in id order
+(``ORDER BY id FOR UPDATE``), then their seat rows, which no hold touches without the
+reservation's lock; step 2 only inserts, in seat-id order, so a hold waiting on another's
+uncommitted seat waits for a lower seat than any it holds, and no cycle can close. A deadlock
+with something else (a sweep, an admin cancelling) is retried, ``DEADLOCK_RETRIES`` times.
+
+On SQLite (development) the same steps run one ORM statement each (``_hold_portable``).
+"""
+from __future__ import annotations
+
+import logging
+from collections import namedtuple
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from cinema import jobs
+from cinema.booking import expiry, pricing, seat_gaps, seat_stamps, seatmap
+from cinema.exceptions import (
+    NotFound,
+    SeatAlreadyBooked,
+    SeatAlreadyHeld,
+    ShowtimeUnavailable,
+    SingleSeatGap,
+    ValidationFailed,
+)
+from cinema.extensions import db, get_redis
+from cinema.ids import parse_id
+from cinema.models import (
+    CancelReason,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Seat,
+    SeatType,
+    Showtime,
+)
+from cinema.models.booking import new_booking_code
+from cinema.settings import settings
+
+log = logging.getLogger(__name__)
+
+DEADLOCK_RETRIES = 3
+
+# Step 1. ``doomed`` picks the holds to retire and locks them in id order; ``retired`` and
+# ``freed`` retire them and free their seat rows. The SELECT reads the snapshot the statement
+# began with, so its claims leave out the holds ``retired`` returns (and, as everywhere, holds
+# expired by the clock).
+RETIRE_AND_READ = sa.text("""
+WITH on_seats AS (
+    SELECT rs.reservation_id FROM reserved_seats rs
+    WHERE rs.showtime_id = :showtime_id AND rs.is_active AND rs.seat_id = ANY(:seat_ids)
+), doomed AS (
+    SELECT r.id,
+           CASE WHEN r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats)
+                THEN 'EXPIRED' ELSE 'REPLACED' END AS reason
+    FROM reservations r
+    WHERE r.showtime_id = :showtime_id AND r.status = 'HELD'
+      AND ((r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats))
+           OR (CAST(:replace_previous AS boolean) AND r.user_id = :user_id))
+    ORDER BY r.id
+    FOR UPDATE OF r
+), retired AS (
+    UPDATE reservations SET status = 'CANCELLED', cancel_reason = doomed.reason,
+           cancelled_at = :now, updated_at = :now
+    FROM doomed WHERE reservations.id = doomed.id
+    RETURNING reservations.id
+), freed AS (
+    UPDATE reserved_seats SET is_active = false, updated_at = :now
+    WHERE is_active AND reservation_id IN (SELECT id FROM retired)
+), showtime AS (
+    SELECT s.auditorium_id, s.starts_at, s.base_price_cents,
+           s.cancelled_at IS NOT NULL AS cancelled, s.is_deleted OR m.is_deleted AS gone
+    FROM showtimes s JOIN movies m ON m.id = s.movie_id
+    WHERE s.id = :showtime_id
+)
+SELECT
+    (SELECT row_to_json(showtime) FROM showtime) AS showtime,
+    (SELECT json_agg(json_build_array(s.id, s.seat_type, s.is_blocked, s.row_label, s.number)
+                     ORDER BY s.id)
+     FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id
+     WHERE s.id = ANY(:seat_ids) AND NOT s.is_deleted) AS seats,
+    (SELECT json_build_array(count(*), max(s.updated_at))
+     FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id) AS layout,
+    (SELECT json_agg(json_build_array(rs.seat_id, r.user_id, r.status))
+     FROM reserved_seats rs JOIN reservations r ON r.id = rs.reservation_id
+     WHERE rs.showtime_id = :showtime_id AND rs.is_active
+       AND (r.status IN ('CONFIRMED', 'COMPLETED')
+            OR (r.status = 'HELD' AND r.hold_expires_at > :now))
+       AND r.id NOT IN (SELECT id FROM retired)
+       AND rs.seat_id IN (
+           SELECT s.id FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id
+           WHERE s.row_index IN (SELECT row_index FROM seats WHERE id = ANY(:seat_ids))))
+    AS claims
+""")
+
+# Step 2. The reservation and its seat rows with their line items, seats in id order.
+INSERT_HOLD = sa.text("""
+WITH reservation AS (
+    INSERT INTO reservations (code, user_id, showtime_id, status, hold_expires_at,
+        total_price_cents, created_at, updated_at, is_deleted, created_by)
+    VALUES (:code, :user_id, :showtime_id, 'HELD', :expires, :total, :now, :now, false,
+            :user_id)
+    RETURNING id
+)
+INSERT INTO reserved_seats (reservation_id, showtime_id, seat_id, is_active, base_price_cents,
+    seat_type_adjustment_cents, time_adjustment_cents, time_rule, discount_cents, price_cents,
+    created_at, updated_at, is_deleted, created_by)
+SELECT reservation.id, :showtime_id, line.seat_id, true, line.base_price_cents,
+       line.seat_type_adjustment_cents, line.time_adjustment_cents, line.time_rule,
+       line.discount_cents, line.price_cents, :now, :now, false, :user_id
+FROM reservation, unnest(
+    CAST(:seat_ids AS integer[]), CAST(:base_price_cents AS integer[]),
+    CAST(:seat_type_adjustment_cents AS integer[]), CAST(:time_adjustment_cents AS integer[]),
+    CAST(:time_rule AS varchar[]), CAST(:discount_cents AS integer[]),
+    CAST(:price_cents AS integer[])
+) AS line(seat_id, base_price_cents, seat_type_adjustment_cents, time_adjustment_cents,
+          time_rule, discount_cents, price_cents)
+ORDER BY line.seat_id
+RETURNING reservation_id
+""")
+
+LINE_COLUMNS = ("base_price_cents", "seat_type_adjustment_cents", "time_adjustment_cents",
+                "time_rule", "discount_cents", "price_cents")
+
+Claim = namedtuple("Claim", "seat_id user_id status")
+
+
+def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
+               replace_previous: bool = True, gap_rule: bool | None = None) -> Reservation:
+    """Hold ``seat_ids`` of a showtime for a patron, all or nothing; commits.
+
+    Replaces the patron's previous hold for the same showtime (unless ``replace_previous`` is
+    False: box-office sales on the shared walk-in account must not cancel each other).
+    ``gap_rule`` (default: the SEAT_GAP_RULE setting) refuses a hold that strands a single seat.
+    Raises NotFound, ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or
+    too many seats), SingleSeatGap (422, naming the seat and the shift that avoids it),
+    SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
+    """
+    config = settings()
+    if parse_id(showtime_id) is None:
+        raise ValidationFailed("Please choose a showtime.",
+                               field_errors={"showtime_id": ["Missing or not a number."]})
+    ids = _check_seat_request(seat_ids, config.max_seats_per_hold)
+    gap_rule = config.seat_gap_rule if gap_rule is None else gap_rule
+    hold_once = (_hold_postgresql if db.session.get_bind().dialect.name == "postgresql"
+                 else _hold_portable)
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            reservation = hold_once(user_id, showtime_id, ids, now, config, replace_previous,
+                                    gap_rule)
+            break
+        except sa.exc.OperationalError as error:
+            db.session.rollback()
+            if getattr(error.orig, "sqlstate", None) != "40P01" or attempt + 1 == DEADLOCK_RETRIES:
+                raise
+            log.warning("hold deadlocked, retrying (attempt %d)", attempt + 1)
+    _after_hold(showtime_id, reservation.id, reservation.hold_expires_at)
+    return reservation
+
+
+def _after_hold(showtime_id: int, reservation_id: int, expires_at: datetime) -> None:
+    """The seat-map stamp and the job that releases the hold at its expiry: one Redis round
+    trip. A failure is logged: the stamp only saves renders, and the periodic sweep releases
+    what the job would (availability never waits for either)."""
+    client = get_redis()
+    if client is None:
+        return
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            seat_stamps.bump(showtime_id, pipeline=pipe)
+            jobs.enqueue_at(expires_at + timedelta(seconds=1), expiry.release_hold,
+                            reservation_id, pipeline=pipe)
+            pipe.execute()
+    except Exception:  # noqa: BLE001 - see the docstring
+        log.warning("could not stamp or schedule the expiry of hold %s", reservation_id,
+                    exc_info=True)
+
+
+@dataclass(frozen=True)
+class PricedShowtime:
+    """What a seat's price depends on, of its showtime."""
+    base_price_cents: int
+    starts_at: datetime
+
+    @classmethod
+    def of(cls, showtime: Showtime) -> "PricedShowtime":
+        return cls(showtime.base_price_cents, showtime.starts_at)
+
+
+def price_lines(showtime: PricedShowtime, seats: list[tuple[int, SeatType]],
+                config) -> dict[int, pricing.LineItems]:
+    """The line items of each seat of a hold, by seat id: the one pricing call of a hold."""
+    rules = pricing.PricingRules.from_settings(config)
+    return {seat_id: pricing.price_seat(showtime.base_price_cents, seat_type,
+                                        showtime.starts_at, rules)
+            for seat_id, seat_type in seats}
+
+
+def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous,
+                     gap_rule) -> Reservation:
+    """Steps 1-3 of the module docstring; raises (after a rollback) as ``hold_seats`` says."""
+    found = db.session.execute(RETIRE_AND_READ, dict(
+        user_id=user_id, showtime_id=showtime_id, seat_ids=ids, now=now,
+        replace_previous=replace_previous)).one()
+    try:
+        showtime = _checked_showtime(found.showtime, now)
+        seats = _checked_seats(found.seats or [], ids)
+        claims = {seat_id: Claim(seat_id, owner, ReservationStatus(status))
+                  for seat_id, owner, status in found.claims or []}
+        labels = {seat_id: f"{row_label}{number}" for seat_id, _, _, row_label, number in seats}
+        error = _taken_error([(labels[seat_id], claims[seat_id].status)
+                              for seat_id in ids if seat_id in claims])
+        if error is not None:
+            raise error
+        if gap_rule:
+            seats_count, seats_changed = found.layout
+            key = seatmap.layout_key(showtime["auditorium_id"], seats_count,
+                                     _timestamp(seats_changed))
+            seat_gaps.check(seatmap.lay_out(showtime_id, showtime["auditorium_id"], key, claims,
+                                            user_id if replace_previous else None), set(ids))
+    except (NotFound, ShowtimeUnavailable, ValidationFailed, SeatAlreadyBooked,
+            SeatAlreadyHeld, SingleSeatGap):
+        db.session.rollback()
+        raise
+    prices = price_lines(PricedShowtime(showtime["base_price_cents"], showtime["starts_at"]),
+                         [(seat_id, SeatType(seat_type)) for seat_id, seat_type, *_ in seats],
+                         config)
+    code, expires = new_booking_code(), now + timedelta(seconds=config.hold_seconds)
+    total = sum(line.price_cents for line in prices.values())
+    lines = {column: [getattr(prices[seat_id], column) for seat_id in ids]
+             for column in LINE_COLUMNS}
+    try:
+        inserted = db.session.execute(INSERT_HOLD, dict(
+            code=code, user_id=user_id, showtime_id=showtime_id, expires=expires, total=total,
+            now=now, seat_ids=ids, **lines)).all()
+        db.session.commit()
+    except sa.exc.IntegrityError as integrity:
+        db.session.rollback()
+        if "uq_reserved_seats_active" not in str(integrity.orig):
+            raise
+        # Another hold won the race between our check and our insert.
+        raise (_claim_error(showtime_id, ids, now) or SeatAlreadyHeld()) from integrity
+    return _known_reservation(
+        id=inserted[0].reservation_id, code=code, user_id=user_id, showtime_id=showtime_id,
+        status=ReservationStatus.HELD, hold_expires_at=expires, total_price_cents=total,
+        created_at=now, updated_at=now, is_deleted=False, created_by=user_id)
+
+
+def _checked_showtime(showtime: dict | None, now: datetime) -> dict:
+    if showtime is None or showtime["gone"]:
+        raise NotFound("We could not find that showtime.")
+    if showtime["cancelled"]:
+        raise ShowtimeUnavailable("This showtime has been cancelled.")
+    showtime["starts_at"] = _timestamp(showtime["starts_at"])
+    if showtime["starts_at"] <= now:
+        raise ShowtimeUnavailable("This showtime has already started.")
+    return showtime
+
+
+def _checked_seats(seats: list, ids: list[int]) -> list:
+    """The wanted seats found ([id, type, blocked, row label, number] each), checked."""
+    if len(seats) != len(ids):
+        raise ValidationFailed("Some of those seats are not in this auditorium.",
+                               field_errors={"seat_ids": ["Not a seat of this showtime."]})
+    blocked = [f"{row_label}{number}" for _, _, is_blocked, row_label, number in seats
+               if is_blocked]
+    if blocked:
+        raise ValidationFailed(f"Seat {', '.join(blocked)} cannot be booked.",
+                               field_errors={"seat_ids": ["Blocked seat."]})
+    return seats
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    """A timestamptz as PostgreSQL's JSON writes it, aware."""
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _known_reservation(**columns) -> Reservation:
+    """The reservation just inserted, as an ORM object in the session without reading it
+    back: every column is known (the ones not given are NULL). Relationships load on use."""
+    values = {attr.key: None for attr in sa.inspect(Reservation).column_attrs}
+    values.update(columns)
+    reservation = Reservation(**values)
+    so.make_transient_to_detached(reservation)
+    db.session.add(reservation)
+    return reservation
+
+
+def _taken_error(taken: list[tuple[str, ReservationStatus]]):
+    """The 409 naming the seats (label, claim status) someone else holds or owns, or None."""
+    if not taken:
+        return None
+    sold = sorted(label for label, status in taken if status is not ReservationStatus.HELD)
+    held = sorted(label for label, status in taken if status is ReservationStatus.HELD)
+    if sold:
+        return SeatAlreadyBooked(f"Sorry, seat {', '.join(sold)} has just been sold. "
+                                 "Please choose other seats.", seats=sold + held)
+    return SeatAlreadyHeld(f"Sorry, seat {', '.join(held)} is being booked by someone else. "
+                           "Please choose other seats.", seats=held)
+
+
+# --- the same steps in ORM statements (SQLite), and what both paths share --------------------
+
+def _parse_seat_ids(seat_ids) -> list[int]:
+    # One value alone (a string, a number) is a list of one; anything not an id is refused.
+    values = seat_ids if isinstance(seat_ids, (list, tuple, set, frozenset)) else [seat_ids]
+    ids = [parse_id(s) for s in values]
+    if None in ids:
+        raise ValidationFailed("Those seats are not valid.",
+                               field_errors={"seat_ids": ["Not a seat."]})
+    return ids
+
+
+def _check_seat_request(seat_ids, max_seats: int) -> list[int]:
+    ids = _parse_seat_ids(seat_ids)
+    if not ids:
+        raise ValidationFailed("Please choose at least one seat.",
+                               field_errors={"seat_ids": ["Choose at least one seat."]})
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed("The same seat was chosen twice.",
+                               field_errors={"seat_ids": ["Each seat only once."]})
+    if len(ids) > max_seats:
+        raise ValidationFailed(f"You can hold at most {max_seats} seats at a time.",
+                               field_errors={"seat_ids": [f"At most {max_seats} seats."]})
+    return sorted(ids)
+
+
+def bookable_showtime(showtime_id: int, now: datetime) -> Showtime:
+    showtime = db.session.get(Showtime, showtime_id)
+    if showtime is None or showtime.is_deleted or showtime.movie.is_deleted:
+        raise NotFound("We could not find that showtime.")
+    if showtime.is_cancelled:
+        raise ShowtimeUnavailable("This showtime has been cancelled.")
+    if showtime.starts_at <= now:
+        raise ShowtimeUnavailable("This showtime has already started.")
+    return showtime
+
+
+def _load_seats(showtime: Showtime, ids: list[int]) -> list[Seat]:
+    seats = db.session.scalars(
+        sa.select(Seat).where(Seat.id.in_(ids), Seat.auditorium_id == showtime.auditorium_id,
+                              Seat.is_deleted.is_(False)).order_by(Seat.id)).all()
+    if len(seats) != len(ids):
+        raise ValidationFailed("Some of those seats are not in this auditorium.",
+                               field_errors={"seat_ids": ["Not a seat of this showtime."]})
+    blocked = [seat.label for seat in seats if seat.is_blocked]
+    if blocked:
+        raise ValidationFailed(f"Seat {', '.join(blocked)} cannot be booked.",
+                               field_errors={"seat_ids": ["Blocked seat."]})
+    return seats
+
+
+def _retire_holds(showtime_id: int, ids: list[int], user_id: int | None,
+                  now: datetime) -> None:
+    """Cancel expired holds on these seats and the patron's own previous hold, if ``user_id``
+    is given (one statement per table, so the rows are locked in one pass)."""
+    expired_on_seats = (
+        sa.select(ReservedSeat.reservation_id)
+        .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
+        .where(ReservedSeat.showtime_id == showtime_id, ReservedSeat.seat_id.in_(ids),
+               ReservedSeat.is_active, Reservation.status == ReservationStatus.HELD,
+               Reservation.hold_expires_at <= now)
+    )
+    retirements = [(Reservation.id.in_(expired_on_seats), CancelReason.EXPIRED)]
+    if user_id is not None:
+        retirements.append((sa.and_(Reservation.showtime_id == showtime_id,
+                                    Reservation.user_id == user_id), CancelReason.REPLACED))
+    for condition, reason in retirements:
+        retired = db.session.scalars(
+            sa.update(Reservation)
+            .where(condition, Reservation.status == ReservationStatus.HELD)
+            .values(status=ReservationStatus.CANCELLED, cancel_reason=reason,
+                    cancelled_at=now, updated_at=now)
+            .returning(Reservation.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        if retired:
+            db.session.execute(
+                sa.update(ReservedSeat).where(ReservedSeat.reservation_id.in_(retired))
+                .values(is_active=False, updated_at=now)
+                .execution_options(synchronize_session=False))
+
+
+def _claim_error(showtime_id: int, ids: list[int], now: datetime):
+    """The 409 naming the seats someone else holds or owns, or None if all are free."""
+    claims = db.session.execute(
+        seatmap.active_claims(showtime_id, now).where(ReservedSeat.seat_id.in_(ids))
+        .add_columns(Seat.row_label, Seat.number)
+        .join(Seat, Seat.id == ReservedSeat.seat_id)
+    ).all()
+    return _taken_error([(f"{c.row_label}{c.number}", c.status) for c in claims])
+
+
+def _hold_portable(user_id, showtime_id, ids, now, config, replace_previous,
+                   gap_rule) -> Reservation:
+    """The hold in ORM statements, for SQLite (no data-modifying CTE there): the same steps as
+    ``_hold_postgresql``, one statement each."""
+    showtime = bookable_showtime(showtime_id, now)
+    seats = _load_seats(showtime, ids)
+    _retire_holds(showtime_id, ids, user_id if replace_previous else None, now)
+    error = _claim_error(showtime_id, ids, now)
+    if error is None and gap_rule:
+        # The patron's previous hold is being replaced: their held seats count as free.
+        seat_map = seatmap.build(showtime, now, user_id if replace_previous else None)
+        try:
+            seat_gaps.check(seat_map, set(ids))
+        except SingleSeatGap as gap:
+            error = gap
+    if error is not None:
+        db.session.rollback()
+        raise error
+    reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
+                              status=ReservationStatus.HELD,
+                              hold_expires_at=now + timedelta(seconds=config.hold_seconds))
+    prices = price_lines(PricedShowtime.of(showtime), [(s.id, s.seat_type) for s in seats], config)
+    for seat in seats:  # seat-id order: concurrent holds wait on each other in one order
+        reservation.seats.append(ReservedSeat(showtime_id=showtime_id, seat_id=seat.id,
+                                              created_by=user_id,
+                                              **prices[seat.id].as_columns()))
+    reservation.total_price_cents = sum(line.price_cents for line in reservation.seats)
+    db.session.add(reservation)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as integrity:
+        db.session.rollback()
+        if "uq_reserved_seats_active" not in str(integrity.orig):
+            raise
+        # Another hold won the race between our check and our insert.
+        raise (_claim_error(showtime_id, ids, now) or SeatAlreadyHeld()) from integrity
+    return reservation
+
+
