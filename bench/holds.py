@@ -215,67 +215,43 @@ def storm(patrons: list[Patron], showtime_id: int, seat_id: int) -> Run:
     return run
 
 
-PGBENCH_SCRIPT = r"""
--- What POST /bookings/hold runs for 2 seats (see cinema/booking/booking.py, _hold_once),
--- statement for statement: the user loader, showtime (+ movie genres), seats, retire expired
--- holds on the seats, retire this patron's previous hold (the "release"), the claim check,
--- the reservation and its two seat rows, commit, then the reservation re-read after commit.
-\set k random(0, 8)
-\set seat_a :first_seat + :client_id * 18 + 2 * :k
-\set seat_b :seat_a + 1
-\set user_id :first_user + :client_id
-BEGIN;
-SELECT * FROM users WHERE id = :user_id;
-SELECT * FROM showtimes s LEFT JOIN movies m ON m.id = s.movie_id
-  LEFT JOIN auditoriums a ON a.id = s.auditorium_id WHERE s.id = :showtime;
-SELECT mg.movie_id, g.* FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-  WHERE mg.movie_id IN (SELECT movie_id FROM showtimes WHERE id = :showtime) ORDER BY g.name;
-SELECT * FROM seats WHERE id IN (:seat_a, :seat_b) AND auditorium_id = :auditorium
-  AND is_deleted IS false ORDER BY id;
-UPDATE reservations SET status = 'CANCELLED', cancel_reason = 'EXPIRED', cancelled_at = now(),
-  updated_at = now()
-  WHERE id IN (SELECT rs.reservation_id FROM reserved_seats rs
-               JOIN reservations r ON r.id = rs.reservation_id
-               WHERE rs.showtime_id = :showtime AND rs.seat_id IN (:seat_a, :seat_b)
-                 AND rs.is_active IS true AND r.status = 'HELD' AND r.hold_expires_at <= now())
-    AND status = 'HELD' RETURNING id;
-WITH retired AS (
-  UPDATE reservations SET status = 'CANCELLED', cancel_reason = 'REPLACED',
-    cancelled_at = now(), updated_at = now()
-  WHERE showtime_id = :showtime AND user_id = :user_id AND status = 'HELD' RETURNING id)
-SELECT coalesce(array_agg(id), '{}')::text AS retired FROM retired \gset
-UPDATE reserved_seats SET is_active = false, updated_at = now()
-  WHERE reservation_id = ANY(:retired::int[]);
-SELECT rs.seat_id, r.id, r.user_id, r.status, st.row_label, st.number
-  FROM reserved_seats rs JOIN reservations r ON r.id = rs.reservation_id
-  JOIN seats st ON st.id = rs.seat_id
-  WHERE rs.showtime_id = :showtime AND rs.is_active IS true
-    AND (r.status IN ('CONFIRMED', 'COMPLETED')
-         OR (r.status = 'HELD' AND r.hold_expires_at > now()))
-    AND rs.seat_id IN (:seat_a, :seat_b);
-INSERT INTO reservations (code, user_id, showtime_id, status, hold_expires_at,
-    total_price_cents, created_at, updated_at, is_deleted, created_by)
-  VALUES (upper(substr(md5(random()::text), 1, 10)), :user_id, :showtime, 'HELD',
-          now() + interval '10 minutes', 2000, now(), now(), false, :user_id)
-  RETURNING id AS reservation_id \gset
-INSERT INTO reserved_seats (reservation_id, showtime_id, seat_id, is_active, base_price_cents,
-    seat_type_adjustment_cents, time_adjustment_cents, time_rule, discount_cents, price_cents,
-    created_at, updated_at, is_deleted, created_by)
-  VALUES (:reservation_id, :showtime, :seat_a, true, 1000, 0, 0, NULL, 0, 1000, now(), now(),
-          false, :user_id),
-         (:reservation_id, :showtime, :seat_b, true, 1000, 0, 0, NULL, 0, 1000, now(), now(),
-          false, :user_id)
-  RETURNING id;
-COMMIT;
-SELECT * FROM reservations WHERE id = :reservation_id;
-"""
+def pgbench_script() -> str:
+    """What POST /bookings/hold sends for 2 seats, generated from cinema/booking/holds.py so it
+    cannot drift: the user loader's SELECT, the retire-and-read statement, the insert, COMMIT.
+    Each client holds the next pair of its own 18 seats, replacing its previous hold."""
+    from cinema.booking.holds import INSERT_HOLD, RETIRE_AND_READ
+
+    def pg(statement, values: dict) -> str:
+        text = statement.text
+        for name, value in sorted(values.items(), key=lambda item: -len(item[0])):
+            text = text.replace(f":{name}", value)
+        return " ".join(text.split()) + ";"
+
+    common = {"showtime_id": ":showtime", "seat_ids": "ARRAY[:seat_a, :seat_b]",
+              "now": "now()", "replace_previous": "true"}
+    lines = {"base_price_cents": "ARRAY[1000, 1000]", "seat_type_adjustment_cents": "ARRAY[0, 0]",
+             "time_adjustment_cents": "ARRAY[0, 0]", "time_rule": "ARRAY[NULL, NULL]",
+             "discount_cents": "ARRAY[0, 0]", "price_cents": "ARRAY[1000, 1000]"}
+    insert = {**common, **lines, "code": "upper(substr(md5(random()::text), 1, 10))",
+              "expires": "now() + interval '10 minutes'", "total": "2000"}
+    return "\n".join([
+        "\\set k random(0, 8)",
+        "\\set seat_a :first_seat + :client_id * 18 + 2 * :k",
+        "\\set seat_b :seat_a + 1",
+        "\\set user_id :first_user + :client_id",
+        "BEGIN;",
+        "SELECT * FROM users WHERE id = :user_id;",
+        pg(RETIRE_AND_READ, common),
+        pg(INSERT_HOLD, insert),
+        "COMMIT;",
+    ]) + "\n"
 
 
 def pgbench(database_url: str, setup: dict, workdir: Path) -> tuple[float, str]:
     """tps of the hold's SQL on PGBENCH_CLIENTS connections (prepared statements, as psycopg
     does for repeated queries), and pgbench's latency line."""
     script = workdir / "hold.pgbench.sql"
-    script.write_text(PGBENCH_SCRIPT)
+    script.write_text(pgbench_script())
     result = subprocess.run(
         ["pgbench", "-n", "-M", "prepared", "-c", str(PGBENCH_CLIENTS), "-j", "2", "-T",
          str(PGBENCH_SECONDS), "-f", str(script),
