@@ -219,7 +219,7 @@ def pgbench_script() -> str:
     """What POST /bookings/hold sends for 2 seats, generated from cinema/booking/holds.py so it
     cannot drift: the user loader's SELECT, the retire-and-read statement, the insert, COMMIT.
     Each client holds the next pair of its own 18 seats, replacing its previous hold."""
-    from cinema.booking.holds import INSERT_HOLD, RETIRE_AND_READ
+    from cinema.booking.hold_sql import INSERT_HOLD, RETIRE_AND_READ
 
     def pg(statement, values: dict) -> str:
         text = statement.text

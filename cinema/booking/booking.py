@@ -4,13 +4,8 @@ The guarantee against double booking is the database's: the partial unique index
 ``uq_reserved_seats_active`` allows one active ``reserved_seats`` row per (showtime, seat).
 Everything here is about answering well around it:
 
-- A hold first retires, in the same transaction, expired holds on the wanted seats (a HELD
-  reservation past ``hold_expires_at`` is free by the clock, swept or not) and the patron's own
-  previous hold for the showtime, then checks for live claims to name the taken seats, then
-  inserts one row per seat in seat-id order. Two holds racing for a seat meet at the unique
-  index: the loser's insert waits for the winner's commit and fails, which becomes a clean 409.
-  Locks are taken in one statement per table and inserts in seat-id order, so holds cannot
-  deadlock one another; a deadlock with something else is retried.
+- Holds (``holds``, re-exported here as ``hold_seats``): retire expired and replaced holds,
+  check, insert against the index; its docstring says why that cannot double-book or deadlock.
 - No lock is held while the payment provider is called: confirm commits a PENDING payment row,
   calls the provider, then re-checks the hold in a new transaction. One charge per booking
   (``charges``); a charge that cannot be confirmed is refunded, and what a crash leaves behind

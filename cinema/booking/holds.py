@@ -2,10 +2,11 @@
 
 The guarantee against double booking is the database's: the partial unique index
 ``uq_reserved_seats_active`` allows one active ``reserved_seats`` row per (showtime, seat). A
-hold on PostgreSQL (``_hold_postgresql``) is four round trips in one transaction, the first of
-them the user loader's ``SELECT`` that every signed-in request makes:
+hold on PostgreSQL (``_hold_postgresql``) is four statements in one transaction, the first of
+them the user loader's ``SELECT`` that every signed-in request makes (psycopg sends its
+``BEGIN`` on its own before it):
 
-1. ``RETIRE_AND_READ``, one statement: retire (CANCELLED, ``cancelled_at``) the expired holds on
+1. ``RETIRE_AND_READ`` (``hold_sql``), one statement: retire (CANCELLED) the expired holds on
    the wanted seats (reason EXPIRED: a hold is free by the clock whether or not the sweep ran)
    and the patron's own previous hold for the showtime (REPLACED), their seat rows made
    inactive; and in the same statement read what the hold is checked against: the showtime,
@@ -15,7 +16,7 @@ them the user loader's ``SELECT`` that every signed-in request makes:
    its line items, in seat-id order, a plain INSERT against the unique index.
 3. ``COMMIT``.
 
-Between 1 and 2, in Python and without a round trip: the showtime and seat checks (422/404),
+Between 1 and 2, in Python and without a round trip: the showtime and seat checks (404/422),
 the seats already taken (409, naming them), the single-seat gap rule (on the cached layout,
 ``seatmap.lay_out``) and the price of each seat (``price_lines``, the one pricing call). After
 the commit, Redis is one pipelined round trip: the seat-map stamp and the expiry job.
@@ -27,11 +28,15 @@ uncommitted index entry and, once that commits, fails with a unique violation: t
 transaction is rolled back (no reservation, no seat row: all or nothing) and answered 409
 naming the seats. The checks only make the answer good; the index makes it right.
 
-Why holds cannot deadlock one another: step 1 locks the reservations it retires in id order
-(``ORDER BY id FOR UPDATE``), then their seat rows, which no hold touches without the
-reservation's lock; step 2 only inserts, in seat-id order, so a hold waiting on another's
-uncommitted seat waits for a lower seat than any it holds, and no cycle can close. A deadlock
-with something else (a sweep, an admin cancelling) is retried, ``DEADLOCK_RETRIES`` times.
+Why holds do not deadlock one another: a hold takes row locks only in step 1, on the
+reservations it retires, in id order (``ORDER BY id FOR UPDATE``), and on their seat rows,
+which nothing changes without first locking the reservation. Step 2 only inserts, in seat-id
+order, so two holds inserting overlapping seats meet first at their lowest common seat, where
+the later waits holding no seat the earlier still needs. A hold that would insert a seat whose
+row another hold is retiring has either waited for that hold in step 1 (both retire the same
+expired reservation) or seen the seat taken (409). Should a deadlock still happen (with the
+sweep, an admin's cancellation), PostgreSQL breaks it and the hold is retried,
+``DEADLOCK_RETRIES`` times.
 
 On SQLite (development) the same steps run one ORM statement each (``_hold_portable``).
 """
@@ -47,6 +52,7 @@ import sqlalchemy.orm as so
 
 from cinema import jobs
 from cinema.booking import expiry, pricing, seat_gaps, seat_stamps, seatmap
+from cinema.booking.hold_sql import INSERT_HOLD, RETIRE_AND_READ
 from cinema.exceptions import (
     NotFound,
     SeatAlreadyBooked,
@@ -72,84 +78,6 @@ from cinema.settings import settings
 log = logging.getLogger(__name__)
 
 DEADLOCK_RETRIES = 3
-
-# Step 1. ``doomed`` picks the holds to retire and locks them in id order; ``retired`` and
-# ``freed`` retire them and free their seat rows. The SELECT reads the snapshot the statement
-# began with, so its claims leave out the holds ``retired`` returns (and, as everywhere, holds
-# expired by the clock).
-RETIRE_AND_READ = sa.text("""
-WITH on_seats AS (
-    SELECT rs.reservation_id FROM reserved_seats rs
-    WHERE rs.showtime_id = :showtime_id AND rs.is_active AND rs.seat_id = ANY(:seat_ids)
-), doomed AS (
-    SELECT r.id,
-           CASE WHEN r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats)
-                THEN 'EXPIRED' ELSE 'REPLACED' END AS reason
-    FROM reservations r
-    WHERE r.showtime_id = :showtime_id AND r.status = 'HELD'
-      AND ((r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats))
-           OR (CAST(:replace_previous AS boolean) AND r.user_id = :user_id))
-    ORDER BY r.id
-    FOR UPDATE OF r
-), retired AS (
-    UPDATE reservations SET status = 'CANCELLED', cancel_reason = doomed.reason,
-           cancelled_at = :now, updated_at = :now
-    FROM doomed WHERE reservations.id = doomed.id
-    RETURNING reservations.id
-), freed AS (
-    UPDATE reserved_seats SET is_active = false, updated_at = :now
-    WHERE is_active AND reservation_id IN (SELECT id FROM retired)
-), showtime AS (
-    SELECT s.auditorium_id, s.starts_at, s.base_price_cents,
-           s.cancelled_at IS NOT NULL AS cancelled, s.is_deleted OR m.is_deleted AS gone
-    FROM showtimes s JOIN movies m ON m.id = s.movie_id
-    WHERE s.id = :showtime_id
-)
-SELECT
-    (SELECT row_to_json(showtime) FROM showtime) AS showtime,
-    (SELECT json_agg(json_build_array(s.id, s.seat_type, s.is_blocked, s.row_label, s.number)
-                     ORDER BY s.id)
-     FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id
-     WHERE s.id = ANY(:seat_ids) AND NOT s.is_deleted) AS seats,
-    (SELECT json_build_array(count(*), max(s.updated_at))
-     FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id) AS layout,
-    (SELECT json_agg(json_build_array(rs.seat_id, r.user_id, r.status))
-     FROM reserved_seats rs JOIN reservations r ON r.id = rs.reservation_id
-     WHERE rs.showtime_id = :showtime_id AND rs.is_active
-       AND (r.status IN ('CONFIRMED', 'COMPLETED')
-            OR (r.status = 'HELD' AND r.hold_expires_at > :now))
-       AND r.id NOT IN (SELECT id FROM retired)
-       AND rs.seat_id IN (
-           SELECT s.id FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id
-           WHERE s.row_index IN (SELECT row_index FROM seats WHERE id = ANY(:seat_ids))))
-    AS claims
-""")
-
-# Step 2. The reservation and its seat rows with their line items, seats in id order.
-INSERT_HOLD = sa.text("""
-WITH reservation AS (
-    INSERT INTO reservations (code, user_id, showtime_id, status, hold_expires_at,
-        total_price_cents, created_at, updated_at, is_deleted, created_by)
-    VALUES (:code, :user_id, :showtime_id, 'HELD', :expires, :total, :now, :now, false,
-            :user_id)
-    RETURNING id
-)
-INSERT INTO reserved_seats (reservation_id, showtime_id, seat_id, is_active, base_price_cents,
-    seat_type_adjustment_cents, time_adjustment_cents, time_rule, discount_cents, price_cents,
-    created_at, updated_at, is_deleted, created_by)
-SELECT reservation.id, :showtime_id, line.seat_id, true, line.base_price_cents,
-       line.seat_type_adjustment_cents, line.time_adjustment_cents, line.time_rule,
-       line.discount_cents, line.price_cents, :now, :now, false, :user_id
-FROM reservation, unnest(
-    CAST(:seat_ids AS integer[]), CAST(:base_price_cents AS integer[]),
-    CAST(:seat_type_adjustment_cents AS integer[]), CAST(:time_adjustment_cents AS integer[]),
-    CAST(:time_rule AS varchar[]), CAST(:discount_cents AS integer[]),
-    CAST(:price_cents AS integer[])
-) AS line(seat_id, base_price_cents, seat_type_adjustment_cents, time_adjustment_cents,
-          time_rule, discount_cents, price_cents)
-ORDER BY line.seat_id
-RETURNING reservation_id
-""")
 
 LINE_COLUMNS = ("base_price_cents", "seat_type_adjustment_cents", "time_adjustment_cents",
                 "time_rule", "discount_cents", "price_cents")

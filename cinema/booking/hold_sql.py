@@ -1,0 +1,83 @@
+"""The two statements of a hold on PostgreSQL (``holds._hold_postgresql``; the module docstring
+of ``cinema/booking/holds.py`` says why they cannot double-book or deadlock)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# Step 1. ``doomed`` picks the holds to retire and locks them in id order; ``retired`` and
+# ``freed`` retire them and free their seat rows. The SELECT reads the snapshot the statement
+# began with, so its claims leave out the holds ``retired`` returns (and, as everywhere, holds
+# expired by the clock).
+RETIRE_AND_READ = sa.text("""
+WITH on_seats AS (
+    SELECT rs.reservation_id FROM reserved_seats rs
+    WHERE rs.showtime_id = :showtime_id AND rs.is_active AND rs.seat_id = ANY(:seat_ids)
+), doomed AS (
+    SELECT r.id,
+           CASE WHEN r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats)
+                THEN 'EXPIRED' ELSE 'REPLACED' END AS reason
+    FROM reservations r
+    WHERE r.showtime_id = :showtime_id AND r.status = 'HELD'
+      AND ((r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats))
+           OR (CAST(:replace_previous AS boolean) AND r.user_id = :user_id))
+    ORDER BY r.id
+    FOR UPDATE OF r
+), retired AS (
+    UPDATE reservations SET status = 'CANCELLED', cancel_reason = doomed.reason,
+           cancelled_at = :now, updated_at = :now
+    FROM doomed WHERE reservations.id = doomed.id
+    RETURNING reservations.id
+), freed AS (
+    UPDATE reserved_seats SET is_active = false, updated_at = :now
+    WHERE is_active AND reservation_id IN (SELECT id FROM retired)
+), showtime AS (
+    SELECT s.auditorium_id, s.starts_at, s.base_price_cents,
+           s.cancelled_at IS NOT NULL AS cancelled, s.is_deleted OR m.is_deleted AS gone
+    FROM showtimes s JOIN movies m ON m.id = s.movie_id
+    WHERE s.id = :showtime_id
+)
+SELECT
+    (SELECT row_to_json(showtime) FROM showtime) AS showtime,
+    (SELECT json_agg(json_build_array(s.id, s.seat_type, s.is_blocked, s.row_label, s.number)
+                     ORDER BY s.id)
+     FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id
+     WHERE s.id = ANY(:seat_ids) AND NOT s.is_deleted) AS seats,
+    (SELECT json_build_array(count(*), max(s.updated_at))
+     FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id) AS layout,
+    (SELECT json_agg(json_build_array(rs.seat_id, r.user_id, r.status))
+     FROM reserved_seats rs JOIN reservations r ON r.id = rs.reservation_id
+     WHERE rs.showtime_id = :showtime_id AND rs.is_active
+       AND (r.status IN ('CONFIRMED', 'COMPLETED')
+            OR (r.status = 'HELD' AND r.hold_expires_at > :now))
+       AND r.id NOT IN (SELECT id FROM retired)
+       AND rs.seat_id IN (
+           SELECT s.id FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id
+           WHERE s.row_index IN (SELECT row_index FROM seats WHERE id = ANY(:seat_ids))))
+    AS claims
+""")
+
+# Step 2. The reservation and its seat rows with their line items, seats in id order.
+INSERT_HOLD = sa.text("""
+WITH reservation AS (
+    INSERT INTO reservations (code, user_id, showtime_id, status, hold_expires_at,
+        total_price_cents, created_at, updated_at, is_deleted, created_by)
+    VALUES (:code, :user_id, :showtime_id, 'HELD', :expires, :total, :now, :now, false,
+            :user_id)
+    RETURNING id
+)
+INSERT INTO reserved_seats (reservation_id, showtime_id, seat_id, is_active, base_price_cents,
+    seat_type_adjustment_cents, time_adjustment_cents, time_rule, discount_cents, price_cents,
+    created_at, updated_at, is_deleted, created_by)
+SELECT reservation.id, :showtime_id, line.seat_id, true, line.base_price_cents,
+       line.seat_type_adjustment_cents, line.time_adjustment_cents, line.time_rule,
+       line.discount_cents, line.price_cents, :now, :now, false, :user_id
+FROM reservation, unnest(
+    CAST(:seat_ids AS integer[]), CAST(:base_price_cents AS integer[]),
+    CAST(:seat_type_adjustment_cents AS integer[]), CAST(:time_adjustment_cents AS integer[]),
+    CAST(:time_rule AS varchar[]), CAST(:discount_cents AS integer[]),
+    CAST(:price_cents AS integer[])
+) AS line(seat_id, base_price_cents, seat_type_adjustment_cents, time_adjustment_cents,
+          time_rule, discount_cents, price_cents)
+ORDER BY line.seat_id
+RETURNING reservation_id
+""")
