@@ -227,7 +227,7 @@ def pgbench_script() -> str:
             text = text.replace(f":{name}", value)
         return " ".join(text.split()) + ";"
 
-    common = {"showtime_id": ":showtime", "seat_ids": "ARRAY[:seat_a, :seat_b]",
+    common = {"showtime_id": ":showtime", "seat_ids": "ARRAY[CAST(:seat_a AS integer), CAST(:seat_b AS integer)]",
               "now": "now()", "replace_previous": "true"}
     lines = {"base_price_cents": "ARRAY[1000, 1000]", "seat_type_adjustment_cents": "ARRAY[0, 0]",
              "time_adjustment_cents": "ARRAY[0, 0]", "time_rule": "ARRAY[NULL, NULL]",
@@ -260,7 +260,8 @@ def pgbench(database_url: str, setup: dict, workdir: Path) -> tuple[float, str]:
          "-D", f"auditorium={setup['auditorium_id']}", database_url],
         capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
-        raise RuntimeError(f"pgbench failed:\n{result.stdout}\n{result.stderr}")
+        print(f"pgbench failed (its figure is left out):\n{result.stdout}\n{result.stderr[-2000:]}")
+        return 0.0, "failed"
     tps = latency = None
     for line in result.stdout.splitlines():
         if line.startswith("tps ="):
