@@ -121,3 +121,21 @@ def test_the_expiry_job_is_scheduled_through_the_pipeline(app, app_ctx):
                for job in jobs)
     scheduled = registry.get_scheduled_time(next(j for j in jobs if j.args == (reservation.id,)))
     assert abs((scheduled - reservation.hold_expires_at).total_seconds()) < 5
+
+
+def test_a_busy_pooled_connection_is_not_pinged_an_idle_one_is(app, monkeypatch):
+    pings = []
+    with app.app_context():
+        engine = db.engine
+        ping = engine.dialect.do_ping
+        monkeypatch.setattr(engine.dialect, "do_ping",
+                            lambda connection: pings.append(1) or ping(connection))
+        for _ in range(3):
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        assert pings == []  # each checkout found a connection used a moment ago
+        for record in list(engine.pool._pool.queue):
+            record.info["idle_since"] -= 3600  # as if the app had been quiet for an hour
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        assert pings == [1]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-# Step 1. ``doomed`` picks the holds to retire and locks them in id order; ``retired`` and
+# Step 1. ``candidates`` finds, by index, the holds on the wanted seats and the patron's own;
+# ``doomed`` keeps those to retire and locks them in id order; ``retired`` and
 # ``freed`` retire them and free their seat rows. The SELECT reads the snapshot the statement
 # began with, so its claims leave out the holds ``retired`` returns (and, as everywhere, holds
 # expired by the clock).
@@ -12,12 +13,18 @@ RETIRE_AND_READ = sa.text("""
 WITH on_seats AS (
     SELECT rs.reservation_id FROM reserved_seats rs
     WHERE rs.showtime_id = :showtime_id AND rs.is_active AND rs.seat_id = ANY(:seat_ids)
+), candidates AS (
+    SELECT reservation_id AS id FROM on_seats
+    UNION
+    SELECT id FROM reservations
+    WHERE CAST(:replace_previous AS boolean) AND showtime_id = :showtime_id
+      AND user_id = :user_id AND status = 'HELD'
 ), doomed AS (
     SELECT r.id,
            CASE WHEN r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats)
                 THEN 'EXPIRED' ELSE 'REPLACED' END AS reason
     FROM reservations r
-    WHERE r.showtime_id = :showtime_id AND r.status = 'HELD'
+    WHERE r.id IN (SELECT id FROM candidates) AND r.status = 'HELD'
       AND ((r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats))
            OR (CAST(:replace_previous AS boolean) AND r.user_id = :user_id))
     ORDER BY r.id
