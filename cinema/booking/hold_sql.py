@@ -45,7 +45,8 @@ WITH on_seats AS (
 )
 SELECT
     (SELECT row_to_json(showtime) FROM showtime) AS showtime,
-    (SELECT json_agg(json_build_array(s.id, s.seat_type, s.is_blocked, s.row_label, s.number)
+    (SELECT json_agg(json_build_array(s.id, s.seat_type, s.is_blocked, s.row_label, s.number,
+                                       s.partner_seat_id)
                      ORDER BY s.id)
      FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id
      WHERE s.id = ANY(:seat_ids) AND NOT s.is_deleted) AS seats,

@@ -16,7 +16,8 @@ them the user loader's ``SELECT`` that every signed-in request makes (psycopg se
    its line items, in seat-id order, a plain INSERT against the unique index.
 3. ``COMMIT``.
 
-Between 1 and 2, in Python and without a round trip: the showtime and seat checks (404/422),
+Between 1 and 2, in Python and without a round trip: the showtime and seat checks (404/422,
+the pair rule of ``seat_pairs`` among them),
 the seats already taken (409, naming them), the single-seat gap rule (on the cached layout,
 ``seatmap.lay_out``) and the price of each seat (``price_lines``, the one pricing call). After
 the commit, Redis is one pipelined round trip: the seat-map stamp and the expiry job.
@@ -51,9 +52,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cinema import jobs
-from cinema.booking import expiry, pricing, seat_gaps, seat_stamps, seatmap
+from cinema.booking import expiry, pricing, seat_gaps, seat_pairs, seat_stamps, seatmap
 from cinema.booking.hold_sql import INSERT_HOLD, RETIRE_AND_READ
 from cinema.exceptions import (
+    DomainError,
     NotFound,
     SeatAlreadyBooked,
     SeatAlreadyHeld,
@@ -164,12 +166,11 @@ def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous,
         replace_previous=replace_previous)).one()
     try:
         showtime = _checked_showtime(found.showtime, now)
-        seats = _checked_seats(found.seats or [], ids)
+        seats = _checked_seats([WantedSeat.of(*row) for row in found.seats or []], ids)
         claims = {seat_id: Claim(seat_id, owner, ReservationStatus(status))
                   for seat_id, owner, status in found.claims or []}
-        labels = {seat_id: f"{row_label}{number}" for seat_id, _, _, row_label, number in seats}
-        error = _taken_error([(labels[seat_id], claims[seat_id].status)
-                              for seat_id in ids if seat_id in claims])
+        error = _taken_error([(seat.label, claims[seat.id].status)
+                              for seat in seats if seat.id in claims])
         if error is not None:
             raise error
         if gap_rule:
@@ -178,12 +179,11 @@ def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous,
                                      _timestamp(seats_changed))
             seat_gaps.check(seatmap.lay_out(showtime_id, showtime["auditorium_id"], key, claims,
                                             user_id if replace_previous else None), set(ids))
-    except (NotFound, ShowtimeUnavailable, ValidationFailed, SeatAlreadyBooked,
-            SeatAlreadyHeld, SingleSeatGap):
+    except DomainError:
         db.session.rollback()
         raise
     prices = price_lines(PricedShowtime(showtime["base_price_cents"], showtime["starts_at"]),
-                         [(seat_id, SeatType(seat_type)) for seat_id, seat_type, *_ in seats],
+                         [(seat.id, seat.seat_type) for seat in seats],
                          config)
     code, expires = new_booking_code(), now + timedelta(seconds=config.hold_seconds)
     total = sum(line.price_cents for line in prices.values())
@@ -217,17 +217,35 @@ def _checked_showtime(showtime: dict | None, now: datetime) -> dict:
     return showtime
 
 
+class WantedSeat(namedtuple("WantedSeat", "id seat_type is_blocked label partner_seat_id")):
+    """A seat of the hold as the first statement reads it."""
+
+    @classmethod
+    def of(cls, seat_id, seat_type, is_blocked, row_label, number, partner_seat_id):
+        return cls(seat_id, SeatType(seat_type), is_blocked, f"{row_label}{number}",
+                   partner_seat_id)
+
+
 def _checked_seats(seats: list, ids: list[int]) -> list:
-    """The wanted seats found ([id, type, blocked, row label, number] each), checked."""
+    """The wanted seats found, checked as ``_load_seats`` checks them (SQLite's path)."""
     if len(seats) != len(ids):
         raise ValidationFailed("Some of those seats are not in this auditorium.",
                                field_errors={"seat_ids": ["Not a seat of this showtime."]})
-    blocked = [f"{row_label}{number}" for _, _, is_blocked, row_label, number in seats
-               if is_blocked]
+    _refuse_blocked(seats)
+    seat_pairs.check(seats, _seat_label)
+    return seats
+
+
+def _refuse_blocked(seats) -> None:
+    blocked = [seat.label for seat in seats if seat.is_blocked]
     if blocked:
         raise ValidationFailed(f"Seat {', '.join(blocked)} cannot be booked.",
                                field_errors={"seat_ids": ["Blocked seat."]})
-    return seats
+
+
+def _seat_label(seat_id: int) -> str:
+    """A seat's label (asked only to name the partner of a seat in a refused hold)."""
+    return db.session.get(Seat, seat_id).label
 
 
 def _timestamp(value: str | None) -> datetime | None:
@@ -303,10 +321,8 @@ def _load_seats(showtime: Showtime, ids: list[int]) -> list[Seat]:
     if len(seats) != len(ids):
         raise ValidationFailed("Some of those seats are not in this auditorium.",
                                field_errors={"seat_ids": ["Not a seat of this showtime."]})
-    blocked = [seat.label for seat in seats if seat.is_blocked]
-    if blocked:
-        raise ValidationFailed(f"Seat {', '.join(blocked)} cannot be booked.",
-                               field_errors={"seat_ids": ["Blocked seat."]})
+    _refuse_blocked(seats)
+    seat_pairs.check(seats, _seat_label)
     return seats
 
 
