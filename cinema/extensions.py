@@ -50,7 +50,7 @@ limiter = Limiter(_client_address_key)
 
 # A pooled connection unused for this long is checked before use (a restart of PostgreSQL while
 # the app was quiet); a busy one is not (it was fine a moment ago).
-PING_AFTER_IDLE_SECONDS = 1.0
+PING_AFTER_IDLE_SECONDS = 0.25
 
 
 def ping_idle_connections(engine: sa.Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS):
