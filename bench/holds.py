@@ -231,8 +231,15 @@ def pgbench_script() -> str:
               "now": "now()", "replace_previous": "true"}
     lines = {"base_price_cents": "ARRAY[1000, 1000]", "seat_type_adjustment_cents": "ARRAY[0, 0]",
              "time_adjustment_cents": "ARRAY[0, 0]", "time_rule": "ARRAY[NULL, NULL]",
-             "discount_cents": "ARRAY[0, 0]", "price_cents": "ARRAY[1000, 1000]"}
-    insert = {**common, **lines, "code": "upper(substr(md5(random()::text), 1, 10))",
+             "discount_cents": "ARRAY[0, 0]", "price_cents": "ARRAY[1000, 1000]",
+             "ticket_type_id": "ARRAY[NULL, NULL]"}
+    items = {"item_seat_id": "ARRAY[CAST(:seat_a AS integer), CAST(:seat_b AS integer)]",
+             "item_position": "ARRAY[0, 0]", "item_kind": "ARRAY['BASE', 'BASE']",
+             "item_label": "ARRAY['Base price', 'Base price']",
+             "item_rule_id": "ARRAY[NULL, NULL]", "item_ticket_type_id": "ARRAY[NULL, NULL]",
+             "item_amount_cents": "ARRAY[1000, 1000]", "item_floor_cents": "ARRAY[NULL, NULL]",
+             "item_ceiling_cents": "ARRAY[NULL, NULL]"}
+    insert = {**common, **lines, **items, "code": "upper(substr(md5(random()::text), 1, 10))",
               "expires": "now() + interval '10 minutes'", "total": "2000"}
     return "\n".join([
         "\\set k random(0, 8)",

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, redirect, render_template, request
@@ -31,15 +30,14 @@ from flask import Blueprint, Flask, redirect, render_template, request
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from cinema.booking.pricing import PricingRules, price_seat  # noqa: E402 - pure functions
 from cinema.models.enums import SeatType  # noqa: E402 - an enum, not a model
 from cinema.money import format_money  # noqa: E402
 from cinema.templating import seat_cells_renderer  # noqa: E402
 
 HOLD_SECONDS = 600
-# The app's defaults (cinema/config.py), so the seat map shows the same prices.
-RULES = PricingRules({SeatType.REGULAR: 0, SeatType.PREMIUM: 300, SeatType.COUPLE: 400,
-                      SeatType.WHEELCHAIR: 0}, time(17, 0), 200, 150, ZoneInfo("Europe/London"))
+# The app's default seat-type adjustments (cinema/config.py), so the map shows similar prices.
+SEAT_TYPE_CENTS = {SeatType.REGULAR: 0, SeatType.PREMIUM: 300, SeatType.COUPLE: 400,
+                   SeatType.WHEELCHAIR: 0}
 
 engine = sa.create_engine(
     os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1),
@@ -164,8 +162,8 @@ def seats(showtime_id: int):
     seat_map = SimpleNamespace(rows=[rows[k] for k in sorted(rows)], available=counts["free"],
                                capacity=len(rows_found) - counts["blocked"],
                                labels=lambda: labels)
-    type_prices = {t: price_seat(showtime.base_price_cents, t, showtime.starts_at,
-                                 RULES).price_cents for t in SeatType if t in types}
+    type_prices = {t: showtime.base_price_cents + SEAT_TYPE_CENTS[t]
+                   for t in SeatType if t in types}
     return render_template("partials/_seat_map.html", seat_map=seat_map, showtime=showtime,
                            selected=frozenset(), type_prices=type_prices,
                            map_version=f"{now.timestamp()}",

@@ -45,14 +45,13 @@ from __future__ import annotations
 
 import logging
 from collections import namedtuple
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cinema import jobs
-from cinema.booking import expiry, pricing, seat_gaps, seat_pairs, seat_stamps, seatmap
+from cinema.booking import expiry, seat_gaps, seat_pairs, seat_stamps, seatmap
 from cinema.booking.hold_sql import INSERT_HOLD, RETIRE_AND_READ
 from cinema.exceptions import (
     DomainError,
@@ -75,6 +74,7 @@ from cinema.models import (
     Showtime,
 )
 from cinema.models.booking import new_booking_code
+from cinema.pricing import engine, price_book
 from cinema.settings import settings
 
 log = logging.getLogger(__name__)
@@ -82,20 +82,28 @@ log = logging.getLogger(__name__)
 DEADLOCK_RETRIES = 3
 
 LINE_COLUMNS = ("base_price_cents", "seat_type_adjustment_cents", "time_adjustment_cents",
-                "time_rule", "discount_cents", "price_cents")
+                "time_rule", "discount_cents", "price_cents", "ticket_type_id")
+ITEM_COLUMNS = ("kind", "label", "rule_id", "ticket_type_id", "amount_cents", "floor_cents",
+                "ceiling_cents")
 
 Claim = namedtuple("Claim", "seat_id user_id status")
 
 
 def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
-               replace_previous: bool = True, gap_rule: bool | None = None) -> Reservation:
-    """Hold ``seat_ids`` of a showtime for a patron, all or nothing; commits.
+               replace_previous: bool = True, gap_rule: bool | None = None,
+               tickets: dict | None = None) -> Reservation:
+    """Hold ``seat_ids`` of a showtime for a patron, all or nothing, priced now; commits.
+
+    ``tickets`` maps seat id -> ticket type id (missing: the default type, Adult). Each seat's
+    line items (``cinema.pricing``) are frozen on it: confirmation charges the held total
+    whatever the rules become.
 
     Replaces the patron's previous hold for the same showtime (unless ``replace_previous`` is
     False: box-office sales on the shared walk-in account must not cancel each other).
     ``gap_rule`` (default: the SEAT_GAP_RULE setting) refuses a hold that strands a single seat.
     Raises NotFound, ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or
-    too many seats), SingleSeatGap (422, naming the seat and the shift that avoids it),
+    too many seats; TICKET_TYPE_NOT_ALLOWED: a Child ticket for a film rated too high;
+    SEAT_PAIR_SPLIT), SingleSeatGap (422, naming the seat and the shift that avoids it),
     SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
     config = settings()
@@ -109,7 +117,7 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     for attempt in range(DEADLOCK_RETRIES):
         try:
             reservation = hold_once(user_id, showtime_id, ids, now, config, replace_previous,
-                                    gap_rule)
+                                    gap_rule, tickets)
             break
         except sa.exc.OperationalError as error:
             db.session.rollback()
@@ -138,29 +146,45 @@ def _after_hold(showtime_id: int, reservation_id: int, expires_at: datetime) -> 
                     exc_info=True)
 
 
-@dataclass(frozen=True)
-class PricedShowtime:
-    """What a seat's price depends on, of its showtime."""
-    base_price_cents: int
-    starts_at: datetime
+class PricingBook:
+    """The enabled pricing rules and ticket types as the engine sees them, kept per process and
+    per version of the two tables (their row count and last change, read by the hold's first
+    statement), so that a hold reads neither table when nothing in them changed."""
+
+    _kept: tuple | None = None  # (version, rules, ticket types)
 
     @classmethod
-    def of(cls, showtime: Showtime) -> "PricedShowtime":
-        return cls(showtime.base_price_cents, showtime.starts_at)
+    def current(cls, version: tuple | None = None, fresh: bool = False) -> tuple[list, list]:
+        """(rules, ticket types) for ``version``; read from the database when it is not the
+        kept one (with no version: the kept ones, if any, unless ``fresh``)."""
+        kept = cls._kept
+        if kept is not None and not fresh and (version is None or kept[0] == version):
+            return kept[1], kept[2]
+        rules = price_book.enabled_rules()
+        types = [engine.Ticket.of(t) for t in price_book.ticket_types()]
+        if version is not None:
+            cls._kept = (version, rules, types)
+        return rules, types
 
 
-def price_lines(showtime: PricedShowtime, seats: list[tuple[int, SeatType]],
-                config) -> dict[int, pricing.LineItems]:
+def price_lines(facts: engine.ShowtimeFacts, seats: list[tuple[int, SeatType]], tickets,
+                rules, occupancy: engine.Occupancy, now: datetime) -> dict:
     """The line items of each seat of a hold, by seat id: the one pricing call of a hold."""
-    rules = pricing.PricingRules.from_settings(config)
-    return {seat_id: pricing.price_seat(showtime.base_price_cents, seat_type,
-                                        showtime.starts_at, rules)
-            for seat_id, seat_type in seats}
+    return engine.price_seats(facts, seats, tickets, price_book.settings(), rules, occupancy,
+                              now)
 
 
-def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous,
-                     gap_rule) -> Reservation:
-    """Steps 1-3 of the module docstring; raises (after a rollback) as ``hold_seats`` says."""
+def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous, gap_rule,
+                     tickets, lock_occupancy: bool | None = None) -> Reservation:
+    """Steps 1-3 of the module docstring; raises (after a rollback) as ``hold_seats`` says.
+
+    While a demand rule is on, holds of one showtime count its occupancy one after another
+    (``price_book.lock_occupancy``, before this transaction writes anything, then the count
+    after the retirements): two more statements, only then."""
+    if lock_occupancy is None:
+        lock_occupancy = any(rule.uses_demand for rule in PricingBook.current()[0])
+    if lock_occupancy:
+        price_book.lock_occupancy(showtime_id)
     found = db.session.execute(RETIRE_AND_READ, dict(
         user_id=user_id, showtime_id=showtime_id, seat_ids=ids, now=now,
         replace_previous=replace_previous)).one()
@@ -179,20 +203,38 @@ def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous,
                                      _timestamp(seats_changed))
             seat_gaps.check(seatmap.lay_out(showtime_id, showtime["auditorium_id"], key, claims,
                                             user_id if replace_previous else None), set(ids))
+        rules, types = PricingBook.current(
+            (str(db.engine.url), *found.pricing_rules, *found.ticket_types))
+        chosen = price_book.choose_tickets(ids, tickets, types, showtime["age_rating"])
     except DomainError:
         db.session.rollback()
         raise
-    prices = price_lines(PricedShowtime(showtime["base_price_cents"], showtime["starts_at"]),
-                         [(seat.id, seat.seat_type) for seat in seats],
-                         config)
+    if any(rule.uses_demand for rule in rules) and not lock_occupancy:
+        # A demand rule was switched on since this process last looked: start again, locked.
+        db.session.rollback()
+        return _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous,
+                                gap_rule, tickets, lock_occupancy=True)
+    facts = engine.ShowtimeFacts(showtime["starts_at"], showtime["base_price_cents"],
+                                 showtime["movie_id"], showtime["auditorium_id"],
+                                 showtime["format"], showtime["age_rating"])
+    occupancy = (price_book.occupancy(_ShowtimeRef(showtime_id, showtime["auditorium_id"]), now)
+                 if lock_occupancy else engine.Occupancy())
+    prices = price_lines(facts, [(seat.id, seat.seat_type) for seat in seats], chosen, rules,
+                         occupancy, now)
     code, expires = new_booking_code(), now + timedelta(seconds=config.hold_seconds)
-    total = sum(line.price_cents for line in prices.values())
-    lines = {column: [getattr(prices[seat_id], column) for seat_id in ids]
+    total = sum(price.price_cents for price in prices.values())
+    lines = {column: [prices[seat_id].as_columns()[column] for seat_id in ids]
              for column in LINE_COLUMNS}
+    items = [(seat_id, position, item) for seat_id in ids
+             for position, item in enumerate(prices[seat_id].items)]
+    item_columns = {f"item_{column}": [getattr(item, column) for _, _, item in items]
+                    for column in ITEM_COLUMNS}
     try:
         inserted = db.session.execute(INSERT_HOLD, dict(
             code=code, user_id=user_id, showtime_id=showtime_id, expires=expires, total=total,
-            now=now, seat_ids=ids, **lines)).all()
+            now=now, seat_ids=ids, **lines, **item_columns,
+            item_seat_id=[seat_id for seat_id, _, _ in items],
+            item_position=[position for _, position, _ in items])).all()
         db.session.commit()
     except sa.exc.IntegrityError as integrity:
         db.session.rollback()
@@ -204,6 +246,9 @@ def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous,
         id=inserted[0].reservation_id, code=code, user_id=user_id, showtime_id=showtime_id,
         status=ReservationStatus.HELD, hold_expires_at=expires, total_price_cents=total,
         created_at=now, updated_at=now, is_deleted=False, created_by=user_id)
+
+
+_ShowtimeRef = namedtuple("_ShowtimeRef", "id auditorium_id")
 
 
 def _checked_showtime(showtime: dict | None, now: datetime) -> dict:
@@ -367,12 +412,14 @@ def _claim_error(showtime_id: int, ids: list[int], now: datetime):
     return _taken_error([(f"{c.row_label}{c.number}", c.status) for c in claims])
 
 
-def _hold_portable(user_id, showtime_id, ids, now, config, replace_previous,
-                   gap_rule) -> Reservation:
+def _hold_portable(user_id, showtime_id, ids, now, config, replace_previous, gap_rule,
+                   tickets) -> Reservation:
     """The hold in ORM statements, for SQLite (no data-modifying CTE there): the same steps as
     ``_hold_postgresql``, one statement each."""
     showtime = bookable_showtime(showtime_id, now)
     seats = _load_seats(showtime, ids)
+    rules, types = PricingBook.current(fresh=True)
+    chosen = price_book.choose_tickets(ids, tickets, types, showtime.movie.age_rating)
     _retire_holds(showtime_id, ids, user_id if replace_previous else None, now)
     error = _claim_error(showtime_id, ids, now)
     if error is None and gap_rule:
@@ -385,14 +432,21 @@ def _hold_portable(user_id, showtime_id, ids, now, config, replace_previous,
     if error is not None:
         db.session.rollback()
         raise error
+    # No concurrency to order on SQLite: the occupancy is counted here, after the retirements.
+    occupancy = (price_book.occupancy(showtime, now)
+                 if any(rule.uses_demand for rule in rules) else engine.Occupancy())
     reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
                               status=ReservationStatus.HELD,
                               hold_expires_at=now + timedelta(seconds=config.hold_seconds))
-    prices = price_lines(PricedShowtime.of(showtime), [(s.id, s.seat_type) for s in seats], config)
+    prices = price_lines(engine.ShowtimeFacts.of(showtime),
+                         [(seat.id, seat.seat_type) for seat in seats], chosen, rules,
+                         occupancy, now)
     for seat in seats:  # seat-id order: concurrent holds wait on each other in one order
-        reservation.seats.append(ReservedSeat(showtime_id=showtime_id, seat_id=seat.id,
-                                              created_by=user_id,
-                                              **prices[seat.id].as_columns()))
+        price = prices[seat.id]
+        line = ReservedSeat(showtime_id=showtime_id, seat_id=seat.id, created_by=user_id,
+                            **price.as_columns())
+        line.items = price_book.line_item_rows(price)
+        reservation.seats.append(line)
     reservation.total_price_cents = sum(line.price_cents for line in reservation.seats)
     db.session.add(reservation)
     try:
@@ -404,5 +458,3 @@ def _hold_portable(user_id, showtime_id, ids, now, config, replace_previous,
         # Another hold won the race between our check and our insert.
         raise (_claim_error(showtime_id, ids, now) or SeatAlreadyHeld()) from integrity
     return reservation
-
-
