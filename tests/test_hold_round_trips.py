@@ -124,21 +124,24 @@ def test_the_expiry_job_is_scheduled_through_the_pipeline(app, app_ctx):
 
 
 def test_a_busy_pooled_connection_is_not_pinged_an_idle_one_is(app, monkeypatch):
+    from cinema.extensions import ping_idle_connections
+
     pings = []
     with app.app_context():
-        engine = db.engine
-        ping = engine.dialect.do_ping
-        monkeypatch.setattr(engine.dialect, "do_ping",
-                            lambda connection: pings.append(1) or ping(connection))
-        with engine.connect() as conn:  # may have sat idle since an earlier test: pinged
-            conn.execute(sa.text("SELECT 1"))
-        pings.clear()
+        engine = sa.create_engine(db.engine.url, pool_size=1)
+    ping_idle_connections(engine, idle_seconds=60)
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping",
+                        lambda connection: pings.append(1) or ping(connection))
+    try:
         for _ in range(3):
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
-        assert pings == []  # each checkout found a connection used a moment ago
+        assert pings == []  # each checkout found a connection used less than 60 s ago
         for record in list(engine.pool._pool.queue):
             record.info["idle_since"] -= 3600  # as if the app had been quiet for an hour
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         assert pings == [1]
+    finally:
+        engine.dispose()
