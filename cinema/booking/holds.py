@@ -12,15 +12,20 @@ them the user loader's ``SELECT`` that every signed-in request makes (psycopg se
    inactive; and in the same statement read what the hold is checked against: the showtime,
    the wanted seats, the layout's version, and the live claims on the wanted seats' rows
    (without the holds just retired).
-2. ``INSERT_HOLD``, one statement: the reservation and one ``reserved_seats`` row per seat with
-   its line items, in seat-id order, a plain INSERT against the unique index.
+2. ``INSERT_HOLD``, one statement: the reservation, one ``reserved_seats`` row per seat in
+   seat-id order (a plain INSERT against the unique index) and each seat's frozen line items.
 3. ``COMMIT``.
 
 Between 1 and 2, in Python and without a round trip: the showtime and seat checks (404/422,
-the pair rule of ``seat_pairs`` among them),
-the seats already taken (409, naming them), the single-seat gap rule (on the cached layout,
-``seatmap.lay_out``) and the price of each seat (``price_lines``, the one pricing call). After
-the commit, Redis is one pipelined round trip: the seat-map stamp and the expiry job.
+the pair rule of ``seat_pairs`` among them), the seats already taken (409, naming them), the
+single-seat gap rule (on the cached layout,
+``seatmap.lay_out``), the ticket types asked for, and the price of each seat (``price_lines``,
+the one pricing call: ``cinema.pricing.engine.price_seats``). The pricing rules and ticket
+types come from ``PricingBook``, kept per process and per version of their tables (the first
+statement reads the version), so they cost no statement while unchanged. While a demand rule
+is on, two more statements order holds of one showtime and count its occupancy
+(``price_book.lock_occupancy`` before the first statement, ``price_book.occupancy`` after it).
+After the commit, Redis is one pipelined round trip: the seat-map stamp and the expiry job.
 
 Why this cannot double-book: the only thing that makes a seat taken is an active seat row, and
 the unique index admits one per (showtime, seat). Two holds racing for a seat both pass the
@@ -35,9 +40,10 @@ which nothing changes without first locking the reservation. Step 2 only inserts
 order, so two holds inserting overlapping seats meet first at their lowest common seat, where
 the later waits holding no seat the earlier still needs. A hold that would insert a seat whose
 row another hold is retiring has either waited for that hold in step 1 (both retire the same
-expired reservation) or seen the seat taken (409). Should a deadlock still happen (with the
-sweep, an admin's cancellation), PostgreSQL breaks it and the hold is retried,
-``DEADLOCK_RETRIES`` times.
+expired reservation) or seen the seat taken (409). The occupancy lock, when a demand rule
+takes it, is a transaction's first lock, so it closes no cycle either. Should a deadlock
+still happen (with the sweep, an admin's cancellation), PostgreSQL breaks it and the hold is
+retried, ``DEADLOCK_RETRIES`` times.
 
 On SQLite (development) the same steps run one ORM statement each (``_hold_portable``).
 """
