@@ -97,7 +97,7 @@ Claim = namedtuple("Claim", "seat_id user_id status")
 
 def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
                replace_previous: bool = True, gap_rule: bool | None = None,
-               tickets: dict | None = None) -> Reservation:
+               tickets: dict | None = None, hold_seconds: int | None = None) -> Reservation:
     """Hold ``seat_ids`` of a showtime for a patron, all or nothing, priced now; commits.
 
     ``tickets`` maps seat id -> ticket type id (missing: the default type, Adult). Each seat's
@@ -107,13 +107,16 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     Replaces the patron's previous hold for the same showtime (unless ``replace_previous`` is
     False: box-office sales on the shared walk-in account must not cancel each other).
     ``gap_rule`` (default: the SEAT_GAP_RULE setting) refuses a hold that strands a single seat.
+    ``hold_seconds`` (default: HOLD_SECONDS) is how long the hold lasts (a waitlist offer's is
+    WAITLIST_OFFER_SECONDS).
     Raises NotFound, ShowtimeUnavailable, ValidationFailed (422: invalid, duplicate, blocked or
     too many seats; TICKET_TYPE_NOT_ALLOWED: a Child ticket for a film rated too high;
     SEAT_PAIR_SPLIT), SingleSeatGap (422, naming the seat and the shift that avoids it),
     SeatAlreadyBooked or SeatAlreadyHeld (409, naming the seats).
     """
     config = settings()
-    if parse_id(showtime_id) is None:
+    showtime_id = parse_id(showtime_id)  # a form's "7" is 7 from here on, in every query
+    if showtime_id is None:
         raise ValidationFailed("Please choose a showtime.",
                                field_errors={"showtime_id": ["Missing or not a number."]})
     ids = _check_seat_request(seat_ids, config.max_seats_per_hold)
@@ -122,8 +125,9 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
                  else _hold_portable)
     for attempt in range(DEADLOCK_RETRIES):
         try:
-            reservation = hold_once(user_id, showtime_id, ids, now, config, replace_previous,
-                                    gap_rule, tickets)
+            reservation = hold_once(user_id, showtime_id, ids, now, replace_previous,
+                                    gap_rule, tickets,
+                                    config.hold_seconds if hold_seconds is None else hold_seconds)
             break
         except sa.exc.OperationalError as error:
             db.session.rollback()
@@ -180,8 +184,8 @@ def price_lines(facts: engine.ShowtimeFacts, seats: list[tuple[int, SeatType]], 
                               now)
 
 
-def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous, gap_rule,
-                     tickets, lock_occupancy: bool | None = None) -> Reservation:
+def _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule, tickets,
+                     hold_seconds, lock_occupancy: bool | None = None) -> Reservation:
     """Steps 1-3 of the module docstring; raises (after a rollback) as ``hold_seats`` says.
 
     While a demand rule is on, holds of one showtime count its occupancy one after another
@@ -218,8 +222,8 @@ def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous, g
     if any(rule.uses_demand for rule in rules) and not lock_occupancy:
         # A demand rule was switched on since this process last looked: start again, locked.
         db.session.rollback()
-        return _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous,
-                                gap_rule, tickets, lock_occupancy=True)
+        return _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule,
+                                tickets, hold_seconds, lock_occupancy=True)
     facts = engine.ShowtimeFacts(showtime["starts_at"], showtime["base_price_cents"],
                                  showtime["movie_id"], showtime["auditorium_id"],
                                  showtime["format"], showtime["age_rating"])
@@ -227,7 +231,7 @@ def _hold_postgresql(user_id, showtime_id, ids, now, config, replace_previous, g
                  if lock_occupancy else engine.Occupancy())
     prices = price_lines(facts, [(seat.id, seat.seat_type) for seat in seats], chosen, rules,
                          occupancy, now)
-    code, expires = new_booking_code(), now + timedelta(seconds=config.hold_seconds)
+    code, expires = new_booking_code(), now + timedelta(seconds=hold_seconds)
     total = sum(price.price_cents for price in prices.values())
     lines = {column: [prices[seat_id].as_columns()[column] for seat_id in ids]
              for column in LINE_COLUMNS}
@@ -418,8 +422,8 @@ def _claim_error(showtime_id: int, ids: list[int], now: datetime):
     return _taken_error([(f"{c.row_label}{c.number}", c.status) for c in claims])
 
 
-def _hold_portable(user_id, showtime_id, ids, now, config, replace_previous, gap_rule,
-                   tickets) -> Reservation:
+def _hold_portable(user_id, showtime_id, ids, now, replace_previous, gap_rule, tickets,
+                   hold_seconds) -> Reservation:
     """The hold in ORM statements, for SQLite (no data-modifying CTE there): the same steps as
     ``_hold_postgresql``, one statement each."""
     showtime = bookable_showtime(showtime_id, now)
@@ -443,7 +447,7 @@ def _hold_portable(user_id, showtime_id, ids, now, config, replace_previous, gap
                  if any(rule.uses_demand for rule in rules) else engine.Occupancy())
     reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
                               status=ReservationStatus.HELD,
-                              hold_expires_at=now + timedelta(seconds=config.hold_seconds))
+                              hold_expires_at=now + timedelta(seconds=hold_seconds))
     prices = price_lines(engine.ShowtimeFacts.of(showtime),
                          [(seat.id, seat.seat_type) for seat in seats], chosen, rules,
                          occupancy, now)
