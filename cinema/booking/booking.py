@@ -62,6 +62,7 @@ DEADLOCK_RETRIES = 3
 # --- holds (cinema/booking/holds.py) ---------------------------------------------------------
 
 hold_seats = holds.hold_seats
+bookable_showtime = holds.bookable_showtime
 
 
 def hold_is_live(reservation: Reservation, now: datetime) -> bool:
