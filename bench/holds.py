@@ -1,27 +1,33 @@
-"""Hold throughput over real HTTP, read against this machine's own limits.
+"""Holds and seat maps over real HTTP, read against this machine's own limits in the same run.
 
 Run by `make bench` (never by `make test`). It creates a database of its own (dropped at the
-end), migrates it, seeds a 20 x 30 auditorium with showtimes and 200 patrons, serves the app with
-gunicorn (2 gthread workers x 8 threads, rate limits off, CSRF on) and measures:
+end), migrates it, seeds a 20 x 30 auditorium with showtimes and 200 patrons, and measures, with
+one client (Python threads, one connection per request) and one gunicorn setting (2 gthread
+workers x 8 threads):
 
-- the limits: a hello-world WSGI app under the same gunicorn settings and the same client, and
-  pgbench running the hold's own SQL (``hold.pgbench.sql``, written next to the database) on 8
-  connections;
-- (a) holds on distinct seats: 32 patrons, each holding 2 of its own 18 seats again and again
-  (each hold replaces the patron's previous one, as when a patron changes their pick);
-- (b) a hot-seat storm: 200 patrons released by a barrier onto one seat, three times;
+- the limits: a hello-world WSGI app; the lean reference (``bench/lean_reference.py``: Flask and
+  SQLAlchemy Core on the same schema, no ORM, session, CSRF or Redis) making the same holds and
+  rendering the same seat-map partial; pgbench running the hold's own SQL on 8 connections;
+- the app (rate limits off, CSRF on, Redis on): (a) holds on distinct seats, 32 patrons each
+  holding 2 of its own 18 seats again and again (each hold replaces the patron's previous one);
+  (b) a hot-seat storm, 200 patrons released by a barrier onto one seat, three times; the seat
+  map rendered in full; the unchanged seat-map poll (``?v=``, answered 204); confirming a hold
+  with the simulated card (the hold before each confirm is not timed);
 
-and prints holds/s, latency percentiles, answers by status and the double-booking invariant.
-The client is Python threads, one connection per request, on the same 2 cores as the server
-and PostgreSQL: its own CPU use is printed so the figures can be read honestly.
+and prints one table: rate, latency percentiles, unexpected answers, the double-booking
+invariant, and each rate as a ratio to the lean reference and to hello-world. Nothing asserts on
+speed: the figures are for reading (docs/PERFORMANCE.md).
 
 Environment: BENCH_PG_SERVER_URL (default postgresql://postgres@127.0.0.1:5432),
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/0), BENCH_SECONDS (default 12, per timed phase).
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/0), BENCH_SECONDS (default 12, per timed phase),
+BENCH_APP_DIR (default: this checkout; the app served for the "app" rows, so that a "before"
+copy can be measured with the same harness).
 """
 from __future__ import annotations
 
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -32,6 +38,7 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -54,24 +61,30 @@ from tests.load_support import (  # noqa: E402
 PG_SERVER_URL = os.environ.get("BENCH_PG_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
+APP_DIR = Path(os.environ.get("BENCH_APP_DIR", str(REPO_ROOT))).resolve()
 WARMUP_SECONDS = 2
 ROWS, SEATS_PER_ROW = 20, 30
 DISTINCT_CLIENTS = 32
 SEATS_PER_CLIENT = ROWS * SEATS_PER_ROW // DISTINCT_CLIENTS // 2 * 2  # 18: nine pairs each
 STORM_CLIENTS, STORMS = 200, 3
+CONFIRM_SHOWTIMES = 12  # each confirm sells 2 seats for good: 9 pairs per client per showtime
 WORKERS, THREADS = 2, 8
 PGBENCH_CLIENTS, PGBENCH_SECONDS = 8, 10
+APPROVE = {"payment_method": "card", "card_number": "4242 4242 4242 4242",
+           "card_expiry": "12/34", "card_cvc": "123"}
 HELLO_APP = '''
 def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
     return [b"hello"]
 '''
+ETAG = re.compile(r'W/"([^"]+)"')
 
 
 # --- setup -----------------------------------------------------------------------------------
 
 def seed(database_url: str, instance: Path) -> dict:
-    """Auditorium, a showtime for (a) and one per storm, and the patrons; plain ids back."""
+    """Auditorium, showtimes (app holds, one per storm, lean holds, confirms) and the patrons;
+    plain ids back."""
     from cinema import create_app
     from cinema.extensions import db
     from tests.factories import gen_auditorium, gen_movie, gen_showtime, gen_user, seats_of
@@ -85,12 +98,15 @@ def seed(database_url: str, instance: Path) -> dict:
         first = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0)
         showtimes = [gen_showtime(movie=movie, auditorium=auditorium,
                                   starts_at=first + timedelta(hours=4 * n))
-                     for n in range(1 + STORMS)]
+                     for n in range(2 + STORMS + CONFIRM_SHOWTIMES)]
         users = [gen_user() for _ in range(STORM_CLIENTS)]
         seat_ids = sorted(seat.id for seat in seats_of(auditorium))
         user_ids = [user.id for user in users]
-        setup = dict(showtime_ids=[s.id for s in showtimes], seat_ids=seat_ids,
-                     user_ids=user_ids, emails=[user.email for user in users])
+        ids = [s.id for s in showtimes]
+        setup = dict(showtime_id=ids[0], storm_showtime_ids=ids[1:1 + STORMS],
+                     lean_showtime_id=ids[1 + STORMS], confirm_showtime_ids=ids[2 + STORMS:],
+                     auditorium_id=auditorium.id, seat_ids=seat_ids, user_ids=user_ids,
+                     emails=[user.email for user in users])
         db.session.remove()
         db.engine.dispose()
     # pgbench addresses seats and patrons by arithmetic on the first id.
@@ -101,8 +117,15 @@ def seed(database_url: str, instance: Path) -> dict:
 
 def app_env(database_url: str, prefix: str, instance: Path) -> dict:
     return {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix,
-            "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": "0",
-            "CINEMA_ENV": "development", "INSTANCE_PATH": str(instance)}
+            "RQ_QUEUE": f"{prefix}-default", "SECRET_KEY": "bench-secret",
+            "RATELIMIT_ENABLED": "0", "CINEMA_ENV": "development",
+            "INSTANCE_PATH": str(instance)}
+
+
+def own_pairs(setup: dict, n: int) -> list[list[int]]:
+    """Client ``n``'s nine pairs of seats."""
+    own = setup["seat_ids"][n * SEATS_PER_CLIENT:(n + 1) * SEATS_PER_CLIENT]
+    return [own[i:i + 2] for i in range(0, len(own), 2)]
 
 
 # --- measuring -------------------------------------------------------------------------------
@@ -110,7 +133,8 @@ def app_env(database_url: str, prefix: str, instance: Path) -> dict:
 class Run:
     """Latencies and statuses of a phase, with its wall time and the client's own CPU time."""
 
-    def __init__(self):
+    def __init__(self, expected=(200,)):
+        self.expected = set(expected)
         self.latencies: list[float] = []
         self.statuses: Counter = Counter()
         self.wall = self.client_cpu = 0.0
@@ -122,6 +146,9 @@ class Run:
     def rate(self) -> float:
         return len(self.latencies) / self.wall if self.wall else 0.0
 
+    def errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status not in self.expected)
+
     def percentiles(self) -> str:
         if len(self.latencies) < 2:
             return "-"
@@ -129,18 +156,24 @@ class Run:
         return " / ".join(f"{cuts[p - 1] * 1000:.0f}" for p in (50, 95, 99))
 
 
-def call(request) -> object:
-    """A request's status, or the exception's name if it never got an answer."""
+def call(request):
+    """A request's status, or the exception's name if it never got an answer. A request may
+    return (status, seconds) itself when only part of it is to be timed."""
+    began = time.perf_counter()
     try:
-        return request().status
+        answer = request()
     except Exception as error:  # noqa: BLE001 - counted, never hidden
-        return type(error).__name__
+        return type(error).__name__, time.perf_counter() - began
+    if isinstance(answer, tuple):
+        return answer
+    return answer.status, time.perf_counter() - began
 
 
-def sustained(requests: list, seconds: float, warmup: float = WARMUP_SECONDS) -> Run:
+def sustained(requests: list, seconds: float, expected=(200,),
+              warmup: float = WARMUP_SECONDS) -> Run:
     """Each callable of ``requests`` in its own thread, back to back, for ``seconds`` after a
     warm-up that is not counted."""
-    run = Run()
+    run = Run(expected)
     lock = threading.Lock()
     start = time.perf_counter() + warmup
     stop = start + seconds
@@ -150,11 +183,11 @@ def sustained(requests: list, seconds: float, warmup: float = WARMUP_SECONDS) ->
             began = time.perf_counter()
             if began >= stop:
                 return
-            status = call(request)
+            status, took = call(request)
             ended = time.perf_counter()
             if began >= start and ended <= stop:
                 with lock:
-                    run.record(status, ended - began)
+                    run.record(status, took)
 
     threads = [threading.Thread(target=loop, args=(r,)) for r in requests]
     for thread in threads:
@@ -170,118 +203,82 @@ def sustained(requests: list, seconds: float, warmup: float = WARMUP_SECONDS) ->
 
 def storm(patrons: list[Patron], showtime_id: int, seat_id: int) -> Run:
     """Every patron at once onto one seat."""
-    run = Run()
+    run = Run((303, 409))
     cpu, began = time.process_time(), time.perf_counter()
     outcomes = run_together([lambda p=p: call(lambda: p.hold(showtime_id, [seat_id]))
                              for p in patrons], timeout=120)
     run.wall = time.perf_counter() - began
     run.client_cpu = time.process_time() - cpu
     for outcome in outcomes:
-        run.record(outcome.value, outcome.seconds)
+        status, _ = outcome.value
+        run.record(status, outcome.seconds)
     return run
 
 
-PGBENCH_SCRIPT = r"""
--- What POST /bookings/hold runs for 2 seats (see cinema/booking/booking.py, _hold_once),
--- statement for statement: the user loader, showtime (+ movie genres), seats, retire expired
--- holds on the seats, retire this patron's previous hold (the "release"), the claim check,
--- the reservation and its two seat rows, commit, then the reservation re-read after commit.
-\set k random(0, 8)
-\set seat_a :first_seat + :client_id * 18 + 2 * :k
-\set seat_b :seat_a + 1
-\set user_id :first_user + :client_id
-BEGIN;
-SELECT * FROM users WHERE id = :user_id;
-SELECT * FROM showtimes s LEFT JOIN movies m ON m.id = s.movie_id
-  LEFT JOIN auditoriums a ON a.id = s.auditorium_id WHERE s.id = :showtime;
-SELECT mg.movie_id, g.* FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-  WHERE mg.movie_id IN (SELECT movie_id FROM showtimes WHERE id = :showtime) ORDER BY g.name;
-SELECT * FROM seats WHERE id IN (:seat_a, :seat_b) AND auditorium_id = :auditorium
-  AND is_deleted IS false ORDER BY id;
-UPDATE reservations SET status = 'CANCELLED', cancel_reason = 'EXPIRED', cancelled_at = now(),
-  updated_at = now()
-  WHERE id IN (SELECT rs.reservation_id FROM reserved_seats rs
-               JOIN reservations r ON r.id = rs.reservation_id
-               WHERE rs.showtime_id = :showtime AND rs.seat_id IN (:seat_a, :seat_b)
-                 AND rs.is_active IS true AND r.status = 'HELD' AND r.hold_expires_at <= now())
-    AND status = 'HELD' RETURNING id;
-WITH retired AS (
-  UPDATE reservations SET status = 'CANCELLED', cancel_reason = 'REPLACED',
-    cancelled_at = now(), updated_at = now()
-  WHERE showtime_id = :showtime AND user_id = :user_id AND status = 'HELD' RETURNING id)
-SELECT coalesce(array_agg(id), '{}')::text AS retired FROM retired \gset
-UPDATE reserved_seats SET is_active = false, updated_at = now()
-  WHERE reservation_id = ANY(:retired::int[]);
-SELECT rs.seat_id, r.id, r.user_id, r.status, st.row_label, st.number
-  FROM reserved_seats rs JOIN reservations r ON r.id = rs.reservation_id
-  JOIN seats st ON st.id = rs.seat_id
-  WHERE rs.showtime_id = :showtime AND rs.is_active IS true
-    AND (r.status IN ('CONFIRMED', 'COMPLETED')
-         OR (r.status = 'HELD' AND r.hold_expires_at > now()))
-    AND rs.seat_id IN (:seat_a, :seat_b);
-INSERT INTO reservations (code, user_id, showtime_id, status, hold_expires_at,
-    total_price_cents, created_at, updated_at, is_deleted, created_by)
-  VALUES (upper(substr(md5(random()::text), 1, 10)), :user_id, :showtime, 'HELD',
-          now() + interval '10 minutes', 2000, now(), now(), false, :user_id)
-  RETURNING id AS reservation_id \gset
-INSERT INTO reserved_seats (reservation_id, showtime_id, seat_id, is_active, base_price_cents,
-    seat_type_adjustment_cents, time_adjustment_cents, time_rule, discount_cents, price_cents,
-    created_at, updated_at, is_deleted, created_by)
-  VALUES (:reservation_id, :showtime, :seat_a, true, 1000, 0, 0, NULL, 0, 1000, now(), now(),
-          false, :user_id),
-         (:reservation_id, :showtime, :seat_b, true, 1000, 0, 0, NULL, 0, 1000, now(), now(),
-          false, :user_id)
-  RETURNING id;
-COMMIT;
-SELECT * FROM reservations WHERE id = :reservation_id;
-"""
+def pgbench_script() -> str:
+    """What POST /bookings/hold sends for 2 seats, generated from cinema/booking/holds.py so it
+    cannot drift: the user loader's SELECT, the retire-and-read statement, the insert, COMMIT.
+    Each client holds the next pair of its own 18 seats, replacing its previous hold."""
+    from cinema.booking.hold_sql import INSERT_HOLD, RETIRE_AND_READ
+
+    def pg(statement, values: dict) -> str:
+        text = statement.text
+        for name, value in sorted(values.items(), key=lambda item: -len(item[0])):
+            text = text.replace(f":{name}", value)
+        return " ".join(text.split()) + ";"
+
+    common = {"showtime_id": ":showtime", "seat_ids": "ARRAY[CAST(:seat_a AS integer), CAST(:seat_b AS integer)]",
+              "now": "now()", "replace_previous": "true"}
+    lines = {"base_price_cents": "ARRAY[1000, 1000]", "seat_type_adjustment_cents": "ARRAY[0, 0]",
+             "time_adjustment_cents": "ARRAY[0, 0]", "time_rule": "ARRAY[NULL, NULL]",
+             "discount_cents": "ARRAY[0, 0]", "price_cents": "ARRAY[1000, 1000]",
+             "ticket_type_id": "ARRAY[NULL, NULL]"}
+    items = {"item_seat_id": "ARRAY[CAST(:seat_a AS integer), CAST(:seat_b AS integer)]",
+             "item_position": "ARRAY[0, 0]", "item_kind": "ARRAY['BASE', 'BASE']",
+             "item_label": "ARRAY['Base price', 'Base price']",
+             "item_rule_id": "ARRAY[NULL, NULL]", "item_ticket_type_id": "ARRAY[NULL, NULL]",
+             "item_amount_cents": "ARRAY[1000, 1000]", "item_floor_cents": "ARRAY[NULL, NULL]",
+             "item_ceiling_cents": "ARRAY[NULL, NULL]"}
+    insert = {**common, **lines, **items, "code": "upper(substr(md5(random()::text), 1, 10))",
+              "expires": "now() + interval '10 minutes'", "total": "2000"}
+    return "\n".join([
+        "\\set k random(0, 8)",
+        "\\set seat_a :first_seat + :client_id * 18 + 2 * :k",
+        "\\set seat_b :seat_a + 1",
+        "\\set user_id :first_user + :client_id",
+        "BEGIN;",
+        "SELECT * FROM users WHERE id = :user_id;",
+        pg(RETIRE_AND_READ, common),
+        pg(INSERT_HOLD, insert),
+        "COMMIT;",
+    ]) + "\n"
 
 
-def pgbench(database_url: str, setup: dict, auditorium_id: int,
-            workdir: Path) -> tuple[float, str]:
+def pgbench(database_url: str, setup: dict, workdir: Path) -> tuple[float, str]:
     """tps of the hold's SQL on PGBENCH_CLIENTS connections (prepared statements, as psycopg
     does for repeated queries), and pgbench's latency line."""
     script = workdir / "hold.pgbench.sql"
-    script.write_text(PGBENCH_SCRIPT)
+    script.write_text(pgbench_script())
     result = subprocess.run(
         ["pgbench", "-n", "-M", "prepared", "-c", str(PGBENCH_CLIENTS), "-j", "2", "-T",
          str(PGBENCH_SECONDS), "-f", str(script),
          "-D", f"first_seat={setup['seat_ids'][0]}", "-D", f"first_user={setup['user_ids'][0]}",
-         "-D", f"showtime={setup['showtime_ids'][0]}", "-D", f"auditorium={auditorium_id}",
-         database_url], capture_output=True, text=True, timeout=120)
+         "-D", f"showtime={setup['lean_showtime_id']}",
+         "-D", f"auditorium={setup['auditorium_id']}", database_url],
+        capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
-        raise RuntimeError(f"pgbench failed:\n{result.stdout}\n{result.stderr}")
+        print(f"pgbench failed (its figure is left out):\n{result.stdout}\n{result.stderr[-2000:]}")
+        return 0.0, "failed"
     tps = latency = None
     for line in result.stdout.splitlines():
         if line.startswith("tps ="):
             tps = float(line.split()[2])
         if line.startswith("latency average"):
-            latency = line.strip()
+            latency = line.split("=", 1)[1].strip()
     return tps, latency or ""
 
 
-# --- report ----------------------------------------------------------------------------------
-
-def line(label: str, run: Run, unit: str) -> str:
-    cpu = run.client_cpu / run.wall if run.wall else 0
-    return (f"{label:<38} {run.rate():>8,.0f} {unit:<7} {run.percentiles():>14}   "
-            f"client CPU {cpu:4.2f} cores   {dict(sorted(run.statuses.items(), key=str))}")
-
-
-def machine() -> str:
-    cpu = ""
-    try:
-        for text in Path("/proc/cpuinfo").read_text().splitlines():
-            if text.startswith("model name"):
-                cpu = text.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python "
-            f"{platform.python_version()}, "
-            + subprocess.run(["pgbench", "--version"], capture_output=True, text=True)
-            .stdout.strip())
-
+# --- the phases ------------------------------------------------------------------------------
 
 def hello_world(workdir: Path) -> Run:
     """The same client against a WSGI app that does nothing, under the same gunicorn."""
@@ -298,59 +295,164 @@ def hello_world(workdir: Path) -> Run:
         server.stop()
 
 
+def lean_reference(database_url: str, setup: dict, workdir: Path) -> tuple[Run, bool, Run]:
+    """The lean reference: holds as in (a), on a showtime of its own, then its seat map."""
+    server = GunicornServer("lean_reference:app", {"DATABASE_URL": database_url},
+                            workdir / "lean.log", WORKERS, THREADS, cwd=REPO_ROOT / "bench")
+    showtime_id = setup["lean_showtime_id"]
+    try:
+        server.wait_ready("/")
+        requests = []
+        for n in range(DISTINCT_CLIENTS):
+            pairs, turns = own_pairs(setup, n), iter(range(10 ** 9))
+            form = dict(user_id=setup["user_ids"][n], showtime_id=showtime_id)
+
+            def request(form=form, pairs=pairs, turns=turns):
+                body = urlencode({**form, "seat_ids": pairs[next(turns) % len(pairs)]},
+                                 doseq=True).encode()
+                return http_request(server.base_url, "POST", "/hold", body,
+                                    {"Content-Type": "application/x-www-form-urlencoded"})
+            requests.append(request)
+        holds = sustained(requests, SECONDS, expected=(303,))
+        ok = double_booked_seats(setup["database_url"], showtime_id) == {}
+        seat_map = sustained([lambda: http_request(server.base_url, "GET",
+                                                   f"/showtimes/{showtime_id}/seats")]
+                             * DISTINCT_CLIENTS, SECONDS)
+        return holds, ok, seat_map
+    finally:
+        problems = server.log_problems()
+        server.stop()
+        if problems:
+            print("lean reference log:", *problems[:10], sep="\n  ")
+
+
 def distinct_holds(patrons: list[Patron], setup: dict) -> tuple[Run, bool]:
     """(a): each patron holds 2 of its own seats, the next pair each time."""
-    showtime_id = setup["showtime_ids"][0]
+    showtime_id = setup["showtime_id"]
     requests = []
     for n, patron in enumerate(patrons[:DISTINCT_CLIENTS]):
-        own = setup["seat_ids"][n * SEATS_PER_CLIENT:(n + 1) * SEATS_PER_CLIENT]
-        pairs = [own[i:i + 2] for i in range(0, len(own), 2)]
-        turns = iter(range(10 ** 9))
+        pairs, turns = own_pairs(setup, n), iter(range(10 ** 9))
         requests.append(lambda p=patron, pairs=pairs, turns=turns: p.hold(
             showtime_id, pairs[next(turns) % len(pairs)]))
-    run = sustained(requests, SECONDS)
+    run = sustained(requests, SECONDS, expected=(303,))
     return run, double_booked_seats(setup["database_url"], showtime_id) == {}
 
 
-def hot_seat_storms(patrons: list[Patron], setup: dict) -> tuple[Run, bool]:
-    """(b): STORMS times, every patron at once onto one seat (a showtime per storm)."""
-    total, ok = Run(), True
-    for n, showtime_id in enumerate(setup["showtime_ids"][1:]):
+def hot_seat_storms(patrons: list[Patron], setup: dict) -> tuple[Run, bool, list[int]]:
+    """(b): STORMS times, every patron at once onto one seat (a showtime per storm); the run,
+    the invariant and the number of winners of each storm."""
+    total, ok, winners = Run((303, 409)), True, []
+    for n, showtime_id in enumerate(setup["storm_showtime_ids"]):
         one = storm(patrons, showtime_id, setup["seat_ids"][n * SEATS_PER_ROW])
         total.latencies += one.latencies
         total.statuses.update(one.statuses)
         total.wall += one.wall
         total.client_cpu += one.client_cpu
+        winners.append(one.statuses[303])
         ok &= double_booked_seats(setup["database_url"], showtime_id) == {}
-    return total, ok
+    return total, ok, winners
 
 
-def report(hello: Run, tps: float, pg_latency: str, distinct: Run, distinct_ok: bool,
-           storms: Run, storms_ok: bool, problems: list[str]) -> None:
+def seat_maps(patrons: list[Patron], setup: dict) -> tuple[Run, Run]:
+    """The app's seat map of (a)'s showtime (64 seats held), as signed-in patrons see it: the
+    full render, then the unchanged poll with the version each patron was given."""
+    path = f"/showtimes/{setup['showtime_id']}/seats"
+    clients = patrons[:DISTINCT_CLIENTS]
+    full = sustained([lambda p=p: p.request("GET", path) for p in clients], SECONDS)
+    polls = []
+    for patron in clients:
+        match = ETAG.search(patron.request("GET", path).headers.get("etag", ""))
+        version = match.group(1) if match else "none"
+        polls.append(lambda p=patron, v=version: p.request("GET", f"{path}?v={v}"))
+    unchanged = sustained(polls, SECONDS, expected=(204,))
+    return full, unchanged
+
+
+def confirms(patrons: list[Patron], setup: dict) -> Run:
+    """Hold 2 seats (not timed), then confirm them with the simulated card (timed)."""
+    requests = []
+    for n, patron in enumerate(patrons[:DISTINCT_CLIENTS]):
+        pairs, turns = own_pairs(setup, n), iter(range(10 ** 9))
+
+        def request(p=patron, pairs=pairs, turns=turns):
+            turn = next(turns)
+            showtimes = setup["confirm_showtime_ids"]
+            if turn >= len(pairs) * len(showtimes):
+                return "out of seats", 0.0
+            held = p.hold(showtimes[turn // len(pairs)], pairs[turn % len(pairs)])
+            if held.status != 303:
+                return f"hold {held.status}", 0.0
+            began = time.perf_counter()
+            answer = p.request("POST", urlsplit(held.headers["location"]).path + "/confirm",
+                               form={"csrf_token": p.csrf_token, **APPROVE})
+            return answer.status, time.perf_counter() - began
+        requests.append(request)
+    return sustained(requests, SECONDS, expected=(303,))
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                cpu = text.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python "
+            f"{platform.python_version()}, "
+            + subprocess.run(["pgbench", "--version"], capture_output=True, text=True)
+            .stdout.strip())
+
+
+def ratio(rate: float, against: float | None) -> str:
+    return f"{rate / against:.0%}" if against else "-"
+
+
+def row(label: str, run: Run, unit: str, invariant: str = "", lean: float | None = None,
+        hello: float | None = None) -> str:
+    return (f"{label:<36} {run.rate():>7,.0f} {unit:<7} {run.percentiles():>16} "
+            f"{run.errors():>6}  {invariant:<16} {ratio(run.rate(), lean):>7} "
+            f"{ratio(run.rate(), hello):>7}")
+
+
+def answers(run: Run) -> str:
+    return ", ".join(f"{status}: {n}" for status, n in sorted(run.statuses.items(), key=str))
+
+
+def report(runs: dict, checks: dict, tps: float, pg_latency: str, winners: list[int],
+           problems: list[str]) -> None:
+    hello = runs["hello"].rate()
+    lean_hold, lean_map = runs["lean hold"].rate(), runs["lean map"].rate()
+    ok = {name: "OK" if good else "VIOLATED" for name, good in checks.items()}
     print()
-    print(f"{'':<38} {'rate':>8} {'':<7} {'p50/p95/p99 ms':>14}")
-    print(line("gunicorn hello-world (same client)", hello, "req/s"))
-    print(f"{'pgbench, the hold SQL (8 clients)':<38} {tps:>8,.0f} tps     {pg_latency}")
-    print(line("(a) holds on distinct seats", distinct, "holds/s"))
-    print(f"{'':<38} invariant {'OK' if distinct_ok else 'VIOLATED'}")
-    print(line(f"(b) hot seat, {STORMS} x {STORM_CLIENTS} at once", storms, "holds/s"))
-    print(f"{'':<38} invariant {'OK' if storms_ok else 'VIOLATED'}, each storm "
-          f"{storms.wall / STORMS:.2f} s wall")
+    print(f"{'':<36} {'rate':>7} {'':<7} {'p50/p95/p99 ms':>16} {'errors':>6}  "
+          f"{'invariant':<16} {'/ lean':>7} {'/ hello':>7}")
+    print(row("hello-world (gunicorn, same client)", runs["hello"], "req/s", hello=hello))
+    print(row("lean reference: hold", runs["lean hold"], "holds/s", ok["lean"], lean_hold,
+              hello))
+    print(row("lean reference: seat map", runs["lean map"], "req/s", "", lean_map, hello))
+    print(f"{'pgbench, the hold SQL (8 clients)':<36} {tps:>7,.0f} tps     "
+          f"latency average {pg_latency}")
+    print(row("app: (a) holds, distinct seats", runs["holds"], "holds/s", ok["holds"],
+              lean_hold, hello))
+    storm_check = (f"{ok['storms']}, " + "/".join(map(str, winners)) + " won")
+    print(row(f"app: (b) hot seat, {STORMS} x {STORM_CLIENTS}", runs["storms"], "holds/s",
+              storm_check, lean_hold, hello))
+    print(row("app: seat map, full render", runs["map"], "req/s", "", lean_map, hello))
+    print(row("app: seat map, unchanged poll (204)", runs["poll"], "req/s", "", lean_map, hello))
+    print(row("app: confirm, simulated card", runs["confirm"], "req/s", "", None, hello))
     print()
-    print(f"(a) / hello-world: {distinct.rate() / hello.rate():.0%}    "
-          f"(a) / pgbench: {distinct.rate() / tps:.0%}    "
-          f"(b) / (a): {storms.rate() / distinct.rate():.0%}")
+    for name, run in runs.items():
+        print(f"  {name:<12} answers {{{answers(run)}}}   client CPU "
+              f"{run.client_cpu / run.wall if run.wall else 0:4.2f} cores")
+    print(f"  each storm {runs['storms'].wall / STORMS:.2f} s wall; (a) / pgbench "
+          f"{ratio(runs['holds'].rate(), tps)}")
     print("load average after: %.1f %.1f %.1f" % os.getloadavg())
     print(f"gunicorn log: {len(problems)} error lines"
           + "".join(f"\n  {text}" for text in problems[:10]))
-
-
-def auditorium_of(database_url: str, showtime_id: int) -> int:
-    import psycopg
-
-    with psycopg.connect(database_url) as conn:
-        return conn.execute("SELECT auditorium_id FROM showtimes WHERE id = %s",
-                            (showtime_id,)).fetchone()[0]
 
 
 def clear_prefix(prefix: str) -> None:
@@ -369,28 +471,34 @@ def main() -> None:
     print(f"machine: {machine()}")
     print("load average before: %.1f %.1f %.1f (other work on the box skews every figure)"
           % os.getloadavg())
-    print(f"gunicorn: {WORKERS} gthread workers x {THREADS} threads, rate limits off, CSRF on; "
-          f"client: Python threads, one connection per request; {SECONDS:.0f} s per phase")
+    print(f"gunicorn: {WORKERS} gthread workers x {THREADS} threads; app: rate limits off, "
+          f"CSRF on, Redis on; client: Python threads, one connection per request; "
+          f"{SECONDS:.0f} s per phase; app served from {APP_DIR}")
     database_url = create_database(PG_SERVER_URL, name)
     servers: list[GunicornServer] = []
+    runs: dict[str, Run] = {}
+    checks: dict[str, bool] = {}
     try:
         migrate(database_url)
         setup = dict(seed(database_url, workdir / "instance"), database_url=database_url)
-        hello = hello_world(workdir)
-        tps, pg_latency = pgbench(database_url, setup,
-                                  auditorium_of(database_url, setup["showtime_ids"][0]), workdir)
+        runs["hello"] = hello_world(workdir)
+        runs["lean hold"], checks["lean"], runs["lean map"] = lean_reference(
+            database_url, setup, workdir)
+        tps, pg_latency = pgbench(database_url, setup, workdir)
         servers = start_servers(1, "wsgi:app",
                                 app_env(database_url, prefix, workdir / "instance"), workdir,
-                                workers=WORKERS, threads=THREADS)
+                                workers=WORKERS, threads=THREADS, cwd=APP_DIR)
         began = time.perf_counter()
         patrons = [Patron(servers[0].base_url, email, PASSWORD) for email in setup["emails"]]
-        sign_in_all(patrons, then_visit=f"/showtimes/{setup['showtime_ids'][0]}")
+        sign_in_all(patrons, then_visit=f"/showtimes/{setup['showtime_id']}")
         print(f"signed in {len(patrons)} patrons in {time.perf_counter() - began:.0f} s "
               "(argon2 verifies; not part of any figure)")
-        distinct, distinct_ok = distinct_holds(patrons, setup)
-        storms, storms_ok = hot_seat_storms(patrons, setup)
-        report(hello, tps, pg_latency, distinct, distinct_ok, storms, storms_ok,
-               servers[0].log_problems())
+        runs["holds"], checks["holds"] = distinct_holds(patrons, setup)
+        runs["storms"], checks["storms"], winners = hot_seat_storms(patrons, setup)
+        runs["map"], runs["poll"] = seat_maps(patrons, setup)
+        runs["confirm"] = confirms(patrons, setup)
+        checks["storms"] &= winners == [1] * STORMS
+        report(runs, checks, tps, pg_latency, winners, servers[0].log_problems())
     finally:
         for server in servers:
             server.stop()

@@ -43,10 +43,20 @@ def create_app(config: Config | dict | None = None) -> Flask:
         wishlist,
     )
     from cinema.errors import register_error_handlers
-    from cinema.extensions import csrf, db, init_redis, limiter, login_manager, migrate
+    from cinema.extensions import (
+        csrf,
+        db,
+        init_redis,
+        limiter,
+        login_manager,
+        migrate,
+        ping_idle_connections,
+    )
 
     routing.init_app(app)
     db.init_app(app)
+    with app.app_context():
+        ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -48,6 +48,34 @@ def _client_address_key() -> str:
 limiter = Limiter(_client_address_key)
 
 
+# A pooled connection unused for this long is checked before use (a restart of PostgreSQL while
+# the app was quiet); a busy one is not (it was fine a moment ago).
+PING_AFTER_IDLE_SECONDS = 0.25
+
+
+def ping_idle_connections(engine: sa.Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS):
+    """``pool_pre_ping``, but only for a connection that sat in the pool ``idle_seconds`` or
+    more: a ping on every checkout costs every request a round trip. A dead connection is
+    discarded and the pool tries another. A connection that died less than ``idle_seconds`` ago
+    fails its request instead, and that failure invalidates the pool's older connections
+    (SQLAlchemy's disconnect handling), as it did for a request in flight."""
+    import time
+
+    @sa.event.listens_for(engine, "checkin")
+    def remember_idle_since(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure: this connection is not usable
+            raise sa.exc.DisconnectionError(str(error)) from error
+
+
 def get_redis() -> redis.Redis | None:
     """The app's Redis client, or None in the embedded (no Redis) mode."""
     return current_app.extensions.get("cinema_redis")

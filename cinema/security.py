@@ -101,7 +101,10 @@ def _must_not_be_stored(response) -> bool:
         return True
     user = g.get("_login_user")
     if user is not None:
-        return user.is_authenticated
+        # The user loader only ever returns a live user, so any user it loaded is signed in.
+        # (``is_authenticated`` would read ``is_deleted``, which the request's own commit has
+        # expired: one more query on the way out of every write.)
+        return not user.is_anonymous
     # The view never looked at the user: the session says whether one is signed in, without
     # a database query on the way out.
     return "_user_id" in session

@@ -6,11 +6,10 @@ without rendering.
 """
 from __future__ import annotations
 
-from flask import Blueprint, make_response, request
+from flask import Blueprint, make_response, request, session
 
 from cinema.access import optional_user
 from cinema.booking import best_available, seat_selection, seatmap
-from cinema.catalogue import catalogue_query
 from cinema.forms.params import int_param
 from cinema.models import utcnow
 from cinema.rendering import render
@@ -50,16 +49,34 @@ def detail(showtime_id: int):
 
 @bp.get("/<id:showtime_id>/seats")
 def seats(showtime_id: int):
-    """The seat map alone; 204/304 when nothing changed since the version the client has."""
+    """The seat map alone; 204/304 when nothing changed since the version the client has,
+    answered from Redis alone while the version remembered there still holds."""
     requested = _requested_selection()
-    showtime = catalogue_query.get_showtime(showtime_id)
-    version = seatmap.version(showtime, utcnow(), _viewer_id(), requested)
-    if request.args.get("v") == version:
-        return "", 204
-    if request.if_none_match.contains_weak(version):
-        response = make_response("", 304)
-    else:
-        response = render("partials/_seat_map.html", **_view(showtime_id, requested))
+    known = seatmap.recalled_version(showtime_id, utcnow(), _session_viewer_id(), requested)
+    if known is not None and _client_has(known):
+        return _validated(make_response("", 204 if request.args.get("v") == known else 304),
+                          known)
+    view = _view(showtime_id, requested)
+    version = view["map_version"]
+    if _client_has(version):
+        return _validated(make_response("", 204 if request.args.get("v") == version else 304),
+                          version)
+    return _validated(render("partials/_seat_map.html", **view), version)
+
+
+def _session_viewer_id() -> int | None:
+    """The user the signed session cookie names, without loading them from the database: only
+    to look up a remembered version, where a wrong guess costs a full render (a 204 or 304
+    shows nothing). The full render loads and checks the user as every page does."""
+    user_pk = str(session.get("_user_id") or "").partition(":")[0]
+    return int(user_pk) if user_pk.isdigit() else None
+
+
+def _client_has(version: str) -> bool:
+    return request.args.get("v") == version or request.if_none_match.contains_weak(version)
+
+
+def _validated(response, version: str):
     response.set_etag(version, weak=True)
     response.vary.add("HX-Request")
     response.headers["Cache-Control"] = "no-cache, private"

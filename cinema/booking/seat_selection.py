@@ -76,7 +76,8 @@ def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requeste
     are the selection (a notice says which, or that none are). Raises NotFound for no such
     showtime."""
     showtime = catalogue_query.get_showtime(showtime_id)
-    seat_map = seatmap.build(showtime, now, user_id)
+    state = seatmap.read_state(showtime, now)
+    seat_map = seatmap.build(showtime, now, user_id, state)
     best_notice = None
     if best is not None:
         found = best_available.best_seats(seat_map.rows, best)
@@ -91,5 +92,5 @@ def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requeste
                 type_prices=type_prices(showtime, seat_map, now),
                 demand_note=price_book.demand_note(showtime, now),
                 ticket_types=price_book.ticket_types(),
-                map_version=seatmap.version(showtime, now, user_id, requested),
+                map_version=seatmap.version(showtime, now, user_id, requested, state),
                 is_bookable=not showtime.is_cancelled and showtime.starts_at > now)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from cinema import audit
+from cinema.booking import seat_stamps
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.messaging import notifications
@@ -79,6 +80,7 @@ def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
                  after={**audit.snapshot(showtime, scheduling.SHOWTIME_FIELDS),
                         "cancelled_reservation_ids": [r.id for r in affected]})
     db.session.commit()
+    seat_stamps.bump(showtime.id)
     for reservation in affected:
         for hook in _cancel_hooks():
             hook(reservation, now)

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from cinema import audit
-from cinema.booking import freed_seats
+from cinema.booking import freed_seats, seat_stamps
 from cinema.booking.seatmap import BLOCKED, FREE, HELD, MINE, SOLD, SeatCell, SeatMap, SeatRow
 from cinema.exceptions import InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
@@ -182,8 +182,6 @@ def update_auditorium(auditorium_id: int, name: str, description: str,
 
 def delete_auditorium(auditorium_id: int, actor_id: int, now: datetime) -> Auditorium:
     """Soft-delete an auditorium with no showtimes still to come. Raises InvalidState."""
-    from cinema.models import Showtime
-
     auditorium = get_auditorium(auditorium_id)
     upcoming = db.session.scalar(
         sa.select(sa.func.count(Showtime.id)).where(
@@ -275,8 +273,11 @@ def change_seats(auditorium_id: int, seat_ids: list[int], action: str, actor_id:
                  f"in {auditorium.name}",
                  before=before, after={s.label: audit.snapshot(s, SEAT_FIELDS) for s in seats})
     db.session.commit()
+    coming = _coming_showtimes(auditorium.id, now)
+    # Every seat map of this auditorium still to come shows the new layout at its next poll.
+    seat_stamps.bump_many(coming)
     if action == "unblock":  # seats back on sale: the waitlists of the coming showtimes first
-        freed_seats.seats_freed(_coming_showtimes(auditorium.id, now), now)
+        freed_seats.seats_freed(coming, now)
     return seats
 
 

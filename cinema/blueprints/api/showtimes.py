@@ -117,11 +117,12 @@ def showtime_seats(showtime_id: int):
     """Every seat with its type, price and state; answers 304 while the ETag still holds."""
     now = utcnow()
     showtime = catalogue_query.get_showtime(showtime_id)
-    version = seatmap.version(showtime, now, None, None)
+    state = seatmap.read_state(showtime, now)
+    version = seatmap.version(showtime, now, None, None, state)
     if request.if_none_match.contains_weak(version):
         response = make_response("", 304)
         response.set_etag(version, weak=True)
         return response
-    seat_map = seatmap.build(showtime, now, None)
+    seat_map = seatmap.build(showtime, now, None, state)
     body = {"showtime_id": showtime.id, "seats": _seats(showtime, seat_map)}
     return body, 200, {"ETag": f'W/"{version}"', "Cache-Control": "no-cache"}
