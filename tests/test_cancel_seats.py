@@ -209,3 +209,21 @@ def test_the_api_cancels_seats_too(app, app_ctx):
     body = response.get_json()
     assert [seat["label"] for seat in body["seats"]] == ["A1", "A3"]
     assert body["status"] == "CONFIRMED"
+
+
+def test_the_revenue_report_counts_the_sale_once_and_the_refund_once(app, app_ctx):
+    from cinema.clock import local_today
+    from cinema.reports import reports
+    from cinema.reports.report_dates import DateRange
+
+    user = gen_user()
+    reservation, _, _ = paid_booking(user)
+    original = reservation.total_price_cents
+    kept, refunded = booking_changes.cancel_seats(reservation.id, [reservation.seats[0].seat_id],
+                                                  user.id, now())
+    today = local_today(now())
+    # The film is this test's own: the sale of all three seats once, the one seat's refund once.
+    total = reports.revenue_report(DateRange(today, today),
+                                   reports.Filters(movie_id=reservation.showtime.movie_id)).total
+    assert (total.sales_cents, abs(total.refunds_cents)) == (original, refunded)
+    assert total.sales_cents - abs(total.refunds_cents) == fresh(kept).total_price_cents

@@ -143,6 +143,7 @@ def _split_off(reservation: Reservation, leaving: list[ReservedSeat], amount: in
                         status=ReservationStatus.CANCELLED, created_by=actor_id,
                         cancel_reason=CancelReason.ADMIN if by_admin else CancelReason.PATRON,
                         cancelled_at=now, confirmed_at=reservation.confirmed_at,
+                        paid_at=reservation.paid_at,
                         total_price_cents=amount, payment_method=reservation.payment_method,
                         split_from_id=reservation.id)
     db.session.add(split)

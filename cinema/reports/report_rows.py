@@ -139,12 +139,16 @@ def refund_events(start: datetime, end: datetime):
     # a box-office booking released or cancelled before it was paid was never a sale
     # (``SOLD_AT`` null), so nothing is refunded.
     cancelled_at = sa.func.coalesce(Reservation.cancelled_at, Reservation.updated_at)
+    # Seats cancelled from a card booking (booking_changes) are refunded by a REFUND payment
+    # of the booking they left, counted above: their own split-off booking is not a refund too.
+    card_split = sa.and_(Reservation.split_from_id.is_not(None),
+                         Reservation.payment_method == sa.literal_column("'CARD'"))
     unpaid = (
         sa.select(Reservation.id, cancelled_at, line_total)
         .where(Reservation.status == ReservationStatus.CANCELLED,
                Reservation.confirmed_at.is_not(None), SOLD_AT.is_not(None),
                Reservation.is_deleted.is_(False),
-               cancelled_at >= start, cancelled_at < end, ~has_paid_refund)
+               cancelled_at >= start, cancelled_at < end, ~has_paid_refund, ~card_split)
     )
     return sa.union_all(paid, unpaid).subquery("refund_events")
 
