@@ -101,7 +101,7 @@ def viewer_client(film, app):
     return viewer, client
 
 
-def test_a_viewer_reviews_and_the_page_shows_it_escaped(film, viewer_client):
+def test_a_viewer_reviews_and_the_page_shows_it_escaped(film, viewer_client, app):
     viewer, client = viewer_client
     assert 'name="rating"' in client.get(f"/movies/{film.id}").get_data(as_text=True)
     posted = client.post(f"/movies/{film.id}/reviews",
@@ -112,6 +112,8 @@ def test_a_viewer_reviews_and_the_page_shows_it_escaped(film, viewer_client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
     assert "<script>alert(1)" not in page
     assert "Your review" in page and "4.0" in page
+    public = app.test_client().get(f"/movies/{film.id}").get_data(as_text=True)
+    assert "Ada V." in public and "Ada Viewer" not in public  # others see a first name
     review = reviews.own_review(viewer.id, film.id)
     assert (review.rating, review.body) == (4, "<script>alert(1)</script> & more")
 

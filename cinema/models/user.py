@@ -45,6 +45,16 @@ class User(UserMixin, AuditMixin, db.Model):
     def is_active(self) -> bool:
         return not self.is_deleted
 
+    @property
+    def public_name(self) -> str:
+        """How other patrons see this one (a review's author): first name and the initial of the
+        last ("Ada Lovelace" -> "Ada L."), never the whole name."""
+        words = self.full_name.split()
+        if len(words) < 2:
+            return words[0] if words else ""
+        initial = next((c for c in words[-1] if c.isalpha()), "")
+        return f"{words[0]} {initial.upper()}." if initial else words[0]
+
     def has_role(self, *roles: UserRole) -> bool:
         return self.role in roles
 

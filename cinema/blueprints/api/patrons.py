@@ -85,7 +85,8 @@ class ReviewArgs(ma.Schema):
 class ReviewSchema(ma.Schema):
     id = fields.Integer(required=True)
     movie_id = fields.Integer(required=True)
-    author = fields.Function(lambda review: review.user.full_name, required=True)
+    author = fields.Function(lambda review: review.user.public_name, required=True,
+                             metadata={"description": "first name and last initial"})
     rating = fields.Integer(required=True)
     body = fields.String(required=True, metadata={"description": "plain text, never HTML"})
     created_at = UtcDateTime(required=True)
