@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import logging
 from collections import namedtuple
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -239,19 +240,13 @@ def _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule,
              for position, item in enumerate(prices[seat_id].items)]
     item_columns = {f"item_{column}": [getattr(item, column) for _, _, item in items]
                     for column in ITEM_COLUMNS}
-    try:
+    with _race_lost_as_taken(showtime_id, ids, now):
         inserted = db.session.execute(INSERT_HOLD, dict(
             code=code, user_id=user_id, showtime_id=showtime_id, expires=expires, total=total,
             now=now, seat_ids=ids, **lines, **item_columns,
             item_seat_id=[seat_id for seat_id, _, _ in items],
             item_position=[position for _, position, _ in items])).all()
         db.session.commit()
-    except sa.exc.IntegrityError as integrity:
-        db.session.rollback()
-        if "uq_reserved_seats_active" not in str(integrity.orig):
-            raise
-        # Another hold won the race between our check and our insert.
-        raise (_claim_error(showtime_id, ids, now) or SeatAlreadyHeld()) from integrity
     return _known_reservation(
         id=inserted[0].reservation_id, code=code, user_id=user_id, showtime_id=showtime_id,
         status=ReservationStatus.HELD, hold_expires_at=expires, total_price_cents=total,
@@ -412,6 +407,19 @@ def _retire_holds(showtime_id: int, ids: list[int], user_id: int | None,
                 .execution_options(synchronize_session=False))
 
 
+@contextmanager
+def _race_lost_as_taken(showtime_id: int, ids: list[int], now: datetime):
+    """Around a hold's insert and commit: another hold that won the race between our check and
+    our insert meets us at uq_reserved_seats_active, and becomes the 409 naming the seats."""
+    try:
+        yield
+    except sa.exc.IntegrityError as integrity:
+        db.session.rollback()
+        if "uq_reserved_seats_active" not in str(integrity.orig):
+            raise
+        raise (_claim_error(showtime_id, ids, now) or SeatAlreadyHeld()) from integrity
+
+
 def _claim_error(showtime_id: int, ids: list[int], now: datetime):
     """The 409 naming the seats someone else holds or owns, or None if all are free."""
     claims = db.session.execute(
@@ -459,12 +467,6 @@ def _hold_portable(user_id, showtime_id, ids, now, replace_previous, gap_rule, t
         reservation.seats.append(line)
     reservation.total_price_cents = sum(line.price_cents for line in reservation.seats)
     db.session.add(reservation)
-    try:
+    with _race_lost_as_taken(showtime_id, ids, now):
         db.session.commit()
-    except sa.exc.IntegrityError as integrity:
-        db.session.rollback()
-        if "uq_reserved_seats_active" not in str(integrity.orig):
-            raise
-        # Another hold won the race between our check and our insert.
-        raise (_claim_error(showtime_id, ids, now) or SeatAlreadyHeld()) from integrity
     return reservation
