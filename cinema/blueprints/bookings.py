@@ -11,14 +11,15 @@ from cinema.booking import (
     booking,
     booking_changes,
     bookings_query,
+    exchanges,
     promotions,
     seat_selection,
     ticket_choice,
     tickets,
 )
 from cinema.errors import on_error_render, wants_json
-from cinema.exceptions import Forbidden
-from cinema.forms.params import id_param, text_param
+from cinema.exceptions import DomainError, Forbidden
+from cinema.forms.params import id_param, int_param, text_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.money import format_money
 from cinema.pricing import price_book
@@ -53,9 +54,10 @@ def _detail_page(reservation_id: int, error=None):
     reservation = bookings_query.visible_to(reservation_id, current_user.id,
                                             current_user.is_staff)
     now = utcnow()
+    is_owner = reservation.user_id == current_user.id
     return render("pages/bookings/detail.html", reservation=reservation, error=error, now=now,
-                  hold_live=booking.hold_is_live(reservation, now),
-                  is_owner=reservation.user_id == current_user.id,
+                  hold_live=booking.hold_is_live(reservation, now), is_owner=is_owner,
+                  can_exchange=is_owner and _exchangeable(reservation, now),
                   promo=promotions.applied_code(reservation),
                   ticket_types=price_book.ticket_types(),
                   demand_note=(price_book.demand_note(reservation.showtime, now)
@@ -63,10 +65,26 @@ def _detail_page(reservation_id: int, error=None):
                   idempotency_key=uuid.uuid4().hex, form=request.form)
 
 
+def _exchangeable(reservation, now) -> bool:
+    try:
+        exchanges.check_exchangeable(reservation, now)
+    except DomainError:
+        return False
+    return True
+
+
 @bp.get("/<id:reservation_id>")
 @login_required
 def detail(reservation_id: int):
-    """The booking: countdown and payment while held, the ticket once confirmed."""
+    """The booking: countdown and payment while held, the ticket once confirmed. The held new
+    seats of a booking's change are reviewed with the booking they change."""
+    reservation = bookings_query.visible_to(reservation_id, current_user.id,
+                                            current_user.is_staff)
+    if reservation.exchange_for_id is not None and reservation.user_id == current_user.id \
+            and reservation.status is ReservationStatus.HELD:
+        return redirect(url_for("bookings.exchange_review",
+                                reservation_id=reservation.exchange_for_id,
+                                hold_id=reservation.id), 303)
     return _detail_page(reservation_id)
 
 
@@ -166,6 +184,106 @@ def cancel_seats(reservation_id: int):
         flash("Seats cancelled: your updated ticket is below and on its way by email."
               + (f" {format_money(refunded)} is being refunded." if refunded else ""), "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
+
+
+@bp.get("/<id:reservation_id>/exchange")
+@login_required
+def exchange(reservation_id: int):
+    """Moving a booking to another showtime of the same film: the showtimes to choose from."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    booking_ = exchanges.own_booking(reservation_id, current_user.id)
+    now = utcnow()
+    exchanges.check_exchangeable(booking_, now)
+    return render("pages/bookings/exchange.html", reservation=booking_,
+                  showtimes=exchanges.other_showtimes(booking_, now))
+
+
+def _exchange_seats_page(reservation_id: int, showtime_id: int, requested=None, best=None):
+    def page(error=None):
+        booking_ = exchanges.own_booking(reservation_id, current_user.id)
+        now = utcnow()
+        exchanges.check_exchangeable(booking_, now)
+        showtime = exchanges.target_showtime(booking_, showtime_id, now)
+        return render("pages/showtimes/detail.html",
+                      **seat_selection.showtime_view(showtime.id, current_user.id, now,
+                                                     requested, error=error, best=best),
+                      exchange=booking_)
+
+    return page
+
+
+@bp.get("/<id:reservation_id>/exchange/<id:showtime_id>")
+@login_required
+def exchange_seats(reservation_id: int, showtime_id: int):
+    """The new showtime's seat map, to choose as many seats as the booking has."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    best = None
+    if request.args.get("best", "").strip():
+        best = int_param(request.args, "best", 2, 1, 10)
+    requested = request.args.getlist("seat_ids") if "seat_ids" in request.args else None
+    return _exchange_seats_page(reservation_id, showtime_id, requested, best)()
+
+
+@bp.post("/<id:reservation_id>/exchange/<id:showtime_id>")
+@login_required
+def exchange_hold(reservation_id: int, showtime_id: int):
+    """Hold the new seats, then review the change (nothing about the booking changes yet)."""
+    seat_ids = request.form.getlist("seat_ids")
+    on_error_render(lambda error: _exchange_seats_page(reservation_id, showtime_id, seat_ids)(
+        error))
+    hold = exchanges.hold_exchange(reservation_id, current_user.id, showtime_id, seat_ids,
+                                   utcnow())
+    return redirect(url_for("bookings.exchange_review", reservation_id=reservation_id,
+                            hold_id=hold.id), 303)
+
+
+def _exchange_review_page(reservation_id: int, hold_id: int, error=None):
+    plan = exchanges.plan_exchange(reservation_id, hold_id, current_user.id, utcnow())
+    return render("pages/bookings/exchange_review.html", plan=plan, reservation=plan.booking,
+                  hold=plan.hold, error=error, form=request.form)
+
+
+@bp.get("/<id:reservation_id>/exchange/hold/<id:hold_id>")
+@login_required
+def exchange_review(reservation_id: int, hold_id: int):
+    """Old and new seats side by side and the difference, before anything is paid."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    return _exchange_review_page(reservation_id, hold_id)
+
+
+@bp.post("/<id:reservation_id>/exchange/<id:hold_id>/confirm")
+@login_required
+def exchange_confirm(reservation_id: int, hold_id: int):
+    """Pay or refund the difference and move the booking to the new seats."""
+    def page(error):
+        try:
+            return _exchange_review_page(reservation_id, hold_id, error)
+        except DomainError:  # the hold is gone: the booking's page says what happened
+            return _detail_page(reservation_id, error)
+
+    on_error_render(page)
+    moved, difference = exchanges.complete_exchange(
+        reservation_id, hold_id, current_user.id, utcnow(),
+        card_number=request.form.get("card_number"), card_expiry=request.form.get("card_expiry"),
+        card_cvc=request.form.get("card_cvc"))
+    money = ""
+    if difference and moved.payment_method.value == "CARD":
+        money = (f" We charged the difference of {format_money(difference)} to your card."
+                 if difference > 0 else
+                 f" {format_money(-difference)} is being refunded to your card.")
+    flash("Your booking has moved: your new ticket is below and on its way by email." + money,
+          "success")
+    return redirect(url_for("bookings.detail", reservation_id=moved.id), 303)
+
+
+@bp.post("/<id:reservation_id>/exchange/<id:hold_id>/release")
+@login_required
+def exchange_release(reservation_id: int, hold_id: int):
+    """Give up the change: the new seats are freed, the booking stays as it is."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    exchanges.release(reservation_id, hold_id, current_user.id, utcnow())
+    flash("Your booking is unchanged.", "info")
+    return redirect(url_for("bookings.detail", reservation_id=reservation_id), 303)
 
 
 @bp.get("/my")

@@ -55,6 +55,9 @@ from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
+# An exchange's hold (``exchanges``) is paid and confirmed only by the exchange.
+EXCHANGE_HOLD = ("These seats are held to change another booking: finish the change from that "
+                 "booking's page.")
 LIVE_STATUSES = (ReservationStatus.HELD, ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED)
 DEADLOCK_RETRIES = 3
 
@@ -87,6 +90,8 @@ def confirm_booking(reservation_id: int, user_id: int, payment_method: str, now:
     reservation = bookings_query.visible_to(reservation_id, user_id, viewer_is_staff=False)
     if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED):
         return reservation  # a double submit after success: nothing more to do
+    if reservation.exchange_for_id is not None:
+        raise InvalidState(EXCHANGE_HOLD)
     if not reservation.is_live_hold(now):
         raise HoldExpired()
     if reservation.showtime.starts_at <= now:
@@ -148,7 +153,9 @@ def finalise(reservation_id: int, now: datetime, method: PaymentMethod,
             refunds.refund_payment(payment, now)
         return reservation
     refusal = None
-    if not (hold_is_live(reservation, now) or
+    if reservation.exchange_for_id is not None:
+        refusal = InvalidState(EXCHANGE_HOLD)
+    elif not (hold_is_live(reservation, now) or
             (hold_expired_ok and _seats_still_its_own(reservation))):
         refusal = HoldExpired()
     elif reservation.showtime.starts_at <= now:
@@ -207,10 +214,10 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     reservation.cancelled_at = now
     db.session.execute(sa.update(ReservedSeat).where(
         ReservedSeat.reservation_id == reservation.id).values(is_active=False, updated_at=now))
-    refund = refunds.open_refund(reservation, actor_id) if was_confirmed else None
+    refund_rows = refunds.open_refund(reservation, actor_id) if was_confirmed else []
     if was_confirmed:
         notifications.booking_cancelled(reservation,
-                                        refund.amount_cents if refund is not None else 0)
+                                        sum(row.amount_cents for row in refund_rows))
     if by_admin:
         from cinema import audit
 
@@ -220,7 +227,7 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
                      after={"status": "CANCELLED"})
     db.session.commit()
     seat_stamps.bump(reservation.showtime_id)
-    if refund is not None:
+    for refund in refund_rows:
         refunds.refund_payment(refund, now)
     freed_seats.seats_freed([reservation.showtime_id], now)
     return reservation

@@ -33,7 +33,6 @@ from cinema.messaging import notifications
 from cinema.models import (
     CancelReason,
     Payment,
-    PaymentKind,
     PaymentMethod,
     Reservation,
     ReservationStatus,
@@ -63,7 +62,7 @@ def cancel_seats(reservation_id: int, seat_ids, actor_id: int, now: datetime,
     before = {"seats": [line.seat.label for line in reservation.seats],
               "total_price_cents": reservation.total_price_cents}
     split = _split_off(reservation, leaving, amount, actor_id, now, by_admin)
-    refund = _open_refund(reservation, split, amount, actor_id)
+    refund_rows = _open_refund(reservation, split, amount, actor_id)
     reservation.total_price_cents -= amount
     db.session.flush()
     db.session.expire(reservation, ["seats"])
@@ -72,11 +71,11 @@ def cancel_seats(reservation_id: int, seat_ids, actor_id: int, now: datetime,
                  before=before,
                  after={"seats": [line.seat.label for line in reservation.seats],
                         "total_price_cents": reservation.total_price_cents})
-    refunded = amount if refund is not None else 0
+    refunded = sum(row.amount_cents for row in refund_rows)
     notifications.seats_cancelled(reservation, labels, refunded)
     db.session.commit()
     seat_stamps.bump(reservation.showtime_id)
-    if refund is not None:
+    for refund in refund_rows:
         refunds.refund_payment(refund, now)
     freed_seats.seats_freed([reservation.showtime_id], now)
     return reservation, refunded
@@ -156,14 +155,11 @@ def _split_off(reservation: Reservation, leaving: list[ReservedSeat], amount: in
 
 
 def _open_refund(reservation: Reservation, split: Reservation, amount: int,
-                 actor_id: int) -> Payment | None:
-    """The PENDING refund of the cancelled lines, for a booking paid by card (cash paid at the
-    box office is given back at the counter)."""
+                 actor_id: int) -> list[Payment]:
+    """The PENDING refund rows of the cancelled lines, for a booking paid by card (cash paid at
+    the box office is given back at the counter)."""
     if reservation.payment_method is not PaymentMethod.CARD or reservation.paid_at is None \
             or amount == 0:
-        return None
-    refund = Payment(reservation_id=reservation.id, provider=settings().payment_provider,
-                     kind=PaymentKind.REFUND, amount_cents=amount, created_by=actor_id,
-                     idempotency_key=f"refund-seats:{reservation.id}:{split.id}")
-    db.session.add(refund)
-    return refund
+        return []
+    return refunds.open_refunds(reservation, amount,
+                                f"refund-seats:{reservation.id}:{split.id}", actor_id)

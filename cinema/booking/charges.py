@@ -11,6 +11,9 @@
   with the same key: the provider answers with the earlier charge if there was one, so a reload
   after a crash never charges twice.
 - No lock is held while the provider is called; the PENDING row is committed first.
+- An exchange to dearer seats (``exchanges``) charges the difference as a top-up: a charge of
+  the booking naming the exchange's hold (``exchange_id``), keyed ``topup:<hold id>:<attempt>``,
+  one live per exchange (``uq_payments_live_topup``), by the same steps.
 """
 from __future__ import annotations
 
@@ -41,10 +44,18 @@ def charge_key(reservation_id: int, attempt: int) -> str:
     return f"charge:{reservation_id}:{attempt}"
 
 
-def live_charge(reservation_id: int) -> Payment | None:
-    """The reservation's charge that may take or has taken its money, if any."""
+def _attempts_of(reservation_id: int, exchange_id: int | None):
+    """SQL: the charge attempts of a booking's own payment, or of one exchange's top-up."""
+    return sa.and_(Payment.reservation_id == reservation_id, Payment.kind == PaymentKind.CHARGE,
+                   Payment.exchange_id.is_(None) if exchange_id is None
+                   else Payment.exchange_id == exchange_id)
+
+
+def live_charge(reservation_id: int, exchange_id: int | None = None) -> Payment | None:
+    """The reservation's charge that may take or has taken its money, if any (with
+    ``exchange_id``: that exchange's top-up)."""
     return db.session.scalar(sa.select(Payment).where(
-        Payment.reservation_id == reservation_id, Payment.kind == PaymentKind.CHARGE,
+        _attempts_of(reservation_id, exchange_id),
         Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.SUCCEEDED]),
         Payment.compensated_at.is_(None)).execution_options(populate_existing=True))
 
@@ -61,7 +72,20 @@ def charge_reservation(reservation: Reservation, card: payments.Card, now: datet
 
     Raises PaymentInProgress (409) while another request's attempt is under way.
     """
-    payment = _claim_attempt(reservation, card, now)
+    return _charge(reservation, card, now, reservation.total_price_cents, exchange_id=None)
+
+
+def charge_topup(booking: Reservation, exchange_id: int, amount_cents: int, card: payments.Card,
+                 now: datetime) -> Payment:
+    """Charge ``amount_cents`` once for the exchange whose hold is ``exchange_id``: the top-up,
+    a charge of ``booking``, SUCCEEDED or FAILED. Raises PaymentInProgress (409) like
+    ``charge_reservation``."""
+    return _charge(booking, card, now, amount_cents, exchange_id)
+
+
+def _charge(reservation: Reservation, card: payments.Card, now: datetime, amount_cents: int,
+            exchange_id: int | None) -> Payment:
+    payment = _claim_attempt(reservation, card, now, amount_cents, exchange_id)
     if payment.status is PaymentStatus.PENDING:
         provider = payments.provider_for(payment.provider)
         result = provider.charge(payment.amount_cents, card, payment.idempotency_key)
@@ -69,10 +93,11 @@ def charge_reservation(reservation: Reservation, card: payments.Card, now: datet
     return payment
 
 
-def _claim_attempt(reservation: Reservation, card: payments.Card, now: datetime) -> Payment:
+def _claim_attempt(reservation: Reservation, card: payments.Card, now: datetime,
+                   amount_cents: int | None = None, exchange_id: int | None = None) -> Payment:
     """The attempt this request may carry out, committed PENDING before any money moves: a new
     one, an orphaned one taken over, or the live one if it already succeeded."""
-    live = live_charge(reservation.id)
+    live = live_charge(reservation.id, exchange_id)
     if live is not None:
         if live.status is PaymentStatus.SUCCEEDED:
             return live
@@ -89,11 +114,13 @@ def _claim_attempt(reservation: Reservation, card: payments.Card, now: datetime)
         log.warning("resuming orphaned charge %s with its key %s", live.id, live.idempotency_key)
         return db.session.get(Payment, live.id, populate_existing=True)
     finished = db.session.scalar(sa.select(sa.func.count()).select_from(Payment).where(
-        Payment.reservation_id == reservation.id, Payment.kind == PaymentKind.CHARGE))
+        _attempts_of(reservation.id, exchange_id)))
+    key = (charge_key(reservation.id, finished + 1) if exchange_id is None
+           else f"topup:{exchange_id}:{finished + 1}")
     payment = Payment(reservation_id=reservation.id,
                       provider=settings().payment_provider, kind=PaymentKind.CHARGE,
-                      amount_cents=reservation.total_price_cents,
-                      idempotency_key=charge_key(reservation.id, finished + 1),
+                      amount_cents=reservation.total_price_cents if amount_cents is None
+                      else amount_cents, idempotency_key=key, exchange_id=exchange_id,
                       card_last4=card.last4, created_by=reservation.user_id)
     db.session.add(payment)
     try:

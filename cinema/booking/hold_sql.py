@@ -18,7 +18,7 @@ WITH on_seats AS (
     UNION
     SELECT id FROM reservations
     WHERE CAST(:replace_previous AS boolean) AND showtime_id = :showtime_id
-      AND user_id = :user_id AND status = 'HELD'
+      AND user_id = :user_id AND status = 'HELD' AND exchange_for_id IS NULL
 ), doomed AS (
     SELECT r.id,
            CASE WHEN r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats)
@@ -26,7 +26,8 @@ WITH on_seats AS (
     FROM reservations r
     WHERE r.id IN (SELECT id FROM candidates) AND r.status = 'HELD'
       AND ((r.hold_expires_at <= :now AND r.id IN (SELECT reservation_id FROM on_seats))
-           OR (CAST(:replace_previous AS boolean) AND r.user_id = :user_id))
+           OR (CAST(:replace_previous AS boolean) AND r.user_id = :user_id
+               AND r.exchange_for_id IS NULL))
     ORDER BY r.id
     FOR UPDATE OF r
 ), retired AS (

@@ -389,8 +389,11 @@ def _retire_holds(showtime_id: int, ids: list[int], user_id: int | None,
     )
     retirements = [(Reservation.id.in_(expired_on_seats), CancelReason.EXPIRED)]
     if user_id is not None:
+        # An exchange's hold (``exchanges``) is not the patron's hold to replace.
         retirements.append((sa.and_(Reservation.showtime_id == showtime_id,
-                                    Reservation.user_id == user_id), CancelReason.REPLACED))
+                                    Reservation.user_id == user_id,
+                                    Reservation.exchange_for_id.is_(None)),
+                            CancelReason.REPLACED))
     for condition, reason in retirements:
         retired = db.session.scalars(
             sa.update(Reservation)

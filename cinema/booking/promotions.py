@@ -116,6 +116,10 @@ def lock_hold(reservation_id: int, user_id: int, now: datetime,
     if reservation.status in (ReservationStatus.CONFIRMED, ReservationStatus.COMPLETED):
         db.session.rollback()
         raise InvalidState(f"This booking is already confirmed: {changing} before paying.")
+    if reservation.exchange_for_id is not None:
+        db.session.rollback()
+        raise InvalidState("The new seats of a booking change keep the booking's ticket types "
+                           "and take no promo code.")
     if not reservation.is_live_hold(now):
         db.session.rollback()
         raise HoldExpired()

@@ -12,6 +12,9 @@ CONFIRMED or COMPLETED (by card) and 0 otherwise. A pass:
    are still its own is confirmed with it (its confirmation email goes to the outbox in the same
    transaction); otherwise it is refunded (booking replaced, expired and swept, cancelled,
    confirmed with another payment, showtime started);
+   A top-up of an exchange to dearer seats is settled with its exchange instead
+   (``exchanges.settle_topup``): the swap is finished if the exchange's hold still has its
+   seats, and the top-up refunded otherwise;
 4. finishes PENDING refunds (``refunds.retry_pending_refunds``);
 5. reports (logs) card bookings confirmed recently without a charge that pays for them.
 
@@ -28,7 +31,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from cinema.booking import booking, charges, payments, refunds
+from cinema.booking import booking, charges, exchanges, payments, refunds
 from cinema.exceptions import DomainError
 from cinema.extensions import db
 from cinema.models import (
@@ -50,7 +53,8 @@ REPORT_UNPAID_SINCE = timedelta(days=2)
 def reconcile_payments(now: datetime) -> dict:
     """One reconciliation pass; returns counts of what it did."""
     counts = {"charges_settled": 0, "charges_abandoned": 0, "late_charges_refunded": 0,
-              "bookings_confirmed": 0, "charges_refunded": 0, "refunds_retried": 0,
+              "bookings_confirmed": 0, "exchanges_completed": 0, "charges_refunded": 0,
+              "refunds_retried": 0,
               "unpaid_confirmed": 0}
 
     def count(outcome: str) -> None:
@@ -63,6 +67,8 @@ def reconcile_payments(now: datetime) -> dict:
         count(_recheck_abandoned(charge, now))
     for charge_id in _charges_not_paying(now):
         count(settle_charge(charge_id, now))
+    for charge_id in exchanges.topups_not_settled():
+        count(exchanges.settle_topup(charge_id, now))
     counts["refunds_retried"] = refunds.retry_pending_refunds(now)
     counts["unpaid_confirmed"] = _report_unpaid_confirmed(now)
     db.session.commit()
@@ -107,7 +113,8 @@ def _recheck_abandoned(charge: Payment, now: datetime) -> str:
 
 
 def _charges_not_paying(now: datetime) -> list[int]:
-    """SUCCEEDED charges, not given back, that are not the payment of their booking."""
+    """SUCCEEDED charges, not given back, that are not the payment of their booking (top-ups
+    are the exchanges')."""
     pays = sa.and_(Reservation.status.in_([ReservationStatus.CONFIRMED,
                                            ReservationStatus.COMPLETED]),
                    Reservation.payment_method == PaymentMethod.CARD,
@@ -115,7 +122,7 @@ def _charges_not_paying(now: datetime) -> list[int]:
     return db.session.scalars(
         sa.select(Payment.id).join(Reservation, Reservation.id == Payment.reservation_id)
         .where(Payment.kind == PaymentKind.CHARGE, Payment.status == PaymentStatus.SUCCEEDED,
-               Payment.compensated_at.is_(None), sa.not_(pays))
+               Payment.compensated_at.is_(None), Payment.exchange_id.is_(None), sa.not_(pays))
         .order_by(Payment.id)).all()
 
 
@@ -132,6 +139,9 @@ def settle_charge(charge_id: int, now: datetime) -> str:
         db.session.commit()
         return "already"
     reservation = db.session.get(Reservation, charge.reservation_id, populate_existing=True)
+    if charge.exchange_id is not None:
+        db.session.commit()
+        return exchanges.settle_topup(charge_id, now)
     if charge.status is not PaymentStatus.SUCCEEDED or charge.compensated_at is not None or \
             charges.pays_for(reservation, charge):
         db.session.commit()

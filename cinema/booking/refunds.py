@@ -37,16 +37,71 @@ def _mark_given_back(reservation_id: int, now: datetime) -> None:
         .values(compensated_at=now).execution_options(synchronize_session=False))
 
 
-def open_refund(reservation: Reservation, actor_id: int | None) -> Payment | None:
-    """A PENDING refund row for a card-paid booking, in the cancelling transaction."""
+def open_refund(reservation: Reservation, actor_id: int | None) -> list[Payment]:
+    """The PENDING refund rows of a card-paid booking, in the cancelling transaction: its
+    total, drawn on its charges (``open_refunds``; the first keyed ``refund:<booking id>``).
+    Empty if there is nothing to give back."""
     if reservation.payment_method is not PaymentMethod.CARD or reservation.paid_at is None:
-        return None
+        return []
     _mark_given_back(reservation.id, reservation.cancelled_at or utcnow())
-    refund = Payment(reservation_id=reservation.id, provider=settings().payment_provider,
-        kind=PaymentKind.REFUND, amount_cents=reservation.total_price_cents,
-        idempotency_key=f"refund:{reservation.id}", created_by=actor_id)
-    db.session.add(refund)
-    return refund
+    return open_refunds(reservation, reservation.total_price_cents, f"refund:{reservation.id}",
+                        actor_id)
+
+
+def open_refunds(reservation: Reservation, amount_cents: int, key: str,
+                 actor_id: int | None) -> list[Payment]:
+    """PENDING refund rows giving back ``amount_cents`` of a card-paid booking, added to the
+    session: drawn on its own charge first, then on the top-ups of its exchanges, never more
+    from one than is left of it (a provider refunds a charge, not a booking). The first row has
+    ``key``, each further one ``<key>:<charge id>``. Empty for an amount of 0."""
+    rows, left = [], amount_cents
+    sources = _paying_charges(reservation)
+    for charge, remaining in sources:
+        if left <= 0:
+            break
+        part = min(left, remaining)
+        if part <= 0:
+            continue
+        rows.append(Payment(reservation_id=reservation.id, provider=charge.provider,
+                            kind=PaymentKind.REFUND, amount_cents=part, refund_of_id=charge.id,
+                            idempotency_key=key if not rows else f"{key}:{charge.id}",
+                            created_by=actor_id))
+        left -= part
+    if left > 0:
+        # More than its charges have left (data from before charges were recorded): one row
+        # for the rest on the booking's payment; the provider's answer is logged if it refuses.
+        log.error("refund %s: %s cents more than the charges of booking %s have left", key,
+                  left, reservation.code)
+        rows.append(Payment(reservation_id=reservation.id, provider=settings().payment_provider,
+                            kind=PaymentKind.REFUND, amount_cents=left, created_by=actor_id,
+                            idempotency_key=key if not rows else f"{key}:rest"))
+    db.session.add_all(rows)
+    return rows
+
+
+def _paying_charges(reservation: Reservation) -> list[tuple[Payment, int]]:
+    """(charge, amount not yet refunded) for each charge that paid for the booking: its own
+    (``payment_id``), then each top-up of an exchange that went through, oldest first."""
+    own = sa.and_(Payment.exchange_id.is_(None), Payment.provider_ref == reservation.payment_id)
+    exchanged = sa.select(Reservation.id).where(
+        Reservation.id == Payment.exchange_id, Reservation.split_from_id == reservation.id)
+    charges = db.session.scalars(sa.select(Payment).where(
+        Payment.reservation_id == reservation.id, Payment.kind == PaymentKind.CHARGE,
+        Payment.status == PaymentStatus.SUCCEEDED, sa.or_(own, exchanged.exists()))
+        .order_by(Payment.exchange_id.is_not(None), Payment.id)).all()
+    refunds = db.session.execute(sa.select(Payment.refund_of_id, Payment.amount_cents).where(
+        Payment.reservation_id == reservation.id, Payment.kind == PaymentKind.REFUND,
+        ~Payment.idempotency_key.startswith(COMPENSATION_PREFIX))).all()
+    drawn: dict[int | None, int] = {}
+    for charge_id, amount in refunds:
+        drawn[charge_id] = drawn.get(charge_id, 0) + amount
+    result = []
+    for charge in charges:
+        given_back = drawn.get(charge.id, 0)
+        if charge.exchange_id is None:
+            given_back += drawn.get(None, 0)  # older rows drew on the booking's own charge
+        result.append((charge, charge.amount_cents - given_back))
+    return result
 
 
 def _open_compensation(charge: Payment, now: datetime) -> Payment:
@@ -64,7 +119,7 @@ def _open_compensation(charge: Payment, now: datetime) -> Payment:
         return refund
     refund = Payment(reservation_id=charge.reservation_id, provider=charge.provider,
                      kind=PaymentKind.REFUND, amount_cents=charge.amount_cents,
-                     idempotency_key=key)
+                     idempotency_key=key, refund_of_id=charge.id)
     db.session.add(refund)
     try:
         db.session.commit()
@@ -78,6 +133,9 @@ def _open_compensation(charge: Payment, now: datetime) -> Payment:
 
 def _charge_reference(refund: Payment) -> str:
     """The provider reference of the charge a refund gives back."""
+    if refund.refund_of_id is not None:
+        return db.session.scalar(sa.select(Payment.provider_ref).where(
+            Payment.id == refund.refund_of_id)) or ""
     if refund.idempotency_key.startswith(COMPENSATION_PREFIX):
         charge_id = int(refund.idempotency_key.removeprefix(COMPENSATION_PREFIX))
         return db.session.scalar(sa.select(Payment.provider_ref).where(
@@ -128,13 +186,16 @@ def retry_pending_refunds(now: datetime) -> int:
 
 def refund_cancelled_by_cinema(reservation: Reservation, now: datetime) -> None:
     """Refund a card-paid booking the cinema cancelled (a cancelled showtime). Runs after the
-    cancelling commit (create_app wires it into scheduling); safe to run twice (one refund row per booking, keyed)."""
-    refund = db.session.scalar(sa.select(Payment).where(
-        Payment.idempotency_key == f"refund:{reservation.id}"))
-    if refund is None:
-        refund = open_refund(db.session.get(Reservation, reservation.id), actor_id=None)
-        if refund is None:
+    cancelling commit (create_app wires it into scheduling); safe to run twice (its refund rows
+    are keyed ``refund:<booking id>``, and ``refund:<booking id>:<charge id>`` for a top-up)."""
+    key = f"refund:{reservation.id}"
+    rows = db.session.scalars(sa.select(Payment).where(sa.or_(
+        Payment.idempotency_key == key, Payment.idempotency_key.startswith(f"{key}:")))
+        .order_by(Payment.id)).all()
+    if not rows:
+        rows = open_refund(db.session.get(Reservation, reservation.id), actor_id=None)
+        if not rows:
             return  # not paid by card: nothing to give back
         db.session.commit()
-    refund_payment(refund, now)
-
+    for refund in rows:
+        refund_payment(refund, now)

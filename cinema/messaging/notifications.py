@@ -110,6 +110,25 @@ def seats_cancelled(reservation: Reservation, cancelled: list[str],
                         f"ticket-{reservation.code}.png")])
 
 
+def booking_exchanged(reservation: Reservation, old_showtime, old_seats: list[str],
+                      difference_cents: int) -> OutboxEmail:
+    """The booking moved to another showtime: the new ticket (same code and QR), and the
+    difference charged (positive) or refunded (negative) to the card, or due at the counter."""
+    showtime = reservation.showtime
+    ticket_url = external_url("bookings.detail", reservation_id=reservation.id)
+    text, html = _render("booking_exchanged", reservation=reservation,
+                         old_when=_when(old_showtime.starts_at, "%A %d %B, %H:%M"),
+                         old_seats=old_seats, difference_cents=difference_cents,
+                         by_card=reservation.payment_method.value == "CARD",
+                         ticket_url=ticket_url, qr_cid=QR_CID)
+    return queue_email(
+        "booking_exchanged", reservation.user.email,
+        f"Booking moved: {showtime.movie.title}, {_when(showtime.starts_at)}", text, html,
+        reservation_id=reservation.id, to_name=reservation.user.full_name,
+        inline_images=[(tickets.ticket_qr_png(reservation), QR_CID,
+                        f"ticket-{reservation.code}.png")])
+
+
 def unpaid_released(reservation: Reservation, minutes: int) -> OutboxEmail:
     """A "pay at the box office" booking still unpaid ``minutes`` before the start was released."""
     showtime = reservation.showtime

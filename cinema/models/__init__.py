@@ -3,6 +3,7 @@ from cinema.models.api_token import RefreshToken
 from cinema.models.base import AuditMixin, UTCDateTime, utcnow
 from cinema.models.booking import (
     COMPENSATION_PREFIX,
+    EXCHANGE_REFUND_PREFIX,
     Payment,
     PromoCode,
     Reservation,
@@ -32,6 +33,7 @@ from cinema.models.wishlist import WishlistItem
 
 __all__ = [
     "COMPENSATION_PREFIX",
+    "EXCHANGE_REFUND_PREFIX",
     "AuditLog", "AuditMixin", "Auditorium", "CancelReason", "ClosedReportDay", "DaySales", "Genre",
     "Movie", "MovieGenre", "OutboxEmail", "OutboxStatus", "Payment", "PaymentKind",
     "PaymentMethod", "PaymentStatus", "PricingRule", "PromoCode", "RefreshToken", "Reservation",

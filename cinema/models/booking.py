@@ -118,6 +118,10 @@ class Reservation(AuditMixin, db.Model):
     sold_by: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     # A booking of seats cancelled from another (booking/booking_changes.py): that booking.
     split_from_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reservations.id"))
+    # On the hold of new seats for exchanging a confirmed booking to another showtime: the
+    # booking it changes (``cinema.booking.exchanges``). Once the exchange is done this hold,
+    # cancelled, keeps the old seats and ``split_from_id`` names the booking too.
+    exchange_for_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reservations.id"))
 
     user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
     showtime: so.Mapped[Showtime] = so.relationship()
@@ -210,6 +214,9 @@ class ReservedSeat(AuditMixin, db.Model):
 
 # A charge that may still take, or has taken, the booking's money and still pays for it.
 LIVE_CHARGE = "kind = 'CHARGE' AND status IN ('PENDING', 'SUCCEEDED') AND compensated_at IS NULL"
+# ... the booking's own charge (one per booking), and an exchange's top-up (one per exchange).
+LIVE_BOOKING_CHARGE = f"{LIVE_CHARGE} AND exchange_id IS NULL"
+LIVE_TOPUP = f"{LIVE_CHARGE} AND exchange_id IS NOT NULL"
 
 
 # Refund keys: "refund:<reservation id>" gives back a cancelled booking's payment (a revenue
@@ -217,6 +224,9 @@ LIVE_CHARGE = "kind = 'CHARGE' AND status IN ('PENDING', 'SUCCEEDED') AND compen
 # expired or a promo code ran out while paying) or duplicated another: never a sale, so not a
 # refund in the reports. Opening either marks the charge given back (``compensated_at``).
 COMPENSATION_PREFIX = "refund-charge:"
+# "refund-exchange:<booking>:<exchange hold>" gives back the difference when a booking moves to
+# cheaper seats: the reports count the old seats as refunded and the new ones as sold instead.
+EXCHANGE_REFUND_PREFIX = "refund-exchange:"
 
 
 class Payment(AuditMixin, db.Model):
@@ -233,7 +243,10 @@ class Payment(AuditMixin, db.Model):
         # Reports: refunds are found by kind and day (docs/PERFORMANCE.md).
         sa.Index("ix_payments_kind_created_at", "kind", "created_at"),
         sa.Index("uq_payments_live_charge", "reservation_id", unique=True,
-                 postgresql_where=sa.text(LIVE_CHARGE), sqlite_where=sa.text(LIVE_CHARGE)),
+                 postgresql_where=sa.text(LIVE_BOOKING_CHARGE),
+                 sqlite_where=sa.text(LIVE_BOOKING_CHARGE)),
+        sa.Index("uq_payments_live_topup", "exchange_id", unique=True,
+                 postgresql_where=sa.text(LIVE_TOPUP), sqlite_where=sa.text(LIVE_TOPUP)),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -255,3 +268,10 @@ class Payment(AuditMixin, db.Model):
     # could not confirm or duplicated another): it no longer pays for its booking, so it
     # leaves ``uq_payments_live_charge`` and a new attempt may start.
     compensated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # A top-up charge (kind CHARGE) of an exchange to dearer seats: the exchange's hold. The
+    # charge belongs to the booking (``reservation_id``) and leaves ``uq_payments_live_charge``
+    # to ``uq_payments_live_topup``: one live top-up per exchange.
+    exchange_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reservations.id"))
+    # A refund (kind REFUND): the charge it gives money back from. Null on refunds written
+    # before top-ups existed: those draw on the booking's own charge.
+    refund_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("payments.id"))

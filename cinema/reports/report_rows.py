@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from cinema.models import (
     COMPENSATION_PREFIX,
+    EXCHANGE_REFUND_PREFIX,
     Auditorium,
     Movie,
     Payment,
@@ -116,9 +117,12 @@ def refund_events(start: datetime, end: datetime):
     # A charge that could not confirm (the hold expired or a promo code ran out while paying)
     # is refunded at once under the key "refund-charge:<payment id>" (refunds.refund_payment):
     # it was never a sale, so its refund is not one either.
+    # The difference refunded when a booking moves to cheaper seats ("refund-exchange:...") is
+    # not one either: the old seats' record (below) counts their whole price as refunded.
     cancellation_refund = sa.and_(
         Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.SUCCEEDED,
-        Payment.is_deleted.is_(False), ~Payment.idempotency_key.startswith(COMPENSATION_PREFIX))
+        Payment.is_deleted.is_(False), ~Payment.idempotency_key.startswith(COMPENSATION_PREFIX),
+        ~Payment.idempotency_key.startswith(EXCHANGE_REFUND_PREFIX))
     paid = (
         sa.select(Payment.reservation_id.label("reservation_id"),
                   Payment.created_at.label("refunded_at"),
@@ -141,7 +145,9 @@ def refund_events(start: datetime, end: datetime):
     cancelled_at = sa.func.coalesce(Reservation.cancelled_at, Reservation.updated_at)
     # Seats cancelled from a card booking (booking_changes) are refunded by a REFUND payment
     # of the booking they left, counted above: their own split-off booking is not a refund too.
+    # The old seats of an exchange (exchanges) are: the booking's new seats are a new sale.
     card_split = sa.and_(Reservation.split_from_id.is_not(None),
+                         Reservation.exchange_for_id.is_(None),
                          Reservation.payment_method == sa.literal_column("'CARD'"))
     unpaid = (
         sa.select(Reservation.id, cancelled_at, line_total)

@@ -15,7 +15,7 @@ from cinema.blueprints.api.schemas import (
     paged,
     slice_page,
 )
-from cinema.booking import booking, booking_changes, bookings_query
+from cinema.booking import booking, booking_changes, bookings_query, exchanges
 from cinema.models import utcnow
 
 blp = ApiBlueprint("api_bookings", __name__, url_prefix="/api/v1/bookings",
@@ -201,3 +201,76 @@ def cancel_seats(args, reservation_id: int):
     user = api_user()
     return booking_changes.cancel_seats(reservation_id, args["seat_ids"], user.id, utcnow(),
                                         by_admin=user.is_admin)[0]
+
+
+class ExchangeArgs(ma.Schema):
+    showtime_id = Id(required=True, metadata={"description": "another showtime of the same film",
+                                              "example": 2})
+    seat_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=100),
+                           metadata={"description": "as many seats as the booking has",
+                                     "example": [5, 6]})
+
+
+class ExchangeSchema(ma.Schema):
+    hold_id = fields.Function(lambda plan: plan.hold.id, required=True,
+                              metadata={"description": "the hold of the new seats"})
+    booking_id = fields.Function(lambda plan: plan.booking.id, required=True)
+    showtime_id = fields.Function(lambda plan: plan.hold.showtime_id, required=True)
+    expires_at = fields.Function(lambda plan: plan.hold.hold_expires_at.isoformat(),
+                                 required=True, metadata={"format": "date-time"})
+    seats = fields.Function(lambda plan: BookedSeatSchema(many=True).dump(plan.hold.seats),
+                            required=True)
+    new_total = fields.Function(lambda plan: plan.hold.total_price_cents, required=True,
+                                metadata={"description": "cents"})
+    difference_cents = fields.Integer(attribute="difference", required=True, metadata={
+        "description": "the new total minus the booking's; negative: money back"})
+    charge_cents = fields.Integer(required=True,
+                                  metadata={"description": "what the card is charged on confirm"})
+    refund_cents = fields.Integer(required=True,
+                                  metadata={"description": "what goes back to the card"})
+    currency = Currency()
+
+
+class ExchangeConfirmArgs(ma.Schema):
+    card_number = Text(40, metadata={"example": "4242 4242 4242 4242",
+                                     "description": "only when charge_cents > 0"})
+    card_expiry = Text(10, metadata={"example": "12/34", "description": "MM/YY"})
+    card_cvc = Text(10, metadata={"example": "123"})
+
+
+@blp.route(f"/<{ID_CONVERTER}:reservation_id>/exchange", methods=["POST"])
+@blp.auth()
+@blp.arguments(ExchangeArgs)
+@blp.response(201, ExchangeSchema)
+def exchange(args, reservation_id: int):
+    """Start moving a confirmed booking to another showtime of the same film: the new seats
+    are held (as many as the booking has, with its ticket types) and the difference quoted.
+    Nothing about the booking changes until the exchange is confirmed."""
+    user, now = api_user(), utcnow()
+    hold = exchanges.hold_exchange(reservation_id, user.id, args["showtime_id"],
+                                   args["seat_ids"], now)
+    return exchanges.plan_exchange(reservation_id, hold.id, user.id, now)
+
+
+@blp.route(f"/<{ID_CONVERTER}:reservation_id>/exchange/<{ID_CONVERTER}:hold_id>/confirm",
+           methods=["POST"])
+@blp.auth()
+@blp.arguments(ExchangeConfirmArgs)
+@blp.response(200, BookingSchema)
+def confirm_exchange(args, reservation_id: int, hold_id: int):
+    """Charge (402 if the card is declined: nothing changes) or refund the difference and move
+    the booking to the held seats; the booking keeps its code. Repeating it changes and
+    charges nothing more."""
+    return exchanges.complete_exchange(reservation_id, hold_id, api_user().id, utcnow(),
+                                       card_number=args.get("card_number"),
+                                       card_expiry=args.get("card_expiry"),
+                                       card_cvc=args.get("card_cvc"))[0]
+
+
+@blp.route(f"/<{ID_CONVERTER}:reservation_id>/exchange/<{ID_CONVERTER}:hold_id>/release",
+           methods=["POST"])
+@blp.auth()
+@blp.response(204)
+def release_exchange(reservation_id: int, hold_id: int):
+    """Give up a change: the new seats are freed, the booking stays as it is."""
+    exchanges.release(reservation_id, hold_id, api_user().id, utcnow())

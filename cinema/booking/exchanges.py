@@ -1,0 +1,460 @@
+"""Exchanging a confirmed booking to another showtime of the same film, paying only the
+difference.
+
+Three steps, each safe to repeat and to run from two tabs, none holding a lock while the
+payment provider is called:
+
+1. ``hold_exchange``: the new seats are held first, as a HELD reservation of their own naming
+   the booking (``exchange_for_id``), priced now with the booking's ticket types: a hold like
+   any other (the unique index, expiry by the clock). A new choice replaces the booking's
+   previous exchange hold; the patron's ordinary holds are left alone, and the other way round.
+2. ``complete_exchange``: the difference is the new total minus the booking's. Dearer, for a
+   booking paid by card: a top-up charge (``charges.charge_topup``: committed PENDING first,
+   one live per exchange, keyed by the hold), and a declined card changes nothing (the hold
+   stays: try another card). Cheaper: a refund, opened in the swap's transaction and sent
+   after its commit. A "pay at the box office" booking not paid yet just gets its new total.
+3. ``swap``, one transaction holding the booking's and the hold's row locks (in id order: the
+   booking is older): everything is checked again, then the new seat rows move to the booking
+   and the old ones, made inactive, to the hold, which becomes the CANCELLED record of the old
+   seats (``split_from_id``). The booking keeps its code and QR, now for the new showtime.
+
+Why it can never lose both or keep both: the booking's seats change in one commit, the old
+ones freed in the same commit that gives it the new ones; before it the booking has its old
+seats, after it its new ones. The money follows the seats: a top-up is taken before the swap
+and given back at once if the swap is refused (the booking changed or was cancelled meanwhile,
+the hold ran out and its seats were taken); a process killed between the charge and the swap
+leaves a SUCCEEDED top-up that reconciliation settles (``settle_topup``): it finishes the
+swap if the hold's seats are still its own, and refunds the top-up otherwise.
+
+The money invariant after an exchange: the booking's charges (its own and its top-ups) minus
+its refunds equal its new total; the hold, now the record of the old seats, took no money. The
+reports count the old seats as sold when they were and refunded at the exchange, and the new
+seats as sold at the exchange (the booking's ``confirmed_at``), so the price-drop refund
+(``refund-exchange:<booking>:<hold>``) is not counted a second time.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from cinema import audit
+from cinema.booking import charges, freed_seats, holds, payments, refunds, seat_stamps
+from cinema.clock import format_local
+from cinema.exceptions import (
+    CancellationClosed,
+    DomainError,
+    HoldExpired,
+    InvalidState,
+    NotFound,
+    PaymentDeclined,
+    ShowtimeStarted,
+    ShowtimeUnavailable,
+    TotalChanged,
+    ValidationFailed,
+)
+from cinema.extensions import db
+from cinema.ids import parse_id
+from cinema.messaging import notifications
+from cinema.models import (
+    EXCHANGE_REFUND_PREFIX,
+    CancelReason,
+    Movie,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Showtime,
+)
+from cinema.settings import settings
+
+log = logging.getLogger(__name__)
+
+NEW_SEATS_GONE = ("Your hold on the new seats has expired, so nothing was changed. "
+                  "Please choose the new seats again.")
+
+
+@dataclass(frozen=True)
+class ExchangePlan:
+    """What completing an exchange would do: the booking, the hold of its new seats, and the
+    difference in cents (the new total minus the booking's; negative: money back)."""
+
+    booking: Reservation
+    hold: Reservation
+    difference: int
+
+    @property
+    def by_card(self) -> bool:
+        return self.booking.payment_method is PaymentMethod.CARD
+
+    @property
+    def charge_cents(self) -> int:
+        """What the card is charged (a top-up)."""
+        return max(self.difference, 0) if self.by_card else 0
+
+    @property
+    def refund_cents(self) -> int:
+        """What goes back to the card."""
+        return max(-self.difference, 0) if self.by_card else 0
+
+
+# --- what can be exchanged, and for what ---------------------------------------------------------
+
+def own_booking(reservation_id, user_id: int, lock: bool = False) -> Reservation:
+    """The patron's booking (someone else's answers like a missing one: NotFound)."""
+    reservation_id = parse_id(reservation_id)
+    stmt = sa.select(Reservation).where(Reservation.id == reservation_id,
+                                        Reservation.is_deleted.is_(False))
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    booking = db.session.scalar(stmt) if reservation_id is not None else None
+    if booking is None or booking.user_id != user_id:
+        raise NotFound("We could not find that booking.")
+    return booking
+
+
+def check_exchangeable(booking: Reservation, now: datetime) -> None:
+    """Raises unless the patron may move this booking to another showtime now: confirmed, not
+    yet admitted, before the cancellation cutoff, and paid by card or to be paid at the box
+    office (cash already paid at the counter is changed at the counter)."""
+    if booking.status is not ReservationStatus.CONFIRMED or booking.admitted_at is not None:
+        raise InvalidState("Only a confirmed booking can be moved to another showtime.")
+    cutoff = settings().cancellation_cutoff_minutes
+    if now > booking.showtime.starts_at - timedelta(minutes=cutoff):
+        raise CancellationClosed(
+            f"Bookings can be changed online until {cutoff} minutes before the start. "
+            "Please speak to the box office.")
+    if booking.payment_method is PaymentMethod.BOX_OFFICE and booking.paid_at is not None:
+        raise InvalidState("This booking was paid at the box office: please change it there.")
+    if booking.payment_method is PaymentMethod.CARD and booking.paid_at is None:
+        raise InvalidState("This booking has no card payment to change.")
+
+
+def other_showtimes(booking: Reservation, now: datetime) -> list[Showtime]:
+    """The showtimes of the same film the booking could move to, soonest first."""
+    return db.session.scalars(
+        sa.select(Showtime).join(Movie, Movie.id == Showtime.movie_id)
+        .where(Showtime.movie_id == booking.showtime.movie_id,
+               Showtime.id != booking.showtime_id, Showtime.starts_at > now,
+               Showtime.cancelled_at.is_(None), Showtime.is_deleted.is_(False),
+               Movie.is_deleted.is_(False))
+        .order_by(Showtime.starts_at).limit(60)).all()
+
+
+def target_showtime(booking: Reservation, showtime_id, now: datetime) -> Showtime:
+    """The showtime asked for, if the booking may move to it. Raises NotFound,
+    ShowtimeUnavailable or ValidationFailed (another film, or the same showtime)."""
+    showtime_id = parse_id(showtime_id)
+    if showtime_id is None:
+        raise ValidationFailed("Please choose a showtime.",
+                               field_errors={"showtime_id": ["Missing or not a number."]})
+    showtime = holds.bookable_showtime(showtime_id, now)
+    if showtime.movie_id != booking.showtime.movie_id:
+        raise ValidationFailed("A booking can move to another showtime of the same film only.",
+                               field_errors={"showtime_id": ["Another film's showtime."]})
+    if showtime.id == booking.showtime_id:
+        raise ValidationFailed("That is the showtime you have booked: choose another one.",
+                               field_errors={"showtime_id": ["The booking's own showtime."]})
+    return showtime
+
+
+# --- 1. hold the new seats -----------------------------------------------------------------------
+
+def hold_exchange(reservation_id, user_id: int, showtime_id, seat_ids,
+                  now: datetime) -> Reservation:
+    """Hold the new seats for moving the patron's booking to ``showtime_id``; commits. As many
+    seats as the booking has, each priced with the ticket type of the booking's seat in the
+    same place (in seat order). Replaces the booking's previous exchange hold.
+
+    Raises what ``check_exchangeable`` and ``target_showtime`` raise, ValidationFailed (not
+    as many seats as the booking has), and whatever a hold raises (409 for taken seats, 422
+    SINGLE_SEAT_GAP, SEAT_PAIR_SPLIT...).
+    """
+    booking = own_booking(reservation_id, user_id)
+    check_exchangeable(booking, now)
+    showtime = target_showtime(booking, showtime_id, now)
+    values = seat_ids if isinstance(seat_ids, (list, tuple)) else [seat_ids]
+    wanted = sorted({parse_id(value) for value in values} - {None})
+    count = len(booking.seats)
+    if len(wanted) != count or len(values) != count:
+        noun = "seat" if count == 1 else "seats"
+        raise ValidationFailed(
+            f"Choose {count} {noun}: as many as your booking has.",
+            field_errors={"seat_ids": [f"Choose exactly {count} {noun}."]})
+    ticket_types = [line.ticket_type_id for line in sorted(booking.seats,
+                                                            key=lambda line: line.seat_id)]
+    tickets = {seat_id: type_id for seat_id, type_id in zip(wanted, ticket_types, strict=True)
+               if type_id is not None}
+    _release_exchange_holds(booking.id, now, CancelReason.REPLACED)
+    db.session.commit()
+    hold = holds.hold_seats(user_id, showtime.id, wanted, now, replace_previous=False,
+                            tickets=tickets)
+    hold.exchange_for_id = booking.id
+    db.session.commit()
+    return hold
+
+
+def _release_exchange_holds(booking_id: int, now: datetime, reason: CancelReason) -> list[int]:
+    """Cancel the booking's exchange holds still HELD, freeing their seats (in the session)."""
+    released = db.session.scalars(
+        sa.update(Reservation)
+        .where(Reservation.exchange_for_id == booking_id,
+               Reservation.status == ReservationStatus.HELD)
+        .values(status=ReservationStatus.CANCELLED, cancel_reason=reason, cancelled_at=now,
+                updated_at=now)
+        .returning(Reservation.showtime_id)
+        .execution_options(synchronize_session=False)).all()
+    if released:
+        db.session.execute(
+            sa.update(ReservedSeat)
+            .where(ReservedSeat.is_active, ReservedSeat.reservation_id.in_(
+                sa.select(Reservation.id).where(Reservation.exchange_for_id == booking_id,
+                                                Reservation.status
+                                                == ReservationStatus.CANCELLED)))
+            .values(is_active=False, updated_at=now)
+            .execution_options(synchronize_session=False))
+    return released
+
+
+# --- 2. the difference, and the change ------------------------------------------------------------
+
+def plan_exchange(reservation_id, hold_id, user_id: int, now: datetime) -> ExchangePlan:
+    """What completing the exchange would do, changing nothing. Raises NotFound (no such
+    booking or exchange hold of it), what ``check_exchangeable`` raises, and HoldExpired."""
+    booking = own_booking(reservation_id, user_id)
+    hold = _exchange_hold(booking, hold_id)
+    check_exchangeable(booking, now)
+    if not hold.is_live_hold(now):
+        raise HoldExpired(NEW_SEATS_GONE)
+    return ExchangePlan(booking, hold, hold.total_price_cents - booking.total_price_cents)
+
+
+def _exchange_hold(booking: Reservation, hold_id) -> Reservation:
+    hold_id = parse_id(hold_id)
+    hold = db.session.get(Reservation, hold_id) if hold_id is not None else None
+    if hold is None or hold.exchange_for_id != booking.id or hold.user_id != booking.user_id:
+        raise NotFound("We could not find those new seats: please choose them again.")
+    return hold
+
+
+def is_done(booking: Reservation, hold: Reservation) -> bool:
+    """Whether this exchange went through (the hold became the record of the old seats)."""
+    return hold.exchange_for_id == booking.id and hold.split_from_id == booking.id
+
+
+def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
+                      card_number: str | None = None, card_expiry: str | None = None,
+                      card_cvc: str | None = None) -> tuple[Reservation, int]:
+    """Move the booking to the held new seats, charging or refunding the difference; commits.
+    Returns (the booking, the difference in cents). Submitted twice (a reload, two tabs), it
+    changes the booking once and charges once; the second answers with the booking.
+
+    Raises what ``plan_exchange`` raises, ValidationFailed (the card's format), PaymentDeclined
+    (402: nothing changed, the hold stays), PaymentInProgress (409: another tab is paying), and
+    the refusals of ``swap`` (the top-up given back first).
+    """
+    booking = own_booking(reservation_id, user_id)
+    hold = _exchange_hold(booking, hold_id)
+    if is_done(booking, hold):
+        return booking, booking.total_price_cents - hold.total_price_cents
+    plan = plan_exchange(booking.id, hold.id, user_id, now)
+    topup = None
+    if plan.charge_cents > 0:
+        card = payments.parse_card(card_number, card_expiry, card_cvc, now)
+        topup = charges.charge_topup(plan.booking, plan.hold.id, plan.charge_cents, card, now)
+        if topup.status is PaymentStatus.FAILED:
+            raise PaymentDeclined(topup.error_message or PaymentDeclined.default_detail,
+                                  decline_code=topup.error_code)
+    try:
+        changed = swap(booking.id, hold.id, now, topup, actor_id=user_id)
+    except DomainError:
+        raise
+    except Exception:
+        # Charged, then something unexpected: settle the top-up now if the database lets us
+        # (finish the swap, or give it back); reconciliation does otherwise.
+        db.session.rollback()
+        if topup is not None:
+            try:
+                settle_topup(topup.id, now)
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                db.session.rollback()
+                log.exception("could not settle top-up %s at once; reconciliation will",
+                              topup.id)
+        raise
+    return changed, plan.difference
+
+
+def swap(booking_id: int, hold_id: int, now: datetime, topup: Payment | None,
+         actor_id: int | None, settling: bool = False) -> Reservation:
+    """Give the booking the hold's seats and the hold the booking's old ones, in one commit,
+    with the money of the difference (``topup``: the SUCCEEDED charge of a dearer exchange).
+    If anything no longer allows it, the top-up is given back and the refusal raised:
+    HoldExpired (the new seats' hold ran out: with ``settling``, reconciliation's case, it is
+    enough that its seats are still its own), InvalidState (the booking was cancelled or
+    admitted), CancellationClosed, ShowtimeUnavailable, TotalChanged (the booking's total
+    changed since the top-up was charged).
+    """
+    # Row locks in id order (the booking is older than its exchange hold): two tabs, a
+    # reconciler and a cancellation meet here one at a time.
+    locked = {row.id: row for row in db.session.scalars(
+        sa.select(Reservation).where(Reservation.id.in_([booking_id, hold_id]))
+        .order_by(Reservation.id).with_for_update()
+        .execution_options(populate_existing=True))}
+    booking, hold = locked[booking_id], locked[hold_id]
+    if topup is not None:
+        topup = db.session.get(Payment, topup.id, populate_existing=True)
+    if is_done(booking, hold):
+        db.session.commit()
+        return booking  # another tab, or reconciliation, finished it
+    refusal = _refusal(booking, hold, topup, now, settling)
+    if refusal is not None:
+        db.session.commit()
+        if topup is not None and topup.status is PaymentStatus.SUCCEEDED \
+                and topup.compensated_at is None:
+            refunds.refund_payment(topup, now)  # charged, but the change cannot happen
+        raise refusal
+    old_showtime_id = booking.showtime_id
+    refund_rows = _move_seats(booking, hold, now, actor_id)
+    db.session.commit()
+    seat_stamps.bump(old_showtime_id)
+    seat_stamps.bump(booking.showtime_id)
+    for refund in refund_rows:
+        refunds.refund_payment(refund, now)
+    freed_seats.seats_freed([old_showtime_id], now)
+    return booking
+
+
+def _refusal(booking: Reservation, hold: Reservation, topup: Payment | None, now: datetime,
+             settling: bool) -> DomainError | None:
+    """Why the swap cannot happen now, or None."""
+    seats_its_own = all(line.is_active for line in hold.seats)
+    if hold.status is not ReservationStatus.HELD or hold.exchange_for_id != booking.id or \
+            not (hold.is_live_hold(now) or (settling and seats_its_own)):
+        return HoldExpired(NEW_SEATS_GONE)
+    try:
+        check_exchangeable(booking, now)
+    except DomainError as refusal:
+        return refusal
+    if hold.showtime.is_cancelled:
+        return ShowtimeUnavailable("The new showtime has been cancelled.")
+    if hold.showtime.starts_at <= now:
+        return ShowtimeStarted("The new showtime has already started.")
+    difference = hold.total_price_cents - booking.total_price_cents
+    owed = max(difference, 0) if booking.payment_method is PaymentMethod.CARD else 0
+    paid = 0
+    if topup is not None:
+        if topup.status is not PaymentStatus.SUCCEEDED or topup.compensated_at is not None:
+            return TotalChanged("The payment for this change did not go through or was given "
+                                "back. Please check the difference and try again.")
+        paid = topup.amount_cents
+    if paid != owed:
+        return TotalChanged("Your booking changed while you were paying, so the payment was "
+                            "given back. Please check the new difference and try again.")
+    return None
+
+
+def _move_seats(booking: Reservation, hold: Reservation, now: datetime,
+                actor_id: int | None) -> list[Payment]:
+    """The swap itself (in the session, locks held): seat rows, both reservations, the refund
+    of a price drop, the audit entry and the email. Returns the refund rows to send."""
+    old_showtime, new_showtime = booking.showtime, hold.showtime
+    old_lines, new_lines = list(booking.seats), list(hold.seats)
+    old_total, new_total = booking.total_price_cents, hold.total_price_cents
+    new_labels = [line.seat.label for line in new_lines]
+    before = {"showtime": _when(old_showtime), "seats": [line.seat.label for line in old_lines],
+              "total_price_cents": old_total}
+    db.session.execute(
+        sa.update(ReservedSeat).where(ReservedSeat.id.in_([line.id for line in old_lines]))
+        .values(reservation_id=hold.id, is_active=False, updated_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(ReservedSeat).where(ReservedSeat.id.in_([line.id for line in new_lines]))
+        .values(reservation_id=booking.id, updated_at=now)
+        .execution_options(synchronize_session=False))
+    # The hold becomes the record of the old seats: cancelled, sold when the booking was.
+    hold.status, hold.cancel_reason, hold.cancelled_at = (
+        ReservationStatus.CANCELLED, CancelReason.PATRON, now)
+    hold.hold_expires_at = None
+    hold.showtime_id, hold.total_price_cents = old_showtime.id, old_total
+    hold.confirmed_at, hold.paid_at = booking.confirmed_at, booking.paid_at
+    hold.payment_method, hold.split_from_id = booking.payment_method, booking.id
+    booking.showtime_id, booking.total_price_cents = new_showtime.id, new_total
+    booking.confirmed_at = now  # the new seats are sold now (the reports' day of the sale)
+    db.session.flush()
+    for line in old_lines + new_lines:
+        db.session.expire(line)  # moved by the UPDATEs above
+    db.session.expire(booking, ["seats", "showtime"])
+    db.session.expire(hold, ["seats", "showtime"])
+    refund_rows = []
+    if booking.payment_method is PaymentMethod.CARD and new_total < old_total:
+        refund_rows = refunds.open_refunds(
+            booking, old_total - new_total, f"{EXCHANGE_REFUND_PREFIX}{booking.id}:{hold.id}",
+            actor_id)
+    audit.record(actor_id, "reservation.exchange", "reservation", booking.id,
+                 f"moved booking {booking.code} from {_when(old_showtime)} to "
+                 f"{_when(new_showtime)}", before=before,
+                 after={"showtime": _when(new_showtime), "seats": new_labels,
+                        "total_price_cents": new_total})
+    notifications.booking_exchanged(booking, old_showtime, before["seats"],
+                                    new_total - old_total)
+    return refund_rows
+
+
+def _when(showtime: Showtime) -> str:
+    return format_local(showtime.starts_at, "%a %d %b %Y, %H:%M")
+
+
+def release(reservation_id, hold_id, user_id: int, now: datetime) -> None:
+    """The patron gives up the change: the new seats are freed; commits. Nothing else changes."""
+    booking = own_booking(reservation_id, user_id)
+    hold = _exchange_hold(booking, hold_id)
+    if hold.status is ReservationStatus.HELD:
+        _release_exchange_holds(booking.id, now, CancelReason.PATRON)
+        db.session.commit()
+        seat_stamps.bump(hold.showtime_id)
+        freed_seats.seats_freed([hold.showtime_id], now)
+
+
+# --- reconciliation ------------------------------------------------------------------------------
+
+def settle_topup(charge_id: int, now: datetime) -> str:
+    """Make one SUCCEEDED top-up agree with its exchange: finish the swap if the exchange's
+    hold still has its seats, otherwise refund it. Returns "exchanges_completed",
+    "charges_refunded" or "already". Commits."""
+    charge = db.session.scalar(sa.select(Payment).where(Payment.id == charge_id)
+                               .with_for_update(skip_locked=True)
+                               .execution_options(populate_existing=True))
+    if charge is None or charge.status is not PaymentStatus.SUCCEEDED or \
+            charge.compensated_at is not None or charge.exchange_id is None:
+        db.session.commit()
+        return "already"
+    booking = db.session.get(Reservation, charge.reservation_id)
+    hold = db.session.get(Reservation, charge.exchange_id)
+    if is_done(booking, hold):
+        db.session.commit()
+        return "already"
+    db.session.commit()  # the charge's lock: swap takes the reservations' first
+    try:
+        swap(booking.id, hold.id, now, charge, actor_id=None, settling=True)
+    except DomainError as refusal:  # swap refunded the top-up
+        log.info("top-up %s could not finish the exchange of booking %s (%s): refunded",
+                 charge.id, booking.code, refusal.error_code)
+        return "charges_refunded"
+    log.warning("reconciliation finished the exchange of booking %s with top-up %s",
+                booking.code, charge.id)
+    return "exchanges_completed"
+
+
+def topups_not_settled() -> list[int]:
+    """SUCCEEDED top-ups, not given back, whose exchange has not gone through."""
+    hold = sa.orm.aliased(Reservation)
+    return db.session.scalars(
+        sa.select(Payment.id).join(hold, hold.id == Payment.exchange_id)
+        .where(Payment.status == PaymentStatus.SUCCEEDED, Payment.compensated_at.is_(None),
+               sa.or_(hold.split_from_id.is_(None),
+                      hold.split_from_id != Payment.reservation_id))
+        .order_by(Payment.id)).all()
