@@ -52,6 +52,7 @@ class World:
     app: object
     seats: Seats
     emails: list[str]
+    exchange_seats: Seats  # a dearer showtime of the same film, to move bookings to
     journal: Journal = field(default_factory=Journal)
 
     def patrons(self, count: int) -> list[FaultPatron]:
@@ -63,7 +64,7 @@ class World:
         return patrons
 
 
-def seed() -> tuple[Seats, list[str]]:
+def seed() -> tuple[Seats, list[str], Seats]:
     auditorium = gen_auditorium(rows=10, seats_per_row=20)
     movie = gen_movie()
     first = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0)
@@ -73,8 +74,11 @@ def seed() -> tuple[Seats, list[str]]:
     pairs = [[a.id, b.id] for a, b in zip(seats[0::2], seats[1::2], strict=True)]
     slots = [(showtime.id, pair) for showtime in showtimes for pair in pairs]
     emails = [gen_user().email for _ in range(PATRONS)]
+    dearer = gen_showtime(movie=movie, auditorium=auditorium,
+                          starts_at=first + timedelta(hours=4 * SHOWTIMES), base_price_cents=1350)
+    exchange_slots = [(dearer.id, pair) for pair in pairs]
     db.session.remove()
-    return Seats(slots), emails
+    return Seats(slots), emails, Seats(exchange_slots)
 
 
 @pytest.fixture
@@ -82,8 +86,8 @@ def world(stack, fault_app):
     stack.ensure_running()
     reset(stack, fault_app)
     with fault_app.app_context():
-        seats, emails = seed()
-    return World(stack, fault_app, seats, emails)
+        seats, emails, exchange_seats = seed()
+    return World(stack, fault_app, seats, emails, exchange_seats)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -38,6 +38,7 @@ class Journal:
 
     entries: list[Entry] = field(default_factory=list)
     confirmed: set[int] = field(default_factory=set)
+    exchanged: dict[int, int] = field(default_factory=dict)  # booking id -> the new showtime
     gave_up: list[str] = field(default_factory=list)
     in_flight_confirms: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -156,9 +157,45 @@ class FaultPatron(Patron):
             self.journal.confirmed.add(reservation_id)
         return True
 
-    def book(self, showtime_id: int, seat_ids: list[int]) -> bool:
+    def book(self, showtime_id: int, seat_ids: list[int]) -> int | None:
+        """Hold and pay; the booking's id once confirmed, else None."""
         reservation_id = self.hold_seats(showtime_id, seat_ids)
-        return reservation_id is not None and self.pay(reservation_id)
+        if reservation_id is not None and self.pay(reservation_id):
+            return reservation_id
+        return None
+
+    def exchange(self, reservation_id: int, showtime_id: int, seat_ids: list[int]) -> bool:
+        """Move a confirmed booking to ``seat_ids`` of another showtime, paying the difference:
+        hold the new seats, then confirm; after a broken connection or a 5xx, send the same
+        confirm again (it charges once); after a refusal, hold again. True once moved."""
+        hold_id = None
+        for _ in range(ATTEMPTS):
+            if hold_id is None:
+                response = self.attempt(
+                    "exchange-hold", "POST", f"/bookings/{reservation_id}/exchange/{showtime_id}",
+                    form={"csrf_token": self.csrf_token, "seat_ids": seat_ids},
+                    headers={"Accept": "application/json"})
+                if response is not None and response.status == 303:
+                    hold_id = int(response.headers["location"].rstrip("/").rsplit("/", 1)[1])
+                elif response is not None and 400 <= response.status < 500:
+                    self.journal.gave_up.append(f"exchange {reservation_id}: {response.status}")
+                    return False
+                else:
+                    time.sleep(PAUSE)
+                    continue
+            response = self.attempt(
+                "exchange", "POST", f"/bookings/{reservation_id}/exchange/{hold_id}/confirm",
+                form={"csrf_token": self.csrf_token, **CARD},
+                headers={"Accept": "application/json"})
+            if response is not None and response.status == 303:
+                with self.journal.lock:
+                    self.journal.exchanged[reservation_id] = showtime_id
+                return True
+            if response is not None and 400 <= response.status < 500 and response.status != 409:
+                hold_id = None  # the hold ran out or was refused: choose the seats again
+            time.sleep(PAUSE)
+        self.journal.gave_up.append(f"exchange {reservation_id}: not moved")
+        return False
 
 
 class Seats:
@@ -174,17 +211,20 @@ class Seats:
 
 
 def keep_booking(patrons: list[FaultPatron], seats: Seats, stop: threading.Event,
-                 pause: float = 0.0) -> threading.Thread:
+                 pause: float = 0.0, exchange_to: Seats | None = None) -> threading.Thread:
     """Start every patron booking slot after slot (``pause`` seconds apart), each in its own
-    thread, until ``stop`` is set or the slots run out. Join the returned thread to wait for
-    all of them."""
+    thread, until ``stop`` is set or the slots run out; with ``exchange_to``, each booking is
+    then moved to a slot of those. Join the returned thread to wait for all of them."""
 
     def run(patron: FaultPatron):
         while not stop.is_set():
             slot = seats.take()
             if slot is None:
                 return
-            patron.book(*slot)
+            booked = patron.book(*slot)
+            target = exchange_to.take() if booked and exchange_to is not None else None
+            if target is not None:
+                patron.exchange(booked, *target)
             stop.wait(pause)
 
     def run_all():

@@ -9,7 +9,9 @@ a) eight tabs confirm one hold at once, each with its own idempotency key;
 b) gunicorn's workers are SIGKILLed while confirms are in flight (the master replaces them);
 c) PostgreSQL is restarted (``pg_ctl restart -m fast``) during holds and confirms;
 d) Redis is stopped for 30 s during bookings;
-e) the SMTP server is down for 30 s during bookings.
+e) the SMTP server is down for 30 s during bookings;
+f) PostgreSQL is restarted while patrons move their new bookings to a dearer showtime, paying
+   the difference (``exchanges``: a top-up charge, then the seats change in one commit).
 
 Then one reconciliation pass, the worker drains the outbox, and every scenario must end with
 the money invariant true, no seat double-booked, every confirmed booking emailed exactly once,
@@ -38,11 +40,13 @@ RESTARTS = 2  # PostgreSQL restarts in scenario c
 OUTAGE_SECONDS = 30  # Redis (d) and SMTP (e) outages, as the issue asks
 
 
-def book_around(world, patrons: int, fault, pause: float = 0.0) -> None:
-    """Patrons book while ``fault()`` runs (it returns when the fault is over), then a little
-    longer, so bookings also happen after recovery."""
+def book_around(world, patrons: int, fault, pause: float = 0.0, exchange: bool = False) -> None:
+    """Patrons book (and with ``exchange`` move each booking to the dearer showtime) while
+    ``fault()`` runs (it returns when the fault is over), then a little longer, so bookings
+    also happen after recovery."""
     stop = threading.Event()
-    runner = keep_booking(world.patrons(patrons), world.seats, stop, pause=pause)
+    runner = keep_booking(world.patrons(patrons), world.seats, stop, pause=pause,
+                          exchange_to=world.exchange_seats if exchange else None)
     try:
         time.sleep(1)
         fault()
@@ -119,6 +123,32 @@ def test_c_postgres_restarted_during_holds_and_confirms(world):
     book_around(world, 6, restart_postgres)
     verdict = settle_and_check(f"c) PostgreSQL restarted {len(restarts)}x", world.stack,
                                world.app, world.journal, restarts=restarts)
+    assert not verdict.failures, "\n".join(verdict.failures)
+
+
+def test_f_postgres_restarted_while_bookings_move_to_a_dearer_showtime(world):
+    restarts = []
+
+    def restart_postgres():
+        for _ in range(RESTARTS):
+            time.sleep(2)  # bookings first, so the restarts land among exchanges
+            started = time.time()
+            world.stack.postgres.restart()
+            restarts.append((started, time.time()))
+
+    book_around(world, 6, restart_postgres, exchange=True)
+    verdict = settle_and_check(f"f) PostgreSQL restarted {len(restarts)}x during exchanges",
+                               world.stack, world.app, world.journal, restarts=restarts)
+    assert world.journal.exchanged, "no booking was moved"
+    with world.app.app_context():
+        from cinema.extensions import db
+        from cinema.models import Reservation
+
+        for reservation_id, showtime_id in world.journal.exchanged.items():
+            moved = db.session.get(Reservation, reservation_id)
+            if moved.showtime_id != showtime_id:
+                verdict.fail(f"booking {reservation_id} was seen moved but is not")
+        db.session.remove()
     assert not verdict.failures, "\n".join(verdict.failures)
 
 
