@@ -11,7 +11,7 @@ from email import message_from_bytes, policy
 import pytest
 import sqlalchemy as sa
 
-from cinema.booking import booking, exchanges, reconciliation
+from cinema.booking import booking, exchange_holds, exchanges, reconciliation
 from cinema.exceptions import (
     CancellationClosed,
     HoldExpired,
@@ -122,7 +122,7 @@ def test_moving_to_a_cheaper_showtime_refunds_the_difference(app, app_ctx):
     reservation, showtime = paid_booking(user)
     old_total = reservation.total_price_cents
     target, seats = other_showtime(showtime, base_price_cents=700)
-    hold = exchanges.hold_exchange(reservation.id, user.id, target.id,
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     new_total = hold.total_price_cents
     moved, difference = exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
@@ -138,7 +138,7 @@ def test_then_cancelling_refunds_the_booking_and_its_top_up(app, app_ctx):
     user = gen_user()
     reservation, showtime = paid_booking(user)
     target, seats = other_showtime(showtime, base_price_cents=1500)
-    hold = exchanges.hold_exchange(reservation.id, user.id, target.id,
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     exchanges.complete_exchange(reservation.id, hold.id, user.id, now(), **CARD)
     total = fresh(reservation).total_price_cents
@@ -154,7 +154,7 @@ def test_a_declined_card_changes_nothing_and_another_card_finishes_it(app, app_c
     user, client = patron_client(app)
     reservation, showtime = paid_booking(user)
     target, seats = other_showtime(showtime, base_price_cents=1400)
-    hold = exchanges.hold_exchange(reservation.id, user.id, target.id,
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     declined = client.post(f"/bookings/{reservation.id}/exchange/{hold.id}/confirm",
                            headers=JSON, data=DECLINED)
@@ -180,7 +180,7 @@ def test_refusals_change_nothing(app, app_ctx):
     ]
     for showtime_id, seat_ids, error in cases:
         with pytest.raises(error):
-            exchanges.hold_exchange(reservation.id, user.id, showtime_id, seat_ids, now())
+            exchange_holds.hold_exchange(reservation.id, user.id, showtime_id, seat_ids, now())
         db.session.rollback()
     for bad in ({"seat_ids": ["x", "y"]}, {"seat_ids": [""]}, {}):
         response = client.post(f"/bookings/{reservation.id}/exchange/{target.id}",
@@ -190,7 +190,7 @@ def test_refusals_change_nothing(app, app_ctx):
     assert stranger.get(f"/bookings/{reservation.id}/exchange").status_code == 404
     late = reservation.showtime.starts_at - timedelta(minutes=1)
     with pytest.raises(CancellationClosed):
-        exchanges.hold_exchange(reservation.id, user.id, target.id,
+        exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                 [seats[0].id, seats[1].id], late)
     db.session.rollback()
     assert fresh(reservation).showtime_id == showtime.id
@@ -202,7 +202,7 @@ def test_an_exchange_hold_cannot_be_paid_as_a_booking_of_its_own(app, app_ctx):
     user, client = patron_client(app)
     reservation, showtime = paid_booking(user)
     target, seats = other_showtime(showtime, base_price_cents=1000)
-    hold = exchanges.hold_exchange(reservation.id, user.id, target.id,
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     with pytest.raises(InvalidState):
         booking.confirm_booking(hold.id, user.id, "card", now(), **CARD)
@@ -219,7 +219,7 @@ def test_an_expired_hold_of_new_seats_refuses_and_keeps_the_old_seats(app, app_c
     user = gen_user()
     reservation, showtime = paid_booking(user)
     target, seats = other_showtime(showtime, base_price_cents=1000)
-    hold = exchanges.hold_exchange(reservation.id, user.id, target.id,
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     with pytest.raises(HoldExpired):
         exchanges.complete_exchange(reservation.id, hold.id, user.id,
@@ -231,7 +231,7 @@ def test_four_tabs_confirming_one_exchange_charge_once_and_move_once(app, app_ct
     user = gen_user()
     reservation, showtime = paid_booking(user)
     target, seats = other_showtime(showtime, base_price_cents=1300)
-    hold = exchanges.hold_exchange(reservation.id, user.id, target.id,
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     outcomes = race(app, 4, lambda: exchanges.complete_exchange(
         reservation.id, hold.id, user.id, now(), **CARD)[0].showtime_id)
@@ -245,10 +245,10 @@ def test_two_exchanges_of_one_booking_at_once_one_wins_the_other_is_given_back(a
     reservation, showtime = paid_booking(user)
     first, first_seats = other_showtime(showtime, base_price_cents=1300, days=1)
     second, second_seats = other_showtime(showtime, base_price_cents=1300, days=2)
-    holds = [exchanges.hold_exchange(reservation.id, user.id, first.id,
+    holds = [exchange_holds.hold_exchange(reservation.id, user.id, first.id,
                                      [first_seats[0].id, first_seats[1].id], now())]
     # A second tab's choice replaces the first's hold; both tabs then pay at once.
-    holds.append(exchanges.hold_exchange(reservation.id, user.id, second.id,
+    holds.append(exchange_holds.hold_exchange(reservation.id, user.id, second.id,
                                          [second_seats[0].id, second_seats[1].id], now()))
     ids = iter([holds[0].id, holds[1].id] * 2)
     lock = threading.Lock()
@@ -316,7 +316,7 @@ def test_a_process_killed_between_the_top_up_and_the_swap_is_settled_by_reconcil
     user = gen_user()
     reservation, showtime = paid_booking(user)
     target, seats = other_showtime(showtime, base_price_cents=1200)
-    hold = exchanges.hold_exchange(reservation.id, user.id, target.id,
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     ids = [str(reservation.id), str(hold.id), str(user.id)]
     old_id, new_id, seat_id = showtime.id, target.id, seats[0].id
@@ -348,7 +348,7 @@ def test_the_revenue_report_counts_the_old_seats_refunded_and_the_new_ones_sold(
     reservation, showtime = paid_booking(user)
     old_total = reservation.total_price_cents
     target, seats = other_showtime(showtime, base_price_cents=600)
-    hold = exchanges.hold_exchange(reservation.id, user.id, target.id,
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     moved, difference = exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
     today = local_today(now())

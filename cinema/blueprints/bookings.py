@@ -11,6 +11,7 @@ from cinema.booking import (
     booking,
     booking_changes,
     bookings_query,
+    exchange_holds,
     exchanges,
     promotions,
     seat_selection,
@@ -67,7 +68,7 @@ def _detail_page(reservation_id: int, error=None):
 
 def _exchangeable(reservation, now) -> bool:
     try:
-        exchanges.check_exchangeable(reservation, now)
+        exchange_holds.check_exchangeable(reservation, now)
     except DomainError:
         return False
     return True
@@ -191,19 +192,19 @@ def cancel_seats(reservation_id: int):
 def exchange(reservation_id: int):
     """Moving a booking to another showtime of the same film: the showtimes to choose from."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
-    booking_ = exchanges.own_booking(reservation_id, current_user.id)
+    booking_ = exchange_holds.own_booking(reservation_id, current_user.id)
     now = utcnow()
-    exchanges.check_exchangeable(booking_, now)
+    exchange_holds.check_exchangeable(booking_, now)
     return render("pages/bookings/exchange.html", reservation=booking_,
-                  showtimes=exchanges.other_showtimes(booking_, now))
+                  showtimes=exchange_holds.other_showtimes(booking_, now))
 
 
 def _exchange_seats_page(reservation_id: int, showtime_id: int, requested=None, best=None):
     def page(error=None):
-        booking_ = exchanges.own_booking(reservation_id, current_user.id)
+        booking_ = exchange_holds.own_booking(reservation_id, current_user.id)
         now = utcnow()
-        exchanges.check_exchangeable(booking_, now)
-        showtime = exchanges.target_showtime(booking_, showtime_id, now)
+        exchange_holds.check_exchangeable(booking_, now)
+        showtime = exchange_holds.target_showtime(booking_, showtime_id, now)
         return render("pages/showtimes/detail.html",
                       **seat_selection.showtime_view(showtime.id, current_user.id, now,
                                                      requested, error=error, best=best),
@@ -231,7 +232,7 @@ def exchange_hold(reservation_id: int, showtime_id: int):
     seat_ids = request.form.getlist("seat_ids")
     on_error_render(lambda error: _exchange_seats_page(reservation_id, showtime_id, seat_ids)(
         error))
-    hold = exchanges.hold_exchange(reservation_id, current_user.id, showtime_id, seat_ids,
+    hold = exchange_holds.hold_exchange(reservation_id, current_user.id, showtime_id, seat_ids,
                                    utcnow())
     return redirect(url_for("bookings.exchange_review", reservation_id=reservation_id,
                             hold_id=hold.id), 303)
@@ -281,7 +282,7 @@ def exchange_confirm(reservation_id: int, hold_id: int):
 def exchange_release(reservation_id: int, hold_id: int):
     """Give up the change: the new seats are freed, the booking stays as it is."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
-    exchanges.release(reservation_id, hold_id, current_user.id, utcnow())
+    exchange_holds.release(reservation_id, hold_id, current_user.id, utcnow())
     flash("Your booking is unchanged.", "info")
     return redirect(url_for("bookings.detail", reservation_id=reservation_id), 303)
 

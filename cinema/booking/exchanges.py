@@ -4,7 +4,7 @@ difference.
 Three steps, each safe to repeat and to run from two tabs, none holding a lock while the
 payment provider is called:
 
-1. ``hold_exchange``: the new seats are held first, as a HELD reservation of their own naming
+1. ``exchange_holds.hold_exchange``: the new seats are held first, as a HELD reservation of their own naming
    the booking (``exchange_for_id``), priced now with the booking's ticket types: a hold like
    any other (the unique index, expiry by the clock). A new choice replaces the booking's
    previous exchange hold; the patron's ordinary holds are left alone, and the other way round.
@@ -36,32 +36,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from cinema import audit
-from cinema.booking import charges, freed_seats, holds, payments, refunds, seat_stamps
+from cinema.booking import charges, freed_seats, payments, refunds, seat_stamps
+from cinema.booking.exchange_holds import check_exchangeable, exchange_hold, own_booking
 from cinema.clock import format_local
 from cinema.exceptions import (
-    CancellationClosed,
     DomainError,
     HoldExpired,
-    InvalidState,
-    NotFound,
     PaymentDeclined,
     ShowtimeStarted,
     ShowtimeUnavailable,
     TotalChanged,
-    ValidationFailed,
 )
 from cinema.extensions import db
-from cinema.ids import parse_id
 from cinema.messaging import notifications
 from cinema.models import (
     EXCHANGE_REFUND_PREFIX,
     CancelReason,
-    Movie,
     Payment,
     PaymentMethod,
     PaymentStatus,
@@ -70,7 +65,6 @@ from cinema.models import (
     ReservedSeat,
     Showtime,
 )
-from cinema.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -102,143 +96,17 @@ class ExchangePlan:
         return max(-self.difference, 0) if self.by_card else 0
 
 
-# --- what can be exchanged, and for what ---------------------------------------------------------
-
-def own_booking(reservation_id, user_id: int, lock: bool = False) -> Reservation:
-    """The patron's booking (someone else's answers like a missing one: NotFound)."""
-    reservation_id = parse_id(reservation_id)
-    stmt = sa.select(Reservation).where(Reservation.id == reservation_id,
-                                        Reservation.is_deleted.is_(False))
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    booking = db.session.scalar(stmt) if reservation_id is not None else None
-    if booking is None or booking.user_id != user_id:
-        raise NotFound("We could not find that booking.")
-    return booking
-
-
-def check_exchangeable(booking: Reservation, now: datetime) -> None:
-    """Raises unless the patron may move this booking to another showtime now: confirmed, not
-    yet admitted, before the cancellation cutoff, and paid by card or to be paid at the box
-    office (cash already paid at the counter is changed at the counter)."""
-    if booking.status is not ReservationStatus.CONFIRMED or booking.admitted_at is not None:
-        raise InvalidState("Only a confirmed booking can be moved to another showtime.")
-    cutoff = settings().cancellation_cutoff_minutes
-    if now > booking.showtime.starts_at - timedelta(minutes=cutoff):
-        raise CancellationClosed(
-            f"Bookings can be changed online until {cutoff} minutes before the start. "
-            "Please speak to the box office.")
-    if booking.payment_method is PaymentMethod.BOX_OFFICE and booking.paid_at is not None:
-        raise InvalidState("This booking was paid at the box office: please change it there.")
-    if booking.payment_method is PaymentMethod.CARD and booking.paid_at is None:
-        raise InvalidState("This booking has no card payment to change.")
-
-
-def other_showtimes(booking: Reservation, now: datetime) -> list[Showtime]:
-    """The showtimes of the same film the booking could move to, soonest first."""
-    return db.session.scalars(
-        sa.select(Showtime).join(Movie, Movie.id == Showtime.movie_id)
-        .where(Showtime.movie_id == booking.showtime.movie_id,
-               Showtime.id != booking.showtime_id, Showtime.starts_at > now,
-               Showtime.cancelled_at.is_(None), Showtime.is_deleted.is_(False),
-               Movie.is_deleted.is_(False))
-        .order_by(Showtime.starts_at).limit(60)).all()
-
-
-def target_showtime(booking: Reservation, showtime_id, now: datetime) -> Showtime:
-    """The showtime asked for, if the booking may move to it. Raises NotFound,
-    ShowtimeUnavailable or ValidationFailed (another film, or the same showtime)."""
-    showtime_id = parse_id(showtime_id)
-    if showtime_id is None:
-        raise ValidationFailed("Please choose a showtime.",
-                               field_errors={"showtime_id": ["Missing or not a number."]})
-    showtime = holds.bookable_showtime(showtime_id, now)
-    if showtime.movie_id != booking.showtime.movie_id:
-        raise ValidationFailed("A booking can move to another showtime of the same film only.",
-                               field_errors={"showtime_id": ["Another film's showtime."]})
-    if showtime.id == booking.showtime_id:
-        raise ValidationFailed("That is the showtime you have booked: choose another one.",
-                               field_errors={"showtime_id": ["The booking's own showtime."]})
-    return showtime
-
-
-# --- 1. hold the new seats -----------------------------------------------------------------------
-
-def hold_exchange(reservation_id, user_id: int, showtime_id, seat_ids,
-                  now: datetime) -> Reservation:
-    """Hold the new seats for moving the patron's booking to ``showtime_id``; commits. As many
-    seats as the booking has, each priced with the ticket type of the booking's seat in the
-    same place (in seat order). Replaces the booking's previous exchange hold.
-
-    Raises what ``check_exchangeable`` and ``target_showtime`` raise, ValidationFailed (not
-    as many seats as the booking has), and whatever a hold raises (409 for taken seats, 422
-    SINGLE_SEAT_GAP, SEAT_PAIR_SPLIT...).
-    """
-    booking = own_booking(reservation_id, user_id)
-    check_exchangeable(booking, now)
-    showtime = target_showtime(booking, showtime_id, now)
-    values = seat_ids if isinstance(seat_ids, (list, tuple)) else [seat_ids]
-    wanted = sorted({parse_id(value) for value in values} - {None})
-    count = len(booking.seats)
-    if len(wanted) != count or len(values) != count:
-        noun = "seat" if count == 1 else "seats"
-        raise ValidationFailed(
-            f"Choose {count} {noun}: as many as your booking has.",
-            field_errors={"seat_ids": [f"Choose exactly {count} {noun}."]})
-    ticket_types = [line.ticket_type_id for line in sorted(booking.seats,
-                                                            key=lambda line: line.seat_id)]
-    tickets = {seat_id: type_id for seat_id, type_id in zip(wanted, ticket_types, strict=True)
-               if type_id is not None}
-    _release_exchange_holds(booking.id, now, CancelReason.REPLACED)
-    db.session.commit()
-    hold = holds.hold_seats(user_id, showtime.id, wanted, now, replace_previous=False,
-                            tickets=tickets)
-    hold.exchange_for_id = booking.id
-    db.session.commit()
-    return hold
-
-
-def _release_exchange_holds(booking_id: int, now: datetime, reason: CancelReason) -> list[int]:
-    """Cancel the booking's exchange holds still HELD, freeing their seats (in the session)."""
-    released = db.session.scalars(
-        sa.update(Reservation)
-        .where(Reservation.exchange_for_id == booking_id,
-               Reservation.status == ReservationStatus.HELD)
-        .values(status=ReservationStatus.CANCELLED, cancel_reason=reason, cancelled_at=now,
-                updated_at=now)
-        .returning(Reservation.showtime_id)
-        .execution_options(synchronize_session=False)).all()
-    if released:
-        db.session.execute(
-            sa.update(ReservedSeat)
-            .where(ReservedSeat.is_active, ReservedSeat.reservation_id.in_(
-                sa.select(Reservation.id).where(Reservation.exchange_for_id == booking_id,
-                                                Reservation.status
-                                                == ReservationStatus.CANCELLED)))
-            .values(is_active=False, updated_at=now)
-            .execution_options(synchronize_session=False))
-    return released
-
-
 # --- 2. the difference, and the change ------------------------------------------------------------
 
 def plan_exchange(reservation_id, hold_id, user_id: int, now: datetime) -> ExchangePlan:
     """What completing the exchange would do, changing nothing. Raises NotFound (no such
     booking or exchange hold of it), what ``check_exchangeable`` raises, and HoldExpired."""
     booking = own_booking(reservation_id, user_id)
-    hold = _exchange_hold(booking, hold_id)
+    hold = exchange_hold(booking, hold_id)
     check_exchangeable(booking, now)
     if not hold.is_live_hold(now):
         raise HoldExpired(NEW_SEATS_GONE)
     return ExchangePlan(booking, hold, hold.total_price_cents - booking.total_price_cents)
-
-
-def _exchange_hold(booking: Reservation, hold_id) -> Reservation:
-    hold_id = parse_id(hold_id)
-    hold = db.session.get(Reservation, hold_id) if hold_id is not None else None
-    if hold is None or hold.exchange_for_id != booking.id or hold.user_id != booking.user_id:
-        raise NotFound("We could not find those new seats: please choose them again.")
-    return hold
 
 
 def is_done(booking: Reservation, hold: Reservation) -> bool:
@@ -258,7 +126,7 @@ def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
     the refusals of ``swap`` (the top-up given back first).
     """
     booking = own_booking(reservation_id, user_id)
-    hold = _exchange_hold(booking, hold_id)
+    hold = exchange_hold(booking, hold_id)
     if is_done(booking, hold):
         return booking, booking.total_price_cents - hold.total_price_cents
     plan = plan_exchange(booking.id, hold.id, user_id, now)
@@ -406,17 +274,6 @@ def _move_seats(booking: Reservation, hold: Reservation, now: datetime,
 
 def _when(showtime: Showtime) -> str:
     return format_local(showtime.starts_at, "%a %d %b %Y, %H:%M")
-
-
-def release(reservation_id, hold_id, user_id: int, now: datetime) -> None:
-    """The patron gives up the change: the new seats are freed; commits. Nothing else changes."""
-    booking = own_booking(reservation_id, user_id)
-    hold = _exchange_hold(booking, hold_id)
-    if hold.status is ReservationStatus.HELD:
-        _release_exchange_holds(booking.id, now, CancelReason.PATRON)
-        db.session.commit()
-        seat_stamps.bump(hold.showtime_id)
-        freed_seats.seats_freed([hold.showtime_id], now)
 
 
 # --- reconciliation ------------------------------------------------------------------------------

@@ -15,7 +15,13 @@ from cinema.blueprints.api.schemas import (
     paged,
     slice_page,
 )
-from cinema.booking import booking, booking_changes, bookings_query, exchanges
+from cinema.booking import (
+    booking,
+    booking_changes,
+    bookings_query,
+    exchange_holds,
+    exchanges,
+)
 from cinema.models import utcnow
 
 blp = ApiBlueprint("api_bookings", __name__, url_prefix="/api/v1/bookings",
@@ -247,7 +253,7 @@ def exchange(args, reservation_id: int):
     are held (as many as the booking has, with its ticket types) and the difference quoted.
     Nothing about the booking changes until the exchange is confirmed."""
     user, now = api_user(), utcnow()
-    hold = exchanges.hold_exchange(reservation_id, user.id, args["showtime_id"],
+    hold = exchange_holds.hold_exchange(reservation_id, user.id, args["showtime_id"],
                                    args["seat_ids"], now)
     return exchanges.plan_exchange(reservation_id, hold.id, user.id, now)
 
@@ -273,4 +279,4 @@ def confirm_exchange(args, reservation_id: int, hold_id: int):
 @blp.response(204)
 def release_exchange(reservation_id: int, hold_id: int):
     """Give up a change: the new seats are freed, the booking stays as it is."""
-    exchanges.release(reservation_id, hold_id, api_user().id, utcnow())
+    exchange_holds.release(reservation_id, hold_id, api_user().id, utcnow())
