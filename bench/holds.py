@@ -5,9 +5,10 @@ end), migrates it, seeds a 20 x 30 auditorium with showtimes and 200 patrons, an
 one client (Python threads, one connection per request) and one gunicorn setting (2 gthread
 workers x 8 threads):
 
-- the limits: a hello-world WSGI app; the lean reference (``bench/lean_reference.py``: Flask and
-  SQLAlchemy Core on the same schema, no ORM, session, CSRF or Redis) making the same holds and
-  rendering the same seat-map partial; pgbench running the hold's own SQL on 8 connections;
+- the limits: a hello-world WSGI app; the lean reference (``bench/support/lean_reference.py``:
+  Flask and SQLAlchemy Core on the same schema, no ORM, session, CSRF or Redis) making the same
+  holds and rendering the same seat-map partial; pgbench running the hold's own SQL on 8
+  connections;
 - the app (rate limits off, CSRF on, Redis on): (a) holds on distinct seats, 32 patrons each
   holding 2 of its own 18 seats again and again (each hold replaces the patron's previous one);
   (b) a hot-seat storm, 200 patrons released by a barrier onto one seat, three times; the seat
@@ -298,7 +299,8 @@ def hello_world(workdir: Path) -> Run:
 def lean_reference(database_url: str, setup: dict, workdir: Path) -> tuple[Run, bool, Run]:
     """The lean reference: holds as in (a), on a showtime of its own, then its seat map."""
     server = GunicornServer("lean_reference:app", {"DATABASE_URL": database_url},
-                            workdir / "lean.log", WORKERS, THREADS, cwd=REPO_ROOT / "bench")
+                            workdir / "lean.log", WORKERS, THREADS,
+                            cwd=REPO_ROOT / "bench" / "support")
     showtime_id = setup["lean_showtime_id"]
     try:
         server.wait_ready("/")

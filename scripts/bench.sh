@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: the benchmarks in bench/ (they print numbers; nothing asserts on speed).
+# `make bench`: the benchmarks, bench/*.py (they print numbers; nothing asserts on speed). What
+# they serve or share lives in bench/support/ and is not run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-services.sh

@@ -14,7 +14,8 @@ no session, no sign-in, no CSRF, no Redis, no validation beyond what the databas
 - ``GET /showtimes/<id>/seats``: the showtime's seats with their live claims (one statement
   after the showtime's), rendered with the app's own ``partials/_seat_map.html``.
 
-Served as ``lean_reference:app`` from this folder; DATABASE_URL as for the app.
+Served as ``lean_reference:app`` from this folder (``bench/support/``: not a benchmark, so
+`make bench`, which runs ``bench/*.py``, does not run it); DATABASE_URL as for the app.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from flask import Blueprint, Flask, redirect, render_template, request
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from cinema.models.enums import SeatType  # noqa: E402 - an enum, not a model
