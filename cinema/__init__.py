@@ -7,6 +7,14 @@ import os
 from flask import Flask
 
 from cinema.config import Config
+from cinema.settings import CountedConfig
+
+
+class CinemaFlask(Flask):
+    """Flask, with a config that counts its changes (``cinema.settings.settings`` keeps what
+    it built from the config until the next change)."""
+
+    config_class = CountedConfig
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
@@ -19,7 +27,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
         raise RuntimeError("SECRET_KEY must be set in production (see README, Configuration)")
     _check_site_url(config.SITE_URL)
 
-    app = Flask(__name__, instance_path=config.INSTANCE_PATH, instance_relative_config=False)
+    app = CinemaFlask(__name__, instance_path=config.INSTANCE_PATH,
+                      instance_relative_config=False)
     app.config.from_mapping(config.as_dict())
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO,

@@ -50,13 +50,14 @@ def enqueue_at(when: datetime, func, *args, pipeline=None) -> None:
     """Run ``func`` at ``when`` (aware UTC) on RQ's scheduler; no-op without Redis. With a
     Redis ``pipeline``, the job is written when the caller executes it (and a failure is the
     caller's to handle)."""
-    q = queue()
-    if q is None:
-        return
     if pipeline is not None:
         # The queue on the pipeline itself: RQ writes the job on the pipeline it is given but
         # adds it to the scheduled registry through the queue's connection (RQ 2.12).
-        Queue(q.name, connection=pipeline).enqueue_at(when, func, *args, pipeline=pipeline)
+        Queue(current_app.config["RQ_QUEUE"], connection=pipeline).enqueue_at(
+            when, func, *args, pipeline=pipeline)
+        return
+    q = queue()
+    if q is None:
         return
     try:
         q.enqueue_at(when, func, *args)

@@ -1,8 +1,14 @@
-"""Security headers and the login session loader."""
+"""Security headers, the session cookie and the login session loader."""
 from __future__ import annotations
+
+import copy
+import functools
+import time
 
 import sqlalchemy as sa
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 
 from cinema.extensions import db, login_manager
 
@@ -23,7 +29,59 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+class RememberedSessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, each verified cookie remembered for the next request
+    that carries it (a patron sends the same cookie until their session changes).
+
+    Verifying is deterministic: the same cookie under the same keys always gives the same data,
+    so a remembered cookie is only checked against the age limit again, from the time it was
+    signed; a new cookie, another key or an expired cookie is verified as Flask does. Each
+    request gets its own copy of the data (it may change it)."""
+
+    KEPT = 4096  # cookies remembered per process (then forgotten all at once)
+
+    def __init__(self):
+        self._serializers: dict = {}  # signing keys -> serializer
+        self._verified: dict = {}  # (signing keys, cookie) -> (signed at, data)
+
+    @staticmethod
+    def _keys(app: Flask) -> tuple:
+        return (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        keys = self._keys(app)
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            self._serializers = {keys: serializer}  # one app's keys at a time, in practice
+        return serializer
+
+    def open_session(self, app: Flask, request):
+        if not app.secret_key:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        key = (self._keys(app), cookie)
+        remembered = self._verified.get(key)
+        if remembered is not None and 0 <= int(time.time()) - remembered[0] <= max_age:
+            return self.session_class(copy.deepcopy(remembered[1]))
+        try:
+            data, signed_at = self.get_signing_serializer(app).loads(
+                cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if len(self._verified) >= self.KEPT:
+            self._verified.clear()
+        self._verified[key] = (int(signed_at.timestamp()), copy.deepcopy(data))
+        return self.session_class(data)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = RememberedSessionCookies()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
@@ -34,12 +92,10 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         """Cookie value is "<id>:<session token>"; a rotated token ends that session."""
-        from cinema.models import User
-
         user_pk, _, token = user_id.partition(":")
         if not user_pk.isdigit() or not token:
             return None
-        user = db.session.scalar(sa.select(User).where(User.id == int(user_pk)))
+        user = db.session.scalar(_user_by_id(), {"user_id": int(user_pk)})
         if user is None or user.is_deleted or user.session_token != token:
             return None
         return user
@@ -81,6 +137,15 @@ def init_app(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers.pop("Expires", None)
         return response
+
+
+@functools.cache
+def _user_by_id() -> sa.Select:
+    """The user loader's statement, built once: every signed-in request runs it, and building
+    the expression and its cache key again each time cost about as much as running it."""
+    from cinema.models import User
+
+    return sa.select(User).where(User.id == sa.bindparam("user_id"))
 
 
 # Same bytes for everyone (a deleted film's poster is marked private by its route): cacheable

@@ -3,9 +3,10 @@
 ``settings()`` is the one door: domain code asks it (or takes the values as arguments) and never
 reads ``current_app.config`` itself, so what a service depends on is spelled out here, typed,
 in one place. create_app builds one at start, so a missing or malformed value fails then
-rather than in the first request that needs it. ``settings()`` builds it from the current app's
-config on each call (a few dozen reads): it is always what the config says now, which tests and
-``flask shell`` may change at runtime. The cinema's time zone lives in ``cinema_timezone`` here
+rather than in the first request that needs it. ``settings()`` is always what the config says
+now, which tests and ``flask shell`` may change at runtime: the app's config counts its changes
+(``CountedConfig``), and the Settings built from it are kept until the next change (a hold asks
+several times; building them is a few dozen reads each time). The cinema's time zone lives in ``cinema_timezone`` here
 for pricing; the clock helpers own the local-day arithmetic.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 
-from flask import current_app
+from flask import Config, current_app
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,54 @@ def _age_rating(value: str) -> str:
     return value
 
 
+class CountedConfig(Config):
+    """Flask's config, counting the changes made to it (``create_app`` gives the app this
+    one), so that the Settings built from it can be kept until it changes."""
+
+    changes = 0
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.changes += 1
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self.changes += 1
+
+    def update(self, *args, **kwargs):
+        super().update(*args, **kwargs)
+        self.changes += 1
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self.changes += 1
+        return super().setdefault(key, default)
+
+    def pop(self, *args):
+        self.changes += 1
+        return super().pop(*args)
+
+    def popitem(self):
+        self.changes += 1
+        return super().popitem()
+
+    def clear(self):
+        super().clear()
+        self.changes += 1
+
+
+_KEPT = "cinema.settings"
+
+
 def settings() -> Settings:
     """The current app's settings (needs an app context)."""
-    return Settings.from_config(current_app.config, current_app.instance_path)
+    app = current_app._get_current_object()
+    changes = getattr(app.config, "changes", None)  # None: a plain Config, not counted
+    kept = app.extensions.get(_KEPT)
+    version = (changes, app.instance_path)
+    if kept is not None and changes is not None and kept[0] == version:
+        return kept[1]
+    built = Settings.from_config(app.config, app.instance_path)
+    if changes is not None:
+        app.extensions[_KEPT] = (version, built)
+    return built
