@@ -223,24 +223,26 @@ def pgbench_script() -> str:
     from cinema.booking.hold_sql import INSERT_HOLD, RETIRE_AND_READ
 
     def pg(statement, values: dict) -> str:
-        text = statement.text
+        text = statement.element.text  # a TextualSelect: the SQL text and its columns
         for name, value in sorted(values.items(), key=lambda item: -len(item[0])):
             text = text.replace(f":{name}", value)
         return " ".join(text.split()) + ";"
 
     common = {"showtime_id": ":showtime", "seat_ids": "ARRAY[CAST(:seat_a AS integer), CAST(:seat_b AS integer)]",
               "now": "now()", "replace_previous": "true"}
-    lines = {"base_price_cents": "ARRAY[1000, 1000]", "seat_type_adjustment_cents": "ARRAY[0, 0]",
-             "time_adjustment_cents": "ARRAY[0, 0]", "time_rule": "ARRAY[NULL, NULL]",
-             "discount_cents": "ARRAY[0, 0]", "price_cents": "ARRAY[1000, 1000]",
-             "ticket_type_id": "ARRAY[NULL, NULL]"}
-    items = {"item_seat_id": "ARRAY[CAST(:seat_a AS integer), CAST(:seat_b AS integer)]",
-             "item_position": "ARRAY[0, 0]", "item_kind": "ARRAY['BASE', 'BASE']",
-             "item_label": "ARRAY['Base price', 'Base price']",
-             "item_rule_id": "ARRAY[NULL, NULL]", "item_ticket_type_id": "ARRAY[NULL, NULL]",
-             "item_amount_cents": "ARRAY[1000, 1000]", "item_floor_cents": "ARRAY[NULL, NULL]",
-             "item_ceiling_cents": "ARRAY[NULL, NULL]"}
-    insert = {**common, **lines, **items, "code": "upper(substr(md5(random()::text), 1, 10))",
+
+    def each_seat(fields: str) -> str:
+        return ("json_build_array(" + ", ".join(
+            f"json_build_object('seat_id', CAST(:{seat} AS integer), {fields})"
+            for seat in ("seat_a", "seat_b")) + ")")
+    lines = each_seat("'base_price_cents', 1000, 'seat_type_adjustment_cents', 0, "
+                      "'time_adjustment_cents', 0, 'time_rule', NULL, 'discount_cents', 0, "
+                      "'price_cents', 1000, 'ticket_type_id', NULL")
+    items = each_seat("'position', 0, 'kind', 'BASE', 'label', 'Base price', 'rule_id', NULL, "
+                      "'ticket_type_id', NULL, 'amount_cents', 1000, 'floor_cents', NULL, "
+                      "'ceiling_cents', NULL")
+    insert = {**common, "lines": lines, "items": items,
+              "code": "upper(substr(md5(random()::text), 1, 10))",
               "expires": "now() + interval '10 minutes'", "total": "2000"}
     return "\n".join([
         "\\set k random(0, 8)",

@@ -49,6 +49,8 @@ On SQLite (development) the same steps run one ORM statement each (``_hold_porta
 """
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from collections import namedtuple
 from contextlib import contextmanager
@@ -88,8 +90,6 @@ log = logging.getLogger(__name__)
 
 DEADLOCK_RETRIES = 3
 
-LINE_COLUMNS = ("base_price_cents", "seat_type_adjustment_cents", "time_adjustment_cents",
-                "time_rule", "discount_cents", "price_cents", "ticket_type_id")
 ITEM_COLUMNS = ("kind", "label", "rule_id", "ticket_type_id", "amount_cents", "floor_cents",
                 "ceiling_cents")
 
@@ -234,18 +234,14 @@ def _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule,
                          occupancy, now)
     code, expires = new_booking_code(), now + timedelta(seconds=hold_seconds)
     total = sum(price.price_cents for price in prices.values())
-    lines = {column: [prices[seat_id].as_columns()[column] for seat_id in ids]
-             for column in LINE_COLUMNS}
-    items = [(seat_id, position, item) for seat_id in ids
-             for position, item in enumerate(prices[seat_id].items)]
-    item_columns = {f"item_{column}": [getattr(item, column) for _, _, item in items]
-                    for column in ITEM_COLUMNS}
+    lines = [{"seat_id": seat_id, **prices[seat_id].as_columns()} for seat_id in ids]
+    items = [{"seat_id": seat_id, "position": position,
+              **{column: getattr(item, column) for column in ITEM_COLUMNS}}
+             for seat_id in ids for position, item in enumerate(prices[seat_id].items)]
     with _race_lost_as_taken(showtime_id, ids, now):
         inserted = db.session.execute(INSERT_HOLD, dict(
             code=code, user_id=user_id, showtime_id=showtime_id, expires=expires, total=total,
-            now=now, seat_ids=ids, **lines, **item_columns,
-            item_seat_id=[seat_id for seat_id, _, _ in items],
-            item_position=[position for _, position, _ in items])).all()
+            now=now, lines=json.dumps(lines), items=json.dumps(items))).all()
         db.session.commit()
     return _known_reservation(
         id=inserted[0].reservation_id, code=code, user_id=user_id, showtime_id=showtime_id,
@@ -306,12 +302,17 @@ def _timestamp(value: str | None) -> datetime | None:
 def _known_reservation(**columns) -> Reservation:
     """The reservation just inserted, as an ORM object in the session without reading it
     back: every column is known (the ones not given are NULL). Relationships load on use."""
-    values = {attr.key: None for attr in sa.inspect(Reservation).column_attrs}
+    values = dict.fromkeys(_reservation_columns())
     values.update(columns)
     reservation = Reservation(**values)
     so.make_transient_to_detached(reservation)
     db.session.add(reservation)
     return reservation
+
+
+@functools.cache
+def _reservation_columns() -> tuple[str, ...]:
+    return tuple(attr.key for attr in sa.inspect(Reservation).column_attrs)
 
 
 def _taken_error(taken: list[tuple[str, ReservationStatus]]):
