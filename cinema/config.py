@@ -49,7 +49,12 @@ class Config:
         )
         # No pool_pre_ping: a ping on every checkout is one more round trip per request.
         # extensions.ping_idle_connections pings only a connection that sat idle in the pool.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        # The pool keeps as many PostgreSQL connections as a process serves requests at once
+        # (gunicorn's threads): SQLAlchemy's default keeps 5, so with 8 threads the others were
+        # opened and closed again request after request (a new server process each time).
+        self.SQLALCHEMY_ENGINE_OPTIONS = (
+            {"pool_size": _int("DATABASE_POOL_SIZE", 10), "max_overflow": 10}
+            if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql") else {})
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         # Keys in Redis (rate limits, seat-map stamps, the RQ queue) share this prefix so two
         # installations, or two test runs, can use one Redis server without meeting.
