@@ -10,6 +10,9 @@ import sqlalchemy as sa
 
 from cinema.booking import booking, seat_stamps, seatmap
 from cinema.extensions import db
+from cinema.models import SeatType
+from cinema.money import format_money
+from cinema.pricing import price_book
 from cinema.programme import cancellation, venues
 from tests.booking_helpers import hold, now, patron_client, setup_showtime
 from tests.factories import gen_user
@@ -107,12 +110,35 @@ def test_a_full_render_reads_the_map_in_one_statement_and_the_layout_once(app, a
     with statements() as seen:
         again = client.get(f"/showtimes/{showtime.id}/seats", headers=HTMX)
     assert again.status_code == 200 and again.data.count(b"state-mine") == 2
-    # The user loader, the showtime, and one statement for claims and version; no seats read.
-    # (The prices shown beside the map read the pricing rules and ticket types: cinema/pricing,
-    # not counted here.)
-    own = [s for s in seen if "FROM pricing_rules" not in s and "FROM ticket_types" not in s]
-    assert len(own) == 3, own
-    assert not any(s.lstrip().startswith("SELECT seats.") for s in seen)
+    # The user loader, the showtime, and one statement for claims and version (the pricing
+    # book's version among them); no seats read, and no pricing rule or ticket type either:
+    # the prices beside the map come from the book kept for that version.
+    assert len(seen) == 3, seen
+    assert not any(s.lstrip().startswith(("SELECT seats.", "SELECT pricing_rules.",
+                                          "SELECT ticket_types.")) for s in seen), seen
+
+
+def test_a_changed_price_shows_at_once_and_holds_share_the_book(app, app_ctx):
+    from cinema.booking.holds import PricingBook
+    from cinema.models import PricingRule
+
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    url = f"/showtimes/{showtime.id}/seats"
+    first_render(client, showtime)
+    kept = PricingBook._kept
+    assert hold(client, showtime, seats[:1]).status_code == 303
+    assert PricingBook._kept is kept  # the hold found the render's book under its version
+    db.session.add(PricingRule(name="Flat 3 off", amount_cents=-300))
+    db.session.commit()
+    with statements() as seen:
+        page = client.get(url, headers=HTMX)
+    assert page.status_code == 200
+    assert any(s.lstrip().startswith("SELECT pricing_rules.") for s in seen)  # read again
+    assert PricingBook._kept is not kept and any(
+        rule.name == "Flat 3 off" for rule in PricingBook._kept[1])
+    fresh = price_book.type_prices(showtime, [SeatType.REGULAR], now())[SeatType.REGULAR]
+    assert format_money(fresh) in page.get_data(as_text=True)
 
 
 def test_without_a_remembered_version_the_poll_still_answers_unchanged(app, app_ctx):

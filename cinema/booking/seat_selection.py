@@ -1,10 +1,19 @@
-"""A patron's seat selection on the map, priced by the same function a hold uses."""
+"""A patron's seat selection on the map, priced by the same function a hold uses.
+
+The prices beside a map (the selection's summary, each seat type's price, the demand note, the
+box office's ticket types) come from one pricing book per render: the rules and ticket types as
+of the version the map's own statement read (``seatmap.SeatState.pricing_version``), kept per
+process and per version exactly as a hold keeps them (``holds.PricingBook``), so an unchanged
+book costs no statement; a changed one is read again, never shown from an older version. The
+occupancy a demand rule needs is counted once per render.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from cinema.booking import best_available, seatmap
+from cinema.booking.holds import PricingBook
 from cinema.booking.seatmap import MINE, SeatCell, SeatMap
 from cinema.catalogue import catalogue_query
 from cinema.models import Showtime
@@ -46,26 +55,64 @@ def selected_ids(seat_map: SeatMap, requested) -> frozenset[int]:
     return frozenset(chosen)
 
 
-def summary(showtime: Showtime, seat_map: SeatMap, selected: frozenset[int],
-            now: datetime) -> SelectionSummary:
-    """The selected seats priced as a hold now would price them (default ticket type)."""
-    rules = price_book.enabled_rules()
+@dataclass(frozen=True)
+class PricesShown:
+    """What the prices shown with a map are computed from (``pricing``)."""
+    facts: engine.ShowtimeFacts
+    rules: list  # engine.Rule, enabled
+    types: list  # engine.Ticket, enabled, the default (Adult) first
+    occupancy: engine.Occupancy
+    settings: engine.PriceSettings
+
+    @property
+    def ticket(self) -> engine.Ticket:
+        return self.types[0] if self.types else engine.ADULT
+
+
+def pricing(showtime: Showtime, state: seatmap.SeatState, now: datetime) -> PricesShown:
+    """The pricing book as of ``state``'s version (read again only when it is not the one kept;
+    without a version, SQLite, always read), and the occupancy if a demand rule needs it."""
+    if state.pricing_version is None:
+        rules, types = PricingBook.current(fresh=True)
+    else:
+        rules, types = PricingBook.current(state.pricing_version)
     occupancy = (price_book.occupancy(showtime, now) if any(r.uses_demand for r in rules)
                  else engine.Occupancy())
-    facts, price_settings = engine.ShowtimeFacts.of(showtime), price_book.settings()
-    ticket = price_book.default_ticket(price_book.ticket_types())
+    return PricesShown(engine.ShowtimeFacts.of(showtime), rules, types, occupancy,
+                       price_book.settings())
+
+
+def summary(seat_map: SeatMap, selected: frozenset[int], now: datetime,
+            prices: PricesShown) -> SelectionSummary:
+    """The selected seats priced as a hold now would price them (default ticket type)."""
     seats = [
-        SelectedSeat(cell, engine.price_seat(facts, cell.seat_type, price_settings, rules,
-                                              ticket, occupancy, now))
+        SelectedSeat(cell, engine.price_seat(prices.facts, cell.seat_type, prices.settings,
+                                              prices.rules, prices.ticket, prices.occupancy,
+                                              now))
         for row in seat_map.rows for cell in row.cells if cell and cell.id in selected
     ]
     return SelectionSummary(seats, sum(s.items.price_cents for s in seats),
                             settings().max_seats_per_hold)
 
 
-def type_prices(showtime: Showtime, seat_map: SeatMap, now: datetime) -> dict:
-    """The price of each seat type present at this showtime (cents), cheapest first."""
-    return price_book.type_prices(showtime, seat_map.types, now)
+def type_prices(showtime: Showtime, seat_map: SeatMap, now: datetime,
+                prices: PricesShown | None = None) -> dict:
+    """The price of each seat type present at this showtime (cents), cheapest first (without
+    ``prices``, from the rules and ticket types read now)."""
+    if prices is None:
+        return price_book.type_prices(showtime, seat_map.types, now)
+    by_type = {t: engine.price_seat(prices.facts, t, prices.settings, prices.rules,
+                                    prices.ticket, prices.occupancy, now).price_cents
+               for t in seat_map.types}
+    return dict(sorted(by_type.items(), key=lambda item: item[1]))
+
+
+def demand_note(prices: PricesShown, now: datetime) -> str | None:
+    demand_rules = [rule for rule in prices.rules if rule.uses_demand]
+    if not demand_rules:
+        return None
+    return engine.demand_note(demand_rules, prices.facts, prices.occupancy, now,
+                              prices.settings)
 
 
 def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requested=None,
@@ -86,11 +133,12 @@ def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requeste
                        "or change them on the map." if found else
                        f"There are no {best} seats together any more: choose seats on the map.")
     selected = selected_ids(seat_map, requested)
+    prices = pricing(showtime, state, now)
     return dict(showtime=showtime, seat_map=seat_map, selected=selected, error=error,
                 best_notice=best_notice,
-                summary=summary(showtime, seat_map, selected, now),
-                type_prices=type_prices(showtime, seat_map, now),
-                demand_note=price_book.demand_note(showtime, now),
-                ticket_types=price_book.ticket_types(),
+                summary=summary(seat_map, selected, now, prices),
+                type_prices=type_prices(showtime, seat_map, now, prices),
+                demand_note=demand_note(prices, now),
+                ticket_types=prices.types,
                 map_version=seatmap.version(showtime, now, user_id, requested, state),
                 is_bookable=not showtime.is_cancelled and showtime.starts_at > now)

@@ -5,9 +5,11 @@ Availability is decided here, by the clock: a HELD reservation counts only while
 
 A map costs one statement (``read_state``): the live claims on the showtime's seats and the
 facts its version is made of, among them the layout's own version (how many seats the
-auditorium has and when one last changed). The layout itself, every seat as a cell in its row,
-is built once per layout version and kept in this process (``_layout``); a map is that layout
-with the claimed seats' cells replaced.
+auditorium has and when one last changed), and, on PostgreSQL, the version of the pricing rules
+and ticket types the prices beside the map come from (``pricing_version``, read as a hold reads
+it). The layout itself, every seat as a cell in its row, is built once per layout version and
+kept in this process (``_layout``); a map is that layout with the claimed seats' cells
+replaced.
 """
 from __future__ import annotations
 
@@ -20,7 +22,16 @@ import sqlalchemy as sa
 
 from cinema.booking import seat_stamps
 from cinema.extensions import db
-from cinema.models import Reservation, ReservationStatus, ReservedSeat, Seat, SeatType, Showtime
+from cinema.models import (
+    PricingRule,
+    Reservation,
+    ReservationStatus,
+    ReservedSeat,
+    Seat,
+    SeatType,
+    Showtime,
+    TicketType,
+)
 
 FREE, HELD, SOLD, BLOCKED, MINE = "free", "held", "sold", "blocked", "mine"
 
@@ -109,6 +120,9 @@ class SeatState:
     layout_key: tuple
     claims: dict  # seat id -> row (seat_id, reservation_id, user_id, status)
     until: datetime  # when database_part stops holding by the clock alone
+    # The pricing rules' and ticket types' version, the key a hold keeps them under
+    # (``holds.PricingBook``); None where it is not read (SQLite).
+    pricing_version: tuple | None = None
 
 
 def read_state(showtime: Showtime, now: datetime) -> SeatState:
@@ -128,8 +142,10 @@ def read_state(showtime: Showtime, now: datetime) -> SeatState:
         .where(Seat.auditorium_id == showtime.auditorium_id).subquery()
     )
     claims = active_claims(showtime.id, now).subquery()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    versions = [_table_version(PricingRule), _table_version(TicketType)] if postgresql else []
     rows = db.session.execute(
-        sa.select(reservations, seats, claims)
+        sa.select(reservations, seats, claims, *versions)
         .select_from(reservations.join(seats, sa.true()).outerjoin(claims, sa.true()))
     ).all()
     first = rows[0]
@@ -142,7 +158,16 @@ def read_state(showtime: Showtime, now: datetime) -> SeatState:
         seat_stamps.remember(showtime.id, stamp, database_part, until, now)
     return SeatState(stamp, changes, database_part,
                      layout_key(showtime.auditorium_id, *layout),
-                     {row.seat_id: row for row in rows if row.seat_id is not None}, until)
+                     {row.seat_id: row for row in rows if row.seat_id is not None}, until,
+                     (str(db.engine.url), *first.pricing_rules, *first.ticket_types)
+                     if postgresql else None)
+
+
+def _table_version(model):
+    """A table's (row count, last change) as one JSON value, read exactly as the hold's first
+    statement reads it (``hold_sql``), so that both keep the same pricing book."""
+    return (sa.select(sa.func.json_build_array(sa.func.count(), sa.func.max(model.updated_at)))
+            .scalar_subquery().label(model.__tablename__))
 
 
 def _aware(value: datetime | None) -> datetime | None:
