@@ -42,6 +42,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import psycopg
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
@@ -112,6 +114,13 @@ def seed(database_url: str, instance: Path) -> dict:
                      emails=[user.email for user in users])
         db.session.remove()
         db.engine.dispose()
+    # Statistics of the seeded tables, as a database in use has them: without, the plans
+    # PostgreSQL first caches for the prepared statements are made for empty tables (a scan of
+    # the auditorium's 600 seats to find two by id), until autovacuum analyses them, a minute or
+    # so later. (The tables the holds fill are left to autovacuum: statistics of them empty
+    # would plan scans of what soon holds thousands of rows.)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ANALYZE auditoriums, seats, movies, showtimes, users")
     # pgbench addresses seats and patrons by arithmetic on the first id.
     assert seat_ids == list(range(seat_ids[0], seat_ids[0] + len(seat_ids)))
     assert user_ids == list(range(user_ids[0], user_ids[0] + len(user_ids)))

@@ -19,7 +19,8 @@ render; ``poll``: the unchanged poll):
 Environment: BENCH_PG_SERVER_URL, BENCH_REDIS_URL as for bench/holds.py; PROFILE_OUT (a file to
 dump the raw cProfile stats to, for snakeviz or pstats); PROFILE_SAMPLED=1 skips step 2, for a
 sampling profiler that runs the script (``py-spy record --gil -f raw -o out.txt -- .venv/bin/python
-bench/support/profile_hold.py holds 3000``), whose samples under ``main`` are then the timed loop.
+bench/support/profile_hold.py holds 3000``), whose samples under ``main`` are then the timed loop;
+PROFILE_KEEP=1 keeps the database (to look at its plans).
 """
 from __future__ import annotations
 
@@ -161,6 +162,22 @@ def count_statements(app):
     return sent
 
 
+def server_cpu(database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving ``database`` (from /proc; 0
+    where there is none), to put the database's share of a request beside the app's."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or f" {database} ".encode() not in \
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" "):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def places(stats: pstats.Stats, count: int) -> str:
     lines = []
     for label, filename, name in PLACES:
@@ -215,12 +232,14 @@ def main() -> None:
             request()
         print("load average before: %.1f %.1f %.1f" % os.getloadavg())
         del sent[:]
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, server = time.perf_counter(), time.process_time(), server_cpu(name)
         for _ in range(count):
             request()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        server = server_cpu(name) - server
         print(f"{kind}: {count} requests without the profiler: {wall / count * 1000:.2f} ms wall, "
-              f"{cpu / count * 1000:.2f} ms CPU, {len(sent) / count:.2f} statements each")
+              f"{cpu / count * 1000:.2f} ms CPU here, {server / count * 1000:.2f} ms CPU in "
+              f"PostgreSQL, {len(sent) / count:.2f} statements each")
         if os.environ.get("PROFILE_SAMPLED"):
             return  # only the timed loop above: for a sampling profiler run around this script
         profiler = cProfile.Profile()
@@ -244,7 +263,10 @@ def main() -> None:
         if kind == "holds":
             assert double_booked_seats(database_url, setup["showtime_id"]) == {}
     finally:
-        drop_database(bench.PG_SERVER_URL, name)
+        if os.environ.get("PROFILE_KEEP"):
+            print(f"database kept: {name}")
+        else:
+            drop_database(bench.PG_SERVER_URL, name)
         clear_rq_queue(bench.REDIS_URL, f"{prefix}-default")
         bench.clear_prefix(prefix)
 

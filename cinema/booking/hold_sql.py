@@ -11,7 +11,11 @@ import sqlalchemy as sa
 # ``doomed`` keeps those to retire and locks them in id order; ``retired`` and
 # ``freed`` retire them and free their seat rows. The SELECT reads the snapshot the statement
 # began with, so its claims leave out the holds ``retired`` returns (and, as everywhere, holds
-# expired by the clock).
+# expired by the clock). The claims are read outwards from the wanted seats: the seats of their
+# rows (``uq_seats_position``), those seats' active rows (``uq_reserved_seats_active``), each
+# one's reservation by its key (LATERAL ... LIMIT 1). PostgreSQL keeps one generic plan for the
+# prepared statement, made without the showtime's values; written as a plain join, that plan
+# could start from the reservations instead and read every live hold of every showtime.
 RETIRE_AND_READ = sa.text("""
 WITH on_seats AS (
     SELECT rs.reservation_id FROM reserved_seats rs
@@ -58,14 +62,18 @@ SELECT
     (SELECT json_build_array(count(*), max(s.updated_at))
      FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id) AS layout,
     (SELECT json_agg(json_build_array(rs.seat_id, r.user_id, r.status))
-     FROM reserved_seats rs JOIN reservations r ON r.id = rs.reservation_id
-     WHERE rs.showtime_id = :showtime_id AND rs.is_active
-       AND (r.status IN ('CONFIRMED', 'COMPLETED')
-            OR (r.status = 'HELD' AND r.hold_expires_at > :now))
-       AND r.id NOT IN (SELECT id FROM retired)
-       AND rs.seat_id IN (
-           SELECT s.id FROM seats s JOIN showtime ON s.auditorium_id = showtime.auditorium_id
-           WHERE s.row_index IN (SELECT row_index FROM seats WHERE id = ANY(:seat_ids))))
+     FROM (SELECT DISTINCT auditorium_id, row_index FROM seats WHERE id = ANY(:seat_ids)) w
+     JOIN seats s ON s.auditorium_id = w.auditorium_id AND s.row_index = w.row_index
+                 AND NOT s.is_deleted
+     JOIN reserved_seats rs ON rs.showtime_id = :showtime_id AND rs.seat_id = s.id
+                           AND rs.is_active
+     CROSS JOIN LATERAL (
+         SELECT r.user_id, r.status FROM reservations r
+         WHERE r.id = rs.reservation_id
+           AND (r.status IN ('CONFIRMED', 'COMPLETED')
+                OR (r.status = 'HELD' AND r.hold_expires_at > :now))
+           AND r.id NOT IN (SELECT id FROM retired)
+         LIMIT 1) r)
     AS claims,
     (SELECT json_build_array(count(*), max(updated_at)) FROM pricing_rules) AS pricing_rules,
     (SELECT json_build_array(count(*), max(updated_at)) FROM ticket_types) AS ticket_types
