@@ -140,6 +140,9 @@ class Config:
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)
+        if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides and \
+                not self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            self.SQLALCHEMY_ENGINE_OPTIONS = {}  # a pool size is PostgreSQL's (above)
 
     @property
     def uses_redis(self) -> bool:

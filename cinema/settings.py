@@ -117,6 +117,10 @@ class CountedConfig(Config):
         super().update(*args, **kwargs)
         self.changes += 1
 
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
     def setdefault(self, key, default=None):
         if key not in self:
             self.changes += 1
