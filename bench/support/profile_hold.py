@@ -19,7 +19,8 @@ render; ``poll``: the unchanged poll):
 Environment: BENCH_PG_SERVER_URL, BENCH_REDIS_URL as for bench/holds.py; PROFILE_OUT (a file to
 dump the raw cProfile stats to, for snakeviz or pstats); PROFILE_SAMPLED=1 skips step 2, for a
 sampling profiler that runs the script (``py-spy record --gil -f raw -o out.txt -- .venv/bin/python
-bench/support/profile_hold.py holds 3000``), whose samples under ``main`` are then the timed loop;
+bench/support/profile_hold.py holds 3000``; py-spy is not a dependency: ``.venv/bin/pip install
+py-spy``), whose samples under ``main`` are then the timed loop;
 PROFILE_KEEP=1 keeps the database (to look at its plans).
 """
 from __future__ import annotations
