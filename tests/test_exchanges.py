@@ -376,3 +376,25 @@ def test_the_api_exchanges_too(app, app_ctx):
                        headers=bearer(token), json=CARD)
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["showtime_id"] == target.id
+
+
+def test_a_booking_to_pay_at_the_box_office_moves_with_no_money_and_its_new_total(app, app_ctx):
+    user = gen_user()
+    showtime, seats = setup_showtime()
+    reservation = booking.hold_seats(user.id, showtime.id, [seats[0].id, seats[1].id], now())
+    booking.confirm_booking(reservation.id, user.id, "box_office", now())
+    target, new_seats = other_showtime(showtime, base_price_cents=1400)
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
+                                        [new_seats[0].id, new_seats[1].id], now())
+    plan = exchanges.plan_exchange(reservation.id, hold.id, user.id, now())
+    assert plan.difference == 800 and plan.charge_cents == plan.refund_cents == 0
+    moved, _ = exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
+    moved = fresh(moved)
+    assert moved.showtime_id == target.id and moved.total_price_cents == 2800
+    assert moved.paid_at is None and payments_of(reservation, PaymentKind.CHARGE) == []
+    # Paid at the counter since, it is changed at the counter, not online.
+    moved.paid_at = now()
+    db.session.commit()
+    with pytest.raises(InvalidState, match="box office"):
+        exchange_holds.hold_exchange(reservation.id, user.id, showtime.id,
+                                     [seats[5].id, seats[6].id], now())

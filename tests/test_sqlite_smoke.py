@@ -41,7 +41,26 @@ assert r.status_code == 303, (r.status_code, r.get_data(as_text=True)[:500])
 r = client.post(r.headers["Location"] + "/confirm", data={"payment_method": "card",
     "card_number": "4242424242424242", "card_expiry": "12/34", "card_cvc": "123"})
 assert r.status_code == 303, r.status_code
-assert b"QR code of booking" in client.get(r.headers["Location"]).data
+booking_url = r.headers["Location"]
+assert b"QR code of booking" in client.get(booking_url).data
+# Moving the booking to another showtime of the film, paying or getting back the difference.
+import sqlalchemy as sa
+with app.app_context():
+    film = db.session.get(Showtime, 5).movie_id
+    other = db.session.scalar(sa.select(Showtime).where(
+        Showtime.movie_id == film, Showtime.id != 5, Showtime.starts_at > utcnow())
+        .order_by(Showtime.starts_at.desc()))
+    target, pair = other.id, [cell.id for cell in best_available.best_seats(
+        seatmap.build(other, utcnow()).rows, 2)]
+r = client.post(f"{booking_url}/exchange/{target}", data={"seat_ids": pair})
+assert r.status_code == 303, (r.status_code, r.get_data(as_text=True)[:500])
+review = r.headers["Location"]
+assert b"Move booking" in client.get(review).data
+hold_id = review.rstrip("/").rsplit("/", 1)[1]
+r = client.post(f"{booking_url}/exchange/{hold_id}/confirm", data={
+    "card_number": "4242424242424242", "card_expiry": "12/34", "card_cvc": "123"})
+assert r.status_code == 303, (r.status_code, r.get_data(as_text=True)[:500])
+assert b"Your booking has moved" in client.get(r.headers["Location"]).data
 print("ok")
 """
     assert run_python(check, env).strip().endswith("ok")
