@@ -47,14 +47,6 @@ class Config:
             os.environ.get("DATABASE_URL")
             or "sqlite:///" + str(Path(self.INSTANCE_PATH) / "cinema.sqlite3")
         )
-        # No pool_pre_ping: a ping on every checkout is one more round trip per request.
-        # extensions.ping_idle_connections pings only a connection that sat idle in the pool.
-        # The pool keeps as many PostgreSQL connections as a process serves requests at once
-        # (gunicorn's threads): SQLAlchemy's default keeps 5, so with 8 threads the others were
-        # opened and closed again request after request (a new server process each time).
-        self.SQLALCHEMY_ENGINE_OPTIONS = (
-            {"pool_size": _int("DATABASE_POOL_SIZE", 10), "max_overflow": 10}
-            if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql") else {})
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         # Keys in Redis (rate limits, seat-map stamps, the RQ queue) share this prefix so two
         # installations, or two test runs, can use one Redis server without meeting.
@@ -138,11 +130,19 @@ class Config:
         # app. 0 trusts none (the client address is the socket's).
         self.PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
         self.TESTING = False
+        # No pool_pre_ping: a ping on every checkout is one more round trip per request.
+        # extensions.ping_idle_connections pings only a connection that sat idle in the pool.
+        # The pool keeps as many PostgreSQL connections as a process serves requests at once
+        # (gunicorn's threads): SQLAlchemy's default keeps 5, so with 8 threads the others were
+        # opened and closed again request after request (a new server process each time).
+        # Decided after the overrides, which may name another database.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
         for key, value in overrides.items():
             setattr(self, key, value)
         if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides and \
-                not self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-            self.SQLALCHEMY_ENGINE_OPTIONS = {}  # a pool size is PostgreSQL's (above)
+                self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": _int("DATABASE_POOL_SIZE", 10),
+                                              "max_overflow": 10}
 
     @property
     def uses_redis(self) -> bool:

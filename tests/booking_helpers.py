@@ -1,8 +1,10 @@
 """Helpers for booking tests: a showtime with a small auditorium, and patrons signed in."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
+from cinema.extensions import db
 from cinema.models import UserRole
 from tests.factories import gen_auditorium, gen_movie, gen_showtime, gen_user, login, seats_of
 
@@ -33,3 +35,26 @@ def patron_client(app, role=UserRole.USER):
 def hold(client, showtime, seats, headers=None):
     return client.post("/bookings/hold", headers=headers or {}, data={
         "showtime_id": showtime.id, "seat_ids": [s.id for s in seats]})
+
+
+def race(app, tabs: int, action) -> list:
+    """Run ``action()`` in ``tabs`` threads at once (each in its own app context, started
+    together at a barrier); what each returned, or the name of what it raised."""
+    barrier, outcomes = threading.Barrier(tabs), []
+
+    def tab():
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcomes.append(action())
+            except Exception as error:  # noqa: BLE001 - the losers' refusals are the point
+                outcomes.append(type(error).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tab) for _ in range(tabs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

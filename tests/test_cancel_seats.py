@@ -3,7 +3,6 @@ are free at once, the ticket is reissued by email, and the money stays right und
 killed process. Every test ends with the money invariant (``money_checked``)."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -22,7 +21,15 @@ from cinema.models import (
     ReservationStatus,
     UserRole,
 )
-from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
+from tests.booking_helpers import (
+    APPROVE,
+    JSON,
+    hold,
+    now,
+    patron_client,
+    race,
+    setup_showtime,
+)
 from tests.factories import gen_user
 from tests.load_support import kill_when_marked
 from tests.payment_helpers import provider_entries
@@ -136,25 +143,9 @@ def test_an_admin_may_cancel_seats_after_the_cutoff(app, app_ctx):
 def test_four_tabs_cancelling_the_same_seat_at_once_refund_it_once(app, app_ctx):
     user = gen_user()
     reservation, _, _ = paid_booking(user)
-    seat_id, reservation_id = reservation.seats[0].seat_id, reservation.id
-    barrier, outcomes = threading.Barrier(4), []
-
-    def tab():
-        with app.app_context():
-            barrier.wait()
-            try:
-                outcomes.append(booking_changes.cancel_seats(reservation_id, [seat_id], user.id,
-                                                             now())[1])
-            except Exception as error:  # noqa: BLE001 - the losers' refusals are the point
-                outcomes.append(type(error).__name__)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=tab) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    seat_id, reservation_id, user_id = reservation.seats[0].seat_id, reservation.id, user.id
+    outcomes = race(app, 4, lambda: booking_changes.cancel_seats(reservation_id, [seat_id],
+                                                                 user_id, now())[1])
     assert sorted(map(str, outcomes)).count("InvalidState") == 3, outcomes
     assert len(refunds_of(reservation)) == 1 and len(provider_entries("REFUND")) == 1
 

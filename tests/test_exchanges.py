@@ -29,7 +29,7 @@ from cinema.models import (
     ReservationStatus,
 )
 from cinema.money import format_money
-from tests.booking_helpers import APPROVE, JSON, now, patron_client, setup_showtime
+from tests.booking_helpers import APPROVE, JSON, now, patron_client, race, setup_showtime
 from tests.factories import gen_auditorium, gen_showtime, gen_user, seats_of
 from tests.load_support import kill_when_marked
 from tests.payment_helpers import provider_entries
@@ -266,27 +266,6 @@ def test_two_exchanges_of_one_booking_at_once_one_wins_the_other_is_given_back(a
     assert sorted(line.seat_id for line in moved.seats) == sorted(
         s.id for s in second_seats[:2])
     assert all(line.is_active for line in moved.seats)
-
-
-def race(app, tabs, action) -> list:
-    barrier, outcomes = threading.Barrier(tabs), []
-
-    def tab():
-        with app.app_context():
-            barrier.wait()
-            try:
-                outcomes.append(action())
-            except Exception as error:  # noqa: BLE001 - the losers' refusals are the point
-                outcomes.append(type(error).__name__)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=tab) for _ in range(tabs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 KILLED_EXCHANGE = """

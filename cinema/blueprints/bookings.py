@@ -51,9 +51,11 @@ def hold():
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 
-def _detail_page(reservation_id: int, error=None):
-    reservation = bookings_query.visible_to(reservation_id, current_user.id,
-                                            current_user.is_staff)
+def _detail_page(reservation_id: int, error=None, reservation=None):
+    """The booking's page (``reservation``: the booking, if the caller has loaded it)."""
+    if reservation is None:
+        reservation = bookings_query.visible_to(reservation_id, current_user.id,
+                                                current_user.is_staff)
     now = utcnow()
     is_owner = reservation.user_id == current_user.id
     return render("pages/bookings/detail.html", reservation=reservation, error=error, now=now,
@@ -86,7 +88,7 @@ def detail(reservation_id: int):
         return redirect(url_for("bookings.exchange_review",
                                 reservation_id=reservation.exchange_for_id,
                                 hold_id=reservation.id), 303)
-    return _detail_page(reservation_id)
+    return _detail_page(reservation_id, reservation=reservation)
 
 
 # The confirm form's fields and their longest acceptable values (idempotency_key: its column).

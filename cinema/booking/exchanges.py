@@ -102,7 +102,10 @@ def plan_exchange(reservation_id, hold_id, user_id: int, now: datetime) -> Excha
     """What completing the exchange would do, changing nothing. Raises NotFound (no such
     booking or exchange hold of it), what ``check_exchangeable`` raises, and HoldExpired."""
     booking = own_booking(reservation_id, user_id)
-    hold = exchange_hold(booking, hold_id)
+    return _plan(booking, exchange_hold(booking, hold_id), now)
+
+
+def _plan(booking: Reservation, hold: Reservation, now: datetime) -> ExchangePlan:
     check_exchangeable(booking, now)
     if not hold.is_live_hold(now):
         raise HoldExpired(NEW_SEATS_GONE)
@@ -129,7 +132,7 @@ def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
     hold = exchange_hold(booking, hold_id)
     if is_done(booking, hold):
         return booking, booking.total_price_cents - hold.total_price_cents
-    plan = plan_exchange(booking.id, hold.id, user_id, now)
+    plan = _plan(booking, hold, now)
     topup = None
     if plan.charge_cents > 0:
         card = payments.parse_card(card_number, card_expiry, card_cvc, now)

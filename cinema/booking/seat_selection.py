@@ -101,18 +101,8 @@ def type_prices(showtime: Showtime, seat_map: SeatMap, now: datetime,
     ``prices``, from the rules and ticket types read now)."""
     if prices is None:
         return price_book.type_prices(showtime, seat_map.types, now)
-    by_type = {t: engine.price_seat(prices.facts, t, prices.settings, prices.rules,
-                                    prices.ticket, prices.occupancy, now).price_cents
-               for t in seat_map.types}
-    return dict(sorted(by_type.items(), key=lambda item: item[1]))
-
-
-def demand_note(prices: PricesShown, now: datetime) -> str | None:
-    demand_rules = [rule for rule in prices.rules if rule.uses_demand]
-    if not demand_rules:
-        return None
-    return engine.demand_note(demand_rules, prices.facts, prices.occupancy, now,
-                              prices.settings)
+    return price_book.type_prices(showtime, seat_map.types, now, prices.rules, prices.ticket,
+                                  prices.occupancy)
 
 
 def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requested=None,
@@ -138,7 +128,8 @@ def showtime_view(showtime_id: int, user_id: int | None, now: datetime, requeste
                 best_notice=best_notice,
                 summary=summary(seat_map, selected, now, prices),
                 type_prices=type_prices(showtime, seat_map, now, prices),
-                demand_note=demand_note(prices, now),
+                demand_note=price_book.demand_note(showtime, now, prices.rules,
+                                                   prices.occupancy),
                 ticket_types=prices.types,
                 map_version=seatmap.version(showtime, now, user_id, requested, state),
                 is_bookable=not showtime.is_cancelled and showtime.starts_at > now)

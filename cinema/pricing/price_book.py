@@ -123,20 +123,30 @@ def frozen_items(rows) -> list[engine.Item]:
             for row in sorted(rows, key=lambda row: row.position)]
 
 
-def type_prices(showtime: Showtime, seat_types, now: datetime) -> dict:
-    """The Adult price of each seat type at this showtime now (cents), cheapest first."""
-    rules = enabled_rules()
-    facts = engine.ShowtimeFacts.of(showtime)
-    occ = occupancy(showtime, now) if any(r.uses_demand for r in rules) else engine.Occupancy()
-    ticket = default_ticket(ticket_types())
-    prices = {t: engine.price_seat(facts, t, settings(), rules, ticket, occ, now).price_cents
+def type_prices(showtime: Showtime, seat_types, now: datetime, rules=None,
+                ticket: engine.Ticket | None = None,
+                occupancy_now: engine.Occupancy | None = None) -> dict:
+    """The Adult price of each seat type at this showtime now (cents), cheapest first. The
+    enabled ``rules``, the default ``ticket`` and the occupancy are read unless given."""
+    rules = enabled_rules() if rules is None else rules
+    if occupancy_now is None:
+        occupancy_now = (occupancy(showtime, now) if any(r.uses_demand for r in rules)
+                         else engine.Occupancy())
+    ticket = default_ticket(ticket_types()) if ticket is None else ticket
+    facts, price_settings = engine.ShowtimeFacts.of(showtime), settings()
+    prices = {t: engine.price_seat(facts, t, price_settings, rules, ticket, occupancy_now,
+                                   now).price_cents
               for t in seat_types}
     return dict(sorted(prices.items(), key=lambda item: item[1]))
 
 
-def demand_note(showtime: Showtime, now: datetime) -> str | None:
-    rules = [r for r in enabled_rules() if r.uses_demand]
+def demand_note(showtime: Showtime, now: datetime, rules=None,
+                occupancy_now: engine.Occupancy | None = None) -> str | None:
+    """What the demand rules say about this showtime now, if any is on (the enabled ``rules``
+    and the occupancy are read unless given)."""
+    rules = [r for r in (enabled_rules() if rules is None else rules) if r.uses_demand]
     if not rules:
         return None
     return engine.demand_note(rules, engine.ShowtimeFacts.of(showtime),
-                               occupancy(showtime, now), now, settings())
+                               occupancy(showtime, now) if occupancy_now is None
+                               else occupancy_now, now, settings())
