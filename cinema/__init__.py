@@ -51,6 +51,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
         waitlist,
         wishlist,
     )
+    from cinema.db_connections import keep_prepared_statements
     from cinema.errors import register_error_handlers
     from cinema.extensions import (
         csrf,
@@ -65,6 +66,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     routing.init_app(app)
     db.init_app(app)
     with app.app_context():
+        keep_prepared_statements(db.engine)
         ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
