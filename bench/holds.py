@@ -7,8 +7,8 @@ workers x 8 threads):
 
 - the limits: a hello-world WSGI app; the lean reference (``bench/support/lean_reference.py``:
   Flask and SQLAlchemy Core on the same schema, no ORM, session, CSRF or Redis) making the same
-  holds and rendering the same seat-map partial; pgbench running the hold's own SQL on 8
-  connections;
+  holds, rendering the same seat-map partial and taking the same hot-seat storms (on showtimes
+  of its own); pgbench running the hold's own SQL on 8 connections;
 - the app (rate limits off, CSRF on, Redis on): (a) holds on distinct seats, 32 patrons each
   holding 2 of its own 18 seats again and again (each hold replaces the patron's previous one);
   (a) again with 16 patrons (16 connections, where issue 17 sets its latency target); (b) a
@@ -17,8 +17,8 @@ workers x 8 threads):
   with the simulated card (the hold before each confirm is not timed);
 
 and prints one table: rate, latency percentiles, unexpected answers, the double-booking
-invariant, and each rate as a ratio to the lean reference and to hello-world. Nothing asserts on
-speed: the figures are for reading (docs/PERFORMANCE.md).
+invariant, and each rate as a ratio to the lean reference's (the storms' to its storms') and
+to hello-world. Nothing asserts on speed: the figures are for reading (docs/PERFORMANCE.md).
 
 Environment: BENCH_PG_SERVER_URL (default postgresql://postgres@127.0.0.1:5432),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/0), BENCH_SECONDS (default 12, per timed phase),
@@ -103,13 +103,15 @@ def seed(database_url: str, instance: Path) -> dict:
         first = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0)
         showtimes = [gen_showtime(movie=movie, auditorium=auditorium,
                                   starts_at=first + timedelta(hours=4 * n))
-                     for n in range(2 + STORMS + CONFIRM_SHOWTIMES)]
+                     for n in range(2 + 2 * STORMS + CONFIRM_SHOWTIMES)]
         users = [gen_user() for _ in range(STORM_CLIENTS)]
         seat_ids = sorted(seat.id for seat in seats_of(auditorium))
         user_ids = [user.id for user in users]
         ids = [s.id for s in showtimes]
         setup = dict(showtime_id=ids[0], storm_showtime_ids=ids[1:1 + STORMS],
-                     lean_showtime_id=ids[1 + STORMS], confirm_showtime_ids=ids[2 + STORMS:],
+                     lean_showtime_id=ids[1 + STORMS],
+                     lean_storm_showtime_ids=ids[2 + STORMS:2 + 2 * STORMS],
+                     confirm_showtime_ids=ids[2 + 2 * STORMS:],
                      auditorium_id=auditorium.id, seat_ids=seat_ids, user_ids=user_ids,
                      emails=[user.email for user in users])
         db.session.remove()
@@ -215,16 +217,35 @@ def sustained(requests: list, seconds: float, expected=(200,),
 
 def storm(patrons: list[Patron], showtime_id: int, seat_id: int) -> Run:
     """Every patron at once onto one seat."""
+    return storm_of([lambda p=p: p.hold(showtime_id, [seat_id]) for p in patrons])
+
+
+def storm_of(requests: list) -> Run:
+    """Each request in its own thread, all released at once by a barrier."""
     run = Run((303, 409))
     cpu, began = time.process_time(), time.perf_counter()
-    outcomes = run_together([lambda p=p: call(lambda: p.hold(showtime_id, [seat_id]))
-                             for p in patrons], timeout=120)
+    outcomes = run_together([lambda r=r: call(r) for r in requests], timeout=120)
     run.wall = time.perf_counter() - began
     run.client_cpu = time.process_time() - cpu
     for outcome in outcomes:
         status, _ = outcome.value
         run.record(status, outcome.seconds)
     return run
+
+
+def storms(showtime_ids: list[int], setup: dict, one_storm) -> tuple[Run, bool, list[int]]:
+    """``one_storm(showtime_id, seat_id)`` on each showtime (a seat of its own each time): the
+    runs together, the double-booking invariant and the number of winners of each storm."""
+    total, ok, winners = Run((303, 409)), True, []
+    for n, showtime_id in enumerate(showtime_ids):
+        one = one_storm(showtime_id, setup["seat_ids"][n * SEATS_PER_ROW])
+        total.latencies += one.latencies
+        total.statuses.update(one.statuses)
+        total.wall += one.wall
+        total.client_cpu += one.client_cpu
+        winners.append(one.statuses[303])
+        ok &= double_booked_seats(setup["database_url"], showtime_id) == {}
+    return total, ok, winners
 
 
 def pgbench_script() -> str:
@@ -309,8 +330,10 @@ def hello_world(workdir: Path) -> Run:
         server.stop()
 
 
-def lean_reference(database_url: str, setup: dict, workdir: Path) -> tuple[Run, bool, Run]:
-    """The lean reference: holds as in (a), on a showtime of its own, then its seat map."""
+def lean_reference(database_url: str, setup: dict, workdir: Path) -> dict:
+    """The lean reference: holds as in (a), on a showtime of its own, its seat map, and the
+    hot-seat storms of (b) on showtimes of their own: {"hold", "map", "storms": Run; "ok": the
+    invariant after the holds and the storms; "winners"}."""
     server = GunicornServer("lean_reference:app", {"DATABASE_URL": database_url},
                             workdir / "lean.log", WORKERS, THREADS,
                             cwd=REPO_ROOT / "bench" / "support")
@@ -333,7 +356,17 @@ def lean_reference(database_url: str, setup: dict, workdir: Path) -> tuple[Run, 
         seat_map = sustained([lambda: http_request(server.base_url, "GET",
                                                    f"/showtimes/{showtime_id}/seats")]
                              * DISTINCT_CLIENTS, SECONDS)
-        return holds, ok, seat_map
+
+        def one_storm(storm_showtime_id: int, seat_id: int) -> Run:
+            def request(user_id):
+                body = urlencode({"user_id": user_id, "showtime_id": storm_showtime_id,
+                                  "seat_ids": seat_id}).encode()
+                return http_request(server.base_url, "POST", "/hold", body,
+                                    {"Content-Type": "application/x-www-form-urlencoded"})
+            return storm_of([lambda u=u: request(u) for u in setup["user_ids"][:STORM_CLIENTS]])
+        stormed, storms_ok, winners = storms(setup["lean_storm_showtime_ids"], setup, one_storm)
+        return dict(hold=holds, map=seat_map, storms=stormed, winners=winners,
+                    ok=ok and storms_ok and winners == [1] * STORMS)
     finally:
         problems = server.log_problems()
         server.stop()
@@ -357,16 +390,8 @@ def distinct_holds(patrons: list[Patron], setup: dict,
 def hot_seat_storms(patrons: list[Patron], setup: dict) -> tuple[Run, bool, list[int]]:
     """(b): STORMS times, every patron at once onto one seat (a showtime per storm); the run,
     the invariant and the number of winners of each storm."""
-    total, ok, winners = Run((303, 409)), True, []
-    for n, showtime_id in enumerate(setup["storm_showtime_ids"]):
-        one = storm(patrons, showtime_id, setup["seat_ids"][n * SEATS_PER_ROW])
-        total.latencies += one.latencies
-        total.statuses.update(one.statuses)
-        total.wall += one.wall
-        total.client_cpu += one.client_cpu
-        winners.append(one.statuses[303])
-        ok &= double_booked_seats(setup["database_url"], showtime_id) == {}
-    return total, ok, winners
+    return storms(setup["storm_showtime_ids"], setup,
+                  lambda showtime_id, seat_id: storm(patrons, showtime_id, seat_id))
 
 
 def seat_maps(patrons: list[Patron], setup: dict) -> tuple[Run, Run]:
@@ -450,6 +475,8 @@ def report(runs: dict, checks: dict, tps: float, pg_latency: str, winners: list[
     print(row("lean reference: hold", runs["lean hold"], "holds/s", ok["lean"], lean_hold,
               hello))
     print(row("lean reference: seat map", runs["lean map"], "req/s", "", lean_map, hello))
+    print(row(f"lean reference: hot seat, {STORMS} x {STORM_CLIENTS}", runs["lean storms"],
+              "holds/s", ok["lean"], runs["lean storms"].rate(), hello))
     print(f"{'pgbench, the hold SQL (8 clients)':<36} {tps:>7,.0f} tps     "
           f"latency average {pg_latency}")
     print(row("app: (a) holds, distinct seats", runs["holds"], "holds/s", ok["holds"],
@@ -458,7 +485,7 @@ def report(runs: dict, checks: dict, tps: float, pg_latency: str, winners: list[
               ok["holds 16"], lean_hold, hello))
     storm_check = (f"{ok['storms']}, " + "/".join(map(str, winners)) + " won")
     print(row(f"app: (b) hot seat, {STORMS} x {STORM_CLIENTS}", runs["storms"], "holds/s",
-              storm_check, lean_hold, hello))
+              storm_check, runs["lean storms"].rate(), hello))
     print(row("app: seat map, full render", runs["map"], "req/s", "", lean_map, hello))
     print(row("app: seat map, unchanged poll (204)", runs["poll"], "req/s", "", lean_map, hello))
     print(row("app: confirm, simulated card", runs["confirm"], "req/s", "", None, hello))
@@ -466,7 +493,8 @@ def report(runs: dict, checks: dict, tps: float, pg_latency: str, winners: list[
     for name, run in runs.items():
         print(f"  {name:<12} answers {{{answers(run)}}}   client CPU "
               f"{run.client_cpu / run.wall if run.wall else 0:4.2f} cores")
-    print(f"  each storm {runs['storms'].wall / STORMS:.2f} s wall; (a) / pgbench "
+    print(f"  each storm {runs['storms'].wall / STORMS:.2f} s wall (the lean reference's "
+          f"{runs['lean storms'].wall / STORMS:.2f} s); (a) / pgbench "
           f"{ratio(runs['holds'].rate(), tps)}")
     print("load average after: %.1f %.1f %.1f" % os.getloadavg())
     print(f"gunicorn log: {len(problems)} error lines"
@@ -500,8 +528,10 @@ def main() -> None:
         migrate(database_url)
         setup = dict(seed(database_url, workdir / "instance"), database_url=database_url)
         runs["hello"] = hello_world(workdir)
-        runs["lean hold"], checks["lean"], runs["lean map"] = lean_reference(
-            database_url, setup, workdir)
+        lean = lean_reference(database_url, setup, workdir)
+        runs["lean hold"], runs["lean map"], runs["lean storms"] = \
+            lean["hold"], lean["map"], lean["storms"]
+        checks["lean"] = lean["ok"]
         tps, pg_latency = pgbench(database_url, setup, workdir)
         servers = start_servers(1, "wsgi:app",
                                 app_env(database_url, prefix, workdir / "instance"), workdir,
