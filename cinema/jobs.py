@@ -22,11 +22,15 @@ log = logging.getLogger(__name__)
 PERIODIC_SECONDS = 60
 
 
+def queue_name() -> str:
+    return current_app.config["RQ_QUEUE"]
+
+
 def queue() -> Queue | None:
     client = get_redis()
     if client is None:
         return None
-    return Queue(current_app.config["RQ_QUEUE"], connection=client)
+    return Queue(queue_name(), connection=client)
 
 
 def enqueue(func, *args, **kwargs) -> None:
@@ -46,21 +50,21 @@ def enqueue(func, *args, **kwargs) -> None:
                     exc_info=True)
 
 
-def enqueue_at(when: datetime, func, *args, pipeline=None) -> None:
+def enqueue_at(when: datetime, func, *args, pipeline=None, job_id: str | None = None) -> None:
     """Run ``func`` at ``when`` (aware UTC) on RQ's scheduler; no-op without Redis. With a
     Redis ``pipeline``, the job is written when the caller executes it (and a failure is the
-    caller's to handle)."""
+    caller's to handle). A ``job_id`` already scheduled is written again: one job."""
     if pipeline is not None:
         # The queue on the pipeline itself: RQ writes the job on the pipeline it is given but
         # adds it to the scheduled registry through the queue's connection (RQ 2.12).
-        Queue(current_app.config["RQ_QUEUE"], connection=pipeline).enqueue_at(
-            when, func, *args, pipeline=pipeline)
+        Queue(queue_name(), connection=pipeline).enqueue_at(
+            when, func, *args, pipeline=pipeline, job_id=job_id)
         return
     q = queue()
     if q is None:
         return
     try:
-        q.enqueue_at(when, func, *args)
+        q.enqueue_at(when, func, *args, job_id=job_id)
     except Exception:  # noqa: BLE001
         log.warning("could not schedule %s", func.__name__, exc_info=True)
 

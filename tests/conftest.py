@@ -133,6 +133,10 @@ def clean_database(request):
 
         price_defaults.seed(settings())
         db.session.commit()
+    # Ids start again at 1: a release window remembered for showtime 1 is another showtime's.
+    from cinema.booking.expiry import ScheduledReleases
+
+    ScheduledReleases.forget()
 
 
 @pytest.fixture

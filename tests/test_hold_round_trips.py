@@ -105,22 +105,61 @@ def test_the_hold_returned_is_the_one_stored(app, app_ctx):
     assert stored.total_price_cents == sum(line.price_cents for line in stored.seats) > 0
 
 
-def test_the_expiry_job_is_scheduled_through_the_pipeline(app, app_ctx):
+def test_the_expiry_job_is_scheduled_through_the_pipeline_once_per_showtime_and_window(
+        app, app_ctx):
     from rq import Queue
     from rq.registry import ScheduledJobRegistry
 
-    from cinema.booking import booking
+    from cinema.booking import booking, expiry
     from cinema.extensions import get_redis
 
     showtime, seats = setup_showtime()
+    other, other_seats = setup_showtime()
     registry = ScheduledJobRegistry(queue=Queue(app.config["RQ_QUEUE"], connection=get_redis()))
-    before = set(registry.get_job_ids())
-    reservation = booking.hold_seats(gen_user().id, showtime.id, [seats[0].id], now=now())
-    [job_id] = set(registry.get_job_ids()) - before
-    job = registry.job_class.fetch(job_id, connection=get_redis())
-    assert job.args == (reservation.id,) and job.func_name.endswith("release_hold")
-    scheduled = registry.get_scheduled_time(job)
-    assert abs((scheduled - reservation.hold_expires_at).total_seconds()) < 5
+    at = now()
+
+    def hold_scheduling(showtime_id, seat, when) -> str:
+        """Hold, and say what went to Redis: "stamp" alone, or "stamp and job"."""
+        with round_trips() as sent:
+            booking.hold_seats(gen_user().id, showtime_id, [seat.id], now=when)
+        assert len(sent["redis"]) == 1  # one round trip either way
+        return "stamp" if sent["redis"] == ["pipeline of 1"] else "stamp and job"
+
+    assert hold_scheduling(showtime.id, seats[0], at) == "stamp and job"
+    reservation = db.session.scalars(sa.select(Reservation).where(
+        Reservation.showtime_id == showtime.id)).one()
+    runs_at = expiry.release_window(reservation.hold_expires_at)
+    job = registry.job_class.fetch(expiry.release_job_id(showtime.id, runs_at),
+                                   connection=get_redis())
+    assert job.args == (showtime.id,) and job.func_name.endswith("release_showtime_holds")
+    assert 0 < (registry.get_scheduled_time(job) - reservation.hold_expires_at
+                ).total_seconds() <= expiry.RELEASE_WINDOW_SECONDS + 1
+    # Another hold of the showtime expiring in the same window (at its very end): no job.
+    last_in_window = at + (runs_at - timedelta(seconds=1) - reservation.hold_expires_at)
+    assert hold_scheduling(showtime.id, seats[1], last_in_window) == "stamp"
+    # Another showtime, or the next window: a job of its own.
+    assert hold_scheduling(other.id, other_seats[0], at) == "stamp and job"
+    next_window = last_in_window + timedelta(microseconds=1)
+    assert hold_scheduling(showtime.id, seats[2], next_window) == "stamp and job"
+
+
+def test_a_window_is_remembered_only_once_redis_took_its_job(app, app_ctx, monkeypatch):
+    from cinema.booking import booking, expiry
+
+    showtime, seats = setup_showtime()
+    remembered = set(expiry.ScheduledReleases._ids)
+
+    def refuse(self, *args, **kwargs):
+        raise redis.ConnectionError("Redis is down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(redis.client.Pipeline, "execute", refuse)
+        held = booking.hold_seats(gen_user().id, showtime.id, [seats[0].id], now=now())
+    assert held.status is ReservationStatus.HELD  # the hold does not wait for Redis
+    assert expiry.ScheduledReleases._ids == remembered
+    with round_trips() as sent:  # the next hold in the window schedules the job
+        booking.hold_seats(gen_user().id, showtime.id, [seats[1].id], now=now())
+    assert len(sent["redis"]) == 1 and sent["redis"] != ["pipeline of 1"]
 
 
 def test_a_busy_pooled_connection_is_not_pinged_an_idle_one_is(app, monkeypatch):

@@ -36,10 +36,26 @@ def test_the_scheduled_release_job_expires_a_hold(app, app_ctx):
                                now=now() - timedelta(hours=1))
     live = booking.hold_seats(gen_user().id, showtime.id, [seats[1].id], now=now())
     queue = Queue(app.config["RQ_QUEUE"], connection=get_redis())
-    assert queue.scheduled_job_registry.count >= 2  # one release job per hold
+    assert queue.scheduled_job_registry.count >= 2  # one per window: the holds are 1 h apart
     run_worker(app)
     assert statuses()[stale.id] == (ReservationStatus.CANCELLED, CancelReason.EXPIRED)
     assert statuses()[live.id] == (ReservationStatus.HELD, None)
+
+
+def test_a_release_job_releases_its_showtimes_expired_holds_only(app, app_ctx):
+    from cinema.booking import expiry
+
+    showtime, seats = setup_showtime()
+    other, other_seats = setup_showtime()
+    stale = [booking.hold_seats(gen_user().id, showtime.id, [seat.id],
+                                now=now() - timedelta(hours=1)) for seat in seats[:2]]
+    live = booking.hold_seats(gen_user().id, showtime.id, [seats[2].id], now=now())
+    elsewhere = booking.hold_seats(gen_user().id, other.id, [other_seats[0].id],
+                                   now=now() - timedelta(hours=1))
+    assert expiry.release_showtime_holds(showtime.id) == 2
+    assert [statuses()[hold.id] for hold in stale] == \
+        [(ReservationStatus.CANCELLED, CancelReason.EXPIRED)] * 2
+    assert statuses()[live.id] == statuses()[elsewhere.id] == (ReservationStatus.HELD, None)
 
 
 def test_the_periodic_sweep_on_the_worker_is_idempotent(app, app_ctx):

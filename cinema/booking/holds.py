@@ -140,21 +140,28 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
 
 
 def _after_hold(showtime_id: int, reservation_id: int, expires_at: datetime) -> None:
-    """The seat-map stamp and the job that releases the hold at its expiry: one Redis round
-    trip. A failure is logged: the stamp only saves renders, and the periodic sweep releases
-    what the job would (availability never waits for either)."""
+    """The seat-map stamp and, unless this process scheduled it already, the job that releases
+    the showtime's holds expiring in the hold's window (``expiry``): one Redis round trip. A
+    failure is logged: the stamp only saves renders, and the periodic sweep releases what the
+    job would (availability never waits for either)."""
     client = get_redis()
     if client is None:
         return
+    runs_at = expiry.release_window(expires_at)
+    job_id = expiry.release_job_id(showtime_id, runs_at)
+    scheduled = (jobs.queue_name(), job_id)
     try:
         with client.pipeline(transaction=False) as pipe:
             seat_stamps.bump(showtime_id, pipeline=pipe)
-            jobs.enqueue_at(expires_at + timedelta(seconds=1), expiry.release_hold,
-                            reservation_id, pipeline=pipe)
+            if not expiry.ScheduledReleases.knows(scheduled):
+                jobs.enqueue_at(runs_at, expiry.release_showtime_holds, showtime_id,
+                                pipeline=pipe, job_id=job_id)
             pipe.execute()
     except Exception:  # noqa: BLE001 - see the docstring
         log.warning("could not stamp or schedule the expiry of hold %s", reservation_id,
                     exc_info=True)
+        return
+    expiry.ScheduledReleases.remember(scheduled)
 
 
 class PricingBook:
