@@ -55,9 +55,7 @@ def check(seat_map: SeatMap, chosen: set[int]) -> None:
     Raises SingleSeatGap (422) naming the first stranded seat and, when there is one, the
     shift of the same number of seats that avoids it.
     """
-    for row in seat_map.rows:
-        if not any(c is not None and c.id in chosen for c in row.cells):
-            continue
+    for row in seat_map.rows_of(chosen):
         lonely = stranded(row.cells, chosen)
         if not lonely:
             continue

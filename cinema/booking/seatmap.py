@@ -93,6 +93,17 @@ class SeatMap:
     rows: list[SeatRow]
     counts: dict[str, int]
     types: list[SeatType]
+    # seat id -> (row index, cell index), shared with the cached layout (None: not known).
+    places: dict[int, tuple[int, int]] | None = None
+
+    def rows_of(self, seat_ids) -> list[SeatRow]:
+        """The rows holding any of ``seat_ids``, front to back."""
+        if self.places is None:
+            wanted = set(seat_ids)
+            return [row for row in self.rows
+                    if any(c is not None and c.id in wanted for c in row.cells)]
+        indexes = {self.places[i][0] for i in seat_ids if i in self.places}
+        return [self.rows[r] for r in sorted(indexes)]
 
     @property
     def capacity(self) -> int:
@@ -295,4 +306,4 @@ def lay_out(showtime_id: int, auditorium_id: int, layout_key: tuple, claims: dic
         changed.setdefault(r, list(layout.rows[r].cells))[c] = replace(cell, state=taken)
     rows = [SeatRow(row.label, changed[r]) if r in changed else row
             for r, row in enumerate(layout.rows)]
-    return SeatMap(showtime_id, layout.columns, rows, counts, layout.types)
+    return SeatMap(showtime_id, layout.columns, rows, counts, layout.types, layout.places)
