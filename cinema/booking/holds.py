@@ -25,7 +25,8 @@ types come from ``PricingBook``, kept per process and per version of their table
 statement reads the version), so they cost no statement while unchanged. While a demand rule
 is on, two more statements order holds of one showtime and count its occupancy
 (``price_book.lock_occupancy`` before the first statement, ``price_book.occupancy`` after it).
-After the commit, Redis is one pipelined round trip: the seat-map stamp and the expiry job.
+After the commit, Redis is one pipelined round trip: the seat-map stamp and, once per process
+for the showtime's window of expiries, the job that releases them (``expiry``).
 
 Why this cannot double-book: the only thing that makes a seat taken is an active seat row, and
 the unique index admits one per (showtime, seat). Two holds racing for a seat both pass the
