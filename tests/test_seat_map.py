@@ -116,3 +116,18 @@ def test_anonymous_visitors_see_the_map_and_a_sign_in_link(app, app_ctx, client)
     page = client.get(f"/showtimes/{showtime.id}").get_data(as_text=True)
     assert 'id="seat-map"' in page and "Sign in to book" in page
     assert client.get("/showtimes/987654").status_code == 404
+
+
+def test_the_summary_says_how_long_seats_are_held(app, app_ctx):
+    showtime, _ = setup_showtime()
+    _, client = patron_client(app)
+    said = {}
+    for seconds in (600, 60, 90):
+        app.config["HOLD_SECONDS"] = seconds
+        try:
+            said[seconds] = client.get(f"/showtimes/{showtime.id}").text
+        finally:
+            app.config["HOLD_SECONDS"] = 600
+    assert "Seats are held for 10 minutes while you pay." in said[600]
+    assert "Seats are held for 1 minute while you pay." in said[60]
+    assert "Seats are held for 90 seconds while you pay." in said[90]
