@@ -119,8 +119,8 @@ def test_a_full_render_reads_the_map_in_one_statement_and_the_layout_once(app, a
 
 
 def test_a_changed_price_shows_at_once_and_holds_share_the_book(app, app_ctx):
-    from cinema.booking.holds import PricingBook
     from cinema.models import PricingRule
+    from cinema.pricing.price_book import PricingBook
 
     showtime, seats = setup_showtime()
     _, client = patron_client(app)

@@ -22,6 +22,7 @@ from cinema.booking import (
     bookings_query,
     charges,
     freed_seats,
+    hold_rules,
     holds,
     payments,
     promotions,
@@ -65,7 +66,7 @@ DEADLOCK_RETRIES = 3
 # --- holds (cinema/booking/holds.py) ---------------------------------------------------------
 
 hold_seats = holds.hold_seats
-bookable_showtime = holds.bookable_showtime
+bookable_showtime = hold_rules.bookable_showtime
 
 
 def hold_is_live(reservation: Reservation, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from cinema.booking import freed_seats, holds, seat_stamps
+from cinema.booking import freed_seats, hold_rules, holds, seat_stamps
 from cinema.exceptions import CancellationClosed, InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.ids import parse_id
@@ -77,7 +77,7 @@ def target_showtime(booking: Reservation, showtime_id, now: datetime) -> Showtim
     if showtime_id is None:
         raise ValidationFailed("Please choose a showtime.",
                                field_errors={"showtime_id": ["Missing or not a number."]})
-    showtime = holds.bookable_showtime(showtime_id, now)
+    showtime = hold_rules.bookable_showtime(showtime_id, now)
     if showtime.movie_id != booking.showtime.movie_id:
         raise ValidationFailed("A booking can move to another showtime of the same film only.",
                                field_errors={"showtime_id": ["Another film's showtime."]})

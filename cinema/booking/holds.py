@@ -19,9 +19,9 @@ them the user loader's ``SELECT`` that every signed-in request makes (psycopg se
 Between 1 and 2, in Python and without a round trip: the showtime and seat checks (404/422,
 the pair rule of ``seat_pairs`` among them), the seats already taken (409, naming them), the
 single-seat gap rule (on the cached layout,
-``seatmap.lay_out``), the ticket types asked for, and the price of each seat (``price_lines``,
+``seatmap.lay_out``), the ticket types asked for, and the price of each seat (``price_book.price_lines``,
 the one pricing call: ``cinema.pricing.engine.price_seats``). The pricing rules and ticket
-types come from ``PricingBook``, kept per process and per version of their tables (the first
+types come from ``price_book.PricingBook``, kept per process and per version of their tables (the first
 statement reads the version), so they cost no statement while unchanged. While a demand rule
 is on, two more statements order holds of one showtime and count its occupancy
 (``price_book.lock_occupancy`` before the first statement, ``price_book.occupancy`` after it).
@@ -46,7 +46,8 @@ takes it, is a transaction's first lock, so it closes no cycle either. Should a 
 still happen (with the sweep, an admin's cancellation), PostgreSQL breaks it and the hold is
 retried, ``DEADLOCK_RETRIES`` times.
 
-On SQLite (development) the same steps run one ORM statement each (``_hold_portable``).
+On SQLite (development) the same steps run one ORM statement each (``holds_portable``). The
+checks and refusals both paths share are ``hold_rules``.
 """
 from __future__ import annotations
 
@@ -54,35 +55,26 @@ import functools
 import json
 import logging
 from collections import namedtuple
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from cinema import jobs
-from cinema.booking import expiry, seat_gaps, seat_pairs, seat_stamps, seatmap
-from cinema.booking.hold_sql import INSERT_HOLD, RETIRE_AND_READ
-from cinema.exceptions import (
-    DomainError,
-    NotFound,
-    SeatAlreadyBooked,
-    SeatAlreadyHeld,
-    ShowtimeUnavailable,
-    SingleSeatGap,
-    ValidationFailed,
+from cinema.booking import (
+    expiry,
+    hold_rules,
+    holds_portable,
+    seat_gaps,
+    seat_pairs,
+    seat_stamps,
+    seatmap,
 )
+from cinema.booking.hold_sql import INSERT_HOLD, RETIRE_AND_READ
+from cinema.exceptions import DomainError, NotFound, ShowtimeUnavailable, ValidationFailed
 from cinema.extensions import db, get_redis
 from cinema.ids import parse_id
-from cinema.models import (
-    CancelReason,
-    Reservation,
-    ReservationStatus,
-    ReservedSeat,
-    Seat,
-    SeatType,
-    Showtime,
-)
+from cinema.models import Reservation, ReservationStatus, SeatType
 from cinema.models.booking import new_booking_code
 from cinema.pricing import engine, price_book
 from cinema.settings import settings
@@ -121,10 +113,10 @@ def hold_seats(user_id: int, showtime_id: int, seat_ids, now: datetime,
     if showtime_id is None:
         raise ValidationFailed("Please choose a showtime.",
                                field_errors={"showtime_id": ["Missing or not a number."]})
-    ids = _check_seat_request(seat_ids, config.max_seats_per_hold)
+    ids = hold_rules.check_seat_request(seat_ids, config.max_seats_per_hold)
     gap_rule = config.seat_gap_rule if gap_rule is None else gap_rule
     hold_once = (_hold_postgresql if db.session.get_bind().dialect.name == "postgresql"
-                 else _hold_portable)
+                 else holds_portable.hold_portable)
     for attempt in range(DEADLOCK_RETRIES):
         try:
             reservation = hold_once(user_id, showtime_id, ids, now, replace_previous,
@@ -165,34 +157,6 @@ def _after_hold(showtime_id: int, reservation_id: int, expires_at: datetime) -> 
     expiry.ScheduledReleases.remember(scheduled)
 
 
-class PricingBook:
-    """The enabled pricing rules and ticket types as the engine sees them, kept per process and
-    per version of the two tables (their row count and last change, read by the hold's first
-    statement), so that a hold reads neither table when nothing in them changed."""
-
-    _kept: tuple | None = None  # (version, rules, ticket types)
-
-    @classmethod
-    def current(cls, version: tuple | None = None, fresh: bool = False) -> tuple[list, list]:
-        """(rules, ticket types) for ``version``; read from the database when it is not the
-        kept one (with no version: the kept ones, if any, unless ``fresh``)."""
-        kept = cls._kept
-        if kept is not None and not fresh and (version is None or kept[0] == version):
-            return kept[1], kept[2]
-        rules = price_book.enabled_rules()
-        types = [engine.Ticket.of(t) for t in price_book.ticket_types()]
-        if version is not None:
-            cls._kept = (version, rules, types)
-        return rules, types
-
-
-def price_lines(facts: engine.ShowtimeFacts, seats: list[tuple[int, SeatType]], tickets,
-                rules, occupancy: engine.Occupancy, now: datetime) -> dict:
-    """The line items of each seat of a hold, by seat id: the one pricing call of a hold."""
-    return engine.price_seats(facts, seats, tickets, price_book.settings(), rules, occupancy,
-                              now)
-
-
 def _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule, tickets,
                      hold_seconds, lock_occupancy: bool | None = None) -> Reservation:
     """Steps 1-3 of the module docstring; raises (after a rollback) as ``hold_seats`` says.
@@ -201,7 +165,7 @@ def _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule,
     (``price_book.lock_occupancy``, before this transaction writes anything, then the count
     after the retirements): two more statements, only then."""
     if lock_occupancy is None:
-        lock_occupancy = any(rule.uses_demand for rule in PricingBook.current()[0])
+        lock_occupancy = any(rule.uses_demand for rule in price_book.PricingBook.current()[0])
     if lock_occupancy:
         price_book.lock_occupancy(showtime_id)
     found = db.session.execute(RETIRE_AND_READ, dict(
@@ -212,7 +176,7 @@ def _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule,
         seats = _checked_seats([WantedSeat.of(*row) for row in found.seats or []], ids)
         claims = {seat_id: Claim(seat_id, owner, ReservationStatus(status))
                   for seat_id, owner, status in found.claims or []}
-        error = _taken_error([(seat.label, claims[seat.id].status)
+        error = hold_rules.taken_error([(seat.label, claims[seat.id].status)
                               for seat in seats if seat.id in claims])
         if error is not None:
             raise error
@@ -222,7 +186,7 @@ def _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule,
                                      _timestamp(seats_changed))
             seat_gaps.check(seatmap.lay_out(showtime_id, showtime["auditorium_id"], key, claims,
                                             user_id if replace_previous else None), set(ids))
-        rules, types = PricingBook.current(
+        rules, types = price_book.PricingBook.current(
             (str(db.engine.url), *found.pricing_rules, *found.ticket_types))
         chosen = price_book.choose_tickets(ids, tickets, types, showtime["age_rating"])
     except DomainError:
@@ -238,15 +202,15 @@ def _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule,
                                  showtime["format"], showtime["age_rating"])
     occupancy = (price_book.occupancy(_ShowtimeRef(showtime_id, showtime["auditorium_id"]), now)
                  if lock_occupancy else engine.Occupancy())
-    prices = price_lines(facts, [(seat.id, seat.seat_type) for seat in seats], chosen, rules,
-                         occupancy, now)
+    prices = price_book.price_lines(facts, [(seat.id, seat.seat_type) for seat in seats],
+                                    chosen, rules, occupancy, now)
     code, expires = new_booking_code(), now + timedelta(seconds=hold_seconds)
     total = sum(price.price_cents for price in prices.values())
     lines = [{"seat_id": seat_id, **prices[seat_id].as_columns()} for seat_id in ids]
     items = [{"seat_id": seat_id, "position": position,
               **{column: getattr(item, column) for column in ITEM_COLUMNS}}
              for seat_id in ids for position, item in enumerate(prices[seat_id].items)]
-    with _race_lost_as_taken(showtime_id, ids, now):
+    with hold_rules.race_lost_as_taken(showtime_id, ids, now):
         inserted = db.session.execute(INSERT_HOLD, dict(
             code=code, user_id=user_id, showtime_id=showtime_id, expires=expires, total=total,
             now=now, lines=json.dumps(lines), items=json.dumps(items))).all()
@@ -281,25 +245,13 @@ class WantedSeat(namedtuple("WantedSeat", "id seat_type is_blocked label partner
 
 
 def _checked_seats(seats: list, ids: list[int]) -> list:
-    """The wanted seats found, checked as ``_load_seats`` checks them (SQLite's path)."""
+    """The wanted seats found, checked as ``holds_portable`` checks them (SQLite's path)."""
     if len(seats) != len(ids):
         raise ValidationFailed("Some of those seats are not in this auditorium.",
                                field_errors={"seat_ids": ["Not a seat of this showtime."]})
-    _refuse_blocked(seats)
-    seat_pairs.check(seats, _seat_label)
+    hold_rules.refuse_blocked(seats)
+    seat_pairs.check(seats, hold_rules.seat_label)
     return seats
-
-
-def _refuse_blocked(seats) -> None:
-    blocked = [seat.label for seat in seats if seat.is_blocked]
-    if blocked:
-        raise ValidationFailed(f"Seat {', '.join(blocked)} cannot be booked.",
-                               field_errors={"seat_ids": ["Blocked seat."]})
-
-
-def _seat_label(seat_id: int) -> str:
-    """A seat's label (asked only to name the partner of a seat in a refused hold)."""
-    return db.session.get(Seat, seat_id).label
 
 
 def _timestamp(value: str | None) -> datetime | None:
@@ -323,162 +275,3 @@ def _reservation_columns() -> tuple[str, ...]:
     return tuple(attr.key for attr in sa.inspect(Reservation).column_attrs)
 
 
-def _taken_error(taken: list[tuple[str, ReservationStatus]]):
-    """The 409 naming the seats (label, claim status) someone else holds or owns, or None."""
-    if not taken:
-        return None
-    sold = sorted(label for label, status in taken if status is not ReservationStatus.HELD)
-    held = sorted(label for label, status in taken if status is ReservationStatus.HELD)
-    if sold:
-        return SeatAlreadyBooked(f"Sorry, seat {', '.join(sold)} has just been sold. "
-                                 "Please choose other seats.", seats=sold + held)
-    return SeatAlreadyHeld(f"Sorry, seat {', '.join(held)} is being booked by someone else. "
-                           "Please choose other seats.", seats=held)
-
-
-# --- the same steps in ORM statements (SQLite), and what both paths share --------------------
-
-def _parse_seat_ids(seat_ids) -> list[int]:
-    # One value alone (a string, a number) is a list of one; anything not an id is refused.
-    values = seat_ids if isinstance(seat_ids, (list, tuple, set, frozenset)) else [seat_ids]
-    ids = [parse_id(s) for s in values]
-    if None in ids:
-        raise ValidationFailed("Those seats are not valid.",
-                               field_errors={"seat_ids": ["Not a seat."]})
-    return ids
-
-
-def _check_seat_request(seat_ids, max_seats: int) -> list[int]:
-    ids = _parse_seat_ids(seat_ids)
-    if not ids:
-        raise ValidationFailed("Please choose at least one seat.",
-                               field_errors={"seat_ids": ["Choose at least one seat."]})
-    if len(set(ids)) != len(ids):
-        raise ValidationFailed("The same seat was chosen twice.",
-                               field_errors={"seat_ids": ["Each seat only once."]})
-    if len(ids) > max_seats:
-        raise ValidationFailed(f"You can hold at most {max_seats} seats at a time.",
-                               field_errors={"seat_ids": [f"At most {max_seats} seats."]})
-    return sorted(ids)
-
-
-def bookable_showtime(showtime_id: int, now: datetime) -> Showtime:
-    showtime = db.session.get(Showtime, showtime_id)
-    if showtime is None or showtime.is_deleted or showtime.movie.is_deleted:
-        raise NotFound("We could not find that showtime.")
-    if showtime.is_cancelled:
-        raise ShowtimeUnavailable("This showtime has been cancelled.")
-    if showtime.starts_at <= now:
-        raise ShowtimeUnavailable("This showtime has already started.")
-    return showtime
-
-
-def _load_seats(showtime: Showtime, ids: list[int]) -> list[Seat]:
-    seats = db.session.scalars(
-        sa.select(Seat).where(Seat.id.in_(ids), Seat.auditorium_id == showtime.auditorium_id,
-                              Seat.is_deleted.is_(False)).order_by(Seat.id)).all()
-    if len(seats) != len(ids):
-        raise ValidationFailed("Some of those seats are not in this auditorium.",
-                               field_errors={"seat_ids": ["Not a seat of this showtime."]})
-    _refuse_blocked(seats)
-    seat_pairs.check(seats, _seat_label)
-    return seats
-
-
-def _retire_holds(showtime_id: int, ids: list[int], user_id: int | None,
-                  now: datetime) -> None:
-    """Cancel expired holds on these seats and the patron's own previous hold, if ``user_id``
-    is given (one statement per table, so the rows are locked in one pass)."""
-    expired_on_seats = (
-        sa.select(ReservedSeat.reservation_id)
-        .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
-        .where(ReservedSeat.showtime_id == showtime_id, ReservedSeat.seat_id.in_(ids),
-               ReservedSeat.is_active, Reservation.status == ReservationStatus.HELD,
-               Reservation.hold_expires_at <= now)
-    )
-    retirements = [(Reservation.id.in_(expired_on_seats), CancelReason.EXPIRED)]
-    if user_id is not None:
-        # An exchange's hold (``exchanges``) is not the patron's hold to replace.
-        retirements.append((sa.and_(Reservation.showtime_id == showtime_id,
-                                    Reservation.user_id == user_id,
-                                    Reservation.exchange_for_id.is_(None)),
-                            CancelReason.REPLACED))
-    for condition, reason in retirements:
-        retired = db.session.scalars(
-            sa.update(Reservation)
-            .where(condition, Reservation.status == ReservationStatus.HELD)
-            .values(status=ReservationStatus.CANCELLED, cancel_reason=reason,
-                    cancelled_at=now, updated_at=now)
-            .returning(Reservation.id)
-            .execution_options(synchronize_session=False)
-        ).all()
-        if retired:
-            db.session.execute(
-                sa.update(ReservedSeat).where(ReservedSeat.reservation_id.in_(retired))
-                .values(is_active=False, updated_at=now)
-                .execution_options(synchronize_session=False))
-
-
-@contextmanager
-def _race_lost_as_taken(showtime_id: int, ids: list[int], now: datetime):
-    """Around a hold's insert and commit: another hold that won the race between our check and
-    our insert meets us at uq_reserved_seats_active, and becomes the 409 naming the seats."""
-    try:
-        yield
-    except sa.exc.IntegrityError as integrity:
-        db.session.rollback()
-        if "uq_reserved_seats_active" not in str(integrity.orig):
-            raise
-        raise (_claim_error(showtime_id, ids, now) or SeatAlreadyHeld()) from integrity
-
-
-def _claim_error(showtime_id: int, ids: list[int], now: datetime):
-    """The 409 naming the seats someone else holds or owns, or None if all are free."""
-    claims = db.session.execute(
-        seatmap.active_claims(showtime_id, now).where(ReservedSeat.seat_id.in_(ids))
-        .add_columns(Seat.row_label, Seat.number)
-        .join(Seat, Seat.id == ReservedSeat.seat_id)
-    ).all()
-    return _taken_error([(f"{c.row_label}{c.number}", c.status) for c in claims])
-
-
-def _hold_portable(user_id, showtime_id, ids, now, replace_previous, gap_rule, tickets,
-                   hold_seconds) -> Reservation:
-    """The hold in ORM statements, for SQLite (no data-modifying CTE there): the same steps as
-    ``_hold_postgresql``, one statement each."""
-    showtime = bookable_showtime(showtime_id, now)
-    seats = _load_seats(showtime, ids)
-    rules, types = PricingBook.current(fresh=True)
-    chosen = price_book.choose_tickets(ids, tickets, types, showtime.movie.age_rating)
-    _retire_holds(showtime_id, ids, user_id if replace_previous else None, now)
-    error = _claim_error(showtime_id, ids, now)
-    if error is None and gap_rule:
-        # The patron's previous hold is being replaced: their held seats count as free.
-        seat_map = seatmap.build(showtime, now, user_id if replace_previous else None)
-        try:
-            seat_gaps.check(seat_map, set(ids))
-        except SingleSeatGap as gap:
-            error = gap
-    if error is not None:
-        db.session.rollback()
-        raise error
-    # No concurrency to order on SQLite: the occupancy is counted here, after the retirements.
-    occupancy = (price_book.occupancy(showtime, now)
-                 if any(rule.uses_demand for rule in rules) else engine.Occupancy())
-    reservation = Reservation(user_id=user_id, showtime_id=showtime_id, created_by=user_id,
-                              status=ReservationStatus.HELD,
-                              hold_expires_at=now + timedelta(seconds=hold_seconds))
-    prices = price_lines(engine.ShowtimeFacts.of(showtime),
-                         [(seat.id, seat.seat_type) for seat in seats], chosen, rules,
-                         occupancy, now)
-    for seat in seats:  # seat-id order: concurrent holds wait on each other in one order
-        price = prices[seat.id]
-        line = ReservedSeat(showtime_id=showtime_id, seat_id=seat.id, created_by=user_id,
-                            **price.as_columns())
-        line.items = price_book.line_item_rows(price)
-        reservation.seats.append(line)
-    reservation.total_price_cents = sum(line.price_cents for line in reservation.seats)
-    db.session.add(reservation)
-    with _race_lost_as_taken(showtime_id, ids, now):
-        db.session.commit()
-    return reservation

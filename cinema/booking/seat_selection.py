@@ -3,7 +3,7 @@
 The prices beside a map (the selection's summary, each seat type's price, the demand note, the
 box office's ticket types) come from one pricing book per render: the rules and ticket types as
 of the version the map's own statement read (``seatmap.SeatState.pricing_version``), kept per
-process and per version exactly as a hold keeps them (``holds.PricingBook``), so an unchanged
+process and per version exactly as a hold keeps them (``price_book.PricingBook``), so an unchanged
 book costs no statement; a changed one is read again, never shown from an older version. The
 occupancy a demand rule needs is counted once per render.
 """
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cinema.booking import best_available, seatmap
-from cinema.booking.holds import PricingBook
 from cinema.booking.seatmap import MINE, SeatCell, SeatMap
 from cinema.catalogue import catalogue_query
 from cinema.models import Showtime
@@ -73,9 +72,9 @@ def pricing(showtime: Showtime, state: seatmap.SeatState, now: datetime) -> Pric
     """The pricing book as of ``state``'s version (read again only when it is not the one kept;
     without a version, SQLite, always read), and the occupancy if a demand rule needs it."""
     if state.pricing_version is None:
-        rules, types = PricingBook.current(fresh=True)
+        rules, types = price_book.PricingBook.current(fresh=True)
     else:
-        rules, types = PricingBook.current(state.pricing_version)
+        rules, types = price_book.PricingBook.current(state.pricing_version)
     occupancy = (price_book.occupancy(showtime, now) if any(r.uses_demand for r in rules)
                  else engine.Occupancy())
     return PricesShown(engine.ShowtimeFacts.of(showtime), rules, types, occupancy,

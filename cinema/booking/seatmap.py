@@ -132,7 +132,7 @@ class SeatState:
     claims: dict  # seat id -> row (seat_id, reservation_id, user_id, status)
     until: datetime  # when database_part stops holding by the clock alone
     # The pricing rules' and ticket types' version, the key a hold keeps them under
-    # (``holds.PricingBook``); None where it is not read (SQLite).
+    # (``price_book.PricingBook``); None where it is not read (SQLite).
     pricing_version: tuple | None = None
 
 

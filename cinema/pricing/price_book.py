@@ -19,6 +19,7 @@ from cinema.models import (
     ReservedSeat,
     Seat,
     SeatLineItem,
+    SeatType,
     Showtime,
     TicketType,
 )
@@ -150,3 +151,31 @@ def demand_note(showtime: Showtime, now: datetime, rules=None,
     return engine.demand_note(rules, engine.ShowtimeFacts.of(showtime),
                                occupancy(showtime, now) if occupancy_now is None
                                else occupancy_now, now, settings())
+
+
+class PricingBook:
+    """The enabled pricing rules and ticket types as the engine sees them, kept per process and
+    per version of the two tables (their row count and last change, read by the hold's first
+    statement), so that a hold reads neither table when nothing in them changed."""
+
+    _kept: tuple | None = None  # (version, rules, ticket types)
+
+    @classmethod
+    def current(cls, version: tuple | None = None, fresh: bool = False) -> tuple[list, list]:
+        """(rules, ticket types) for ``version``; read from the database when it is not the
+        kept one (with no version: the kept ones, if any, unless ``fresh``)."""
+        kept = cls._kept
+        if kept is not None and not fresh and (version is None or kept[0] == version):
+            return kept[1], kept[2]
+        rules = enabled_rules()
+        types = [engine.Ticket.of(t) for t in ticket_types()]
+        if version is not None:
+            cls._kept = (version, rules, types)
+        return rules, types
+
+
+def price_lines(facts: engine.ShowtimeFacts, seats: list[tuple[int, SeatType]], tickets,
+                rules, occupancy: engine.Occupancy, now: datetime) -> dict:
+    """The line items of each seat of a hold, by seat id: the one pricing call of a hold."""
+    return engine.price_seats(facts, seats, tickets, settings(), rules, occupancy,
+                              now)
