@@ -18,10 +18,10 @@ them the user loader's ``SELECT`` that every signed-in request makes (psycopg se
 
 Between 1 and 2, in Python and without a round trip: the showtime and seat checks (404/422,
 the pair rule of ``seat_pairs`` among them), the seats already taken (409, naming them), the
-single-seat gap rule (on the cached layout,
-``seatmap.lay_out``), the ticket types asked for, and the price of each seat (``price_book.price_lines``,
-the one pricing call: ``cinema.pricing.engine.price_seats``). The pricing rules and ticket
-types come from ``price_book.PricingBook``, kept per process and per version of their tables (the first
+single-seat gap rule (on the cached layout, ``seatmap.lay_out``), the ticket types asked for,
+and the price of each seat (``price_book.price_lines``, the one pricing call:
+``cinema.pricing.engine.price_seats``). The pricing rules and ticket types come from
+``price_book.PricingBook``, kept per process and per version of their tables (the first
 statement reads the version), so they cost no statement while unchanged. While a demand rule
 is on, two more statements order holds of one showtime and count its occupancy
 (``price_book.lock_occupancy`` before the first statement, ``price_book.occupancy`` after it).
