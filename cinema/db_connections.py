@@ -1,19 +1,27 @@
-"""PostgreSQL connections that keep their prepared statements across a rollback.
+"""PostgreSQL connections that prepare only the statements written for it, and keep them.
 
-psycopg prepares a statement on the server once it has run ``prepare_threshold`` (5) times on a
-connection, and PostgreSQL then plans it once (a generic plan) instead of at every execution.
-But psycopg forgets every prepared statement at each ``ROLLBACK`` (and sends ``DEALLOCATE ALL``):
-a transaction may have created a table or a type that the rollback takes away, and a statement
-prepared against it would then fail or read the wrong thing. In this app every request that
-reads without writing ends in a rollback (the session is closed), and so does every refused
-hold, so under ordinary mixed traffic no statement stays prepared: a refused hold cost
-PostgreSQL 1.4 ms, planned each time, against 0.5 ms prepared (docs/PERFORMANCE.md).
+A prepared statement is parsed once, and PostgreSQL may then run it on a generic plan, made once
+without the parameters' values, instead of planning it at every execution. For a statement
+written for that (the hold's, whose claims are read outwards from the wanted seats so that the
+generic plan stays an index walk) this is the cheap path. For most others it is a risk: on a
+generic plan, a report over a date range (``cinema/reports``) no longer sees how many rows its
+range holds, and the worker's tick summing the rollups took 21 s instead of 15 ms on a year of
+data. So:
 
-Requests never change the schema (migrations run on their own, ``flask db upgrade``), so
-``StatementKeepingConnection.rollback`` rolls back without forgetting, unless the transaction
-sent a statement that creates, drops or alters something: then it is psycopg's own rollback.
-A rollback is still a rollback: what it undoes does not change, only what psycopg remembers
-of the statements it prepared. PostgreSQL keeps a prepared statement across a rollback whatever
+- a statement that starts with ``PREPARED`` (an SQL comment, ``prepared(...)`` adds it) is
+  prepared at its first execution on a connection, and no other (``PreparingCursor``: psycopg
+  alone would prepare any statement run five times on a connection);
+- those are kept across a rollback (``StatementKeepingConnection.rollback``). psycopg forgets
+  every prepared statement at each ``ROLLBACK`` (and sends ``DEALLOCATE ALL``), because a
+  rolled-back transaction may have created something a statement was prepared against. Requests
+  never change the schema (migrations run on their own, ``flask db upgrade``), and every
+  read-only request and every refused hold ends in a rollback: without this the hold's
+  statements would be planned again after each (a refused hold cost PostgreSQL 1.4 ms instead
+  of 0.5 ms, docs/PERFORMANCE.md). A transaction that sent a statement creating, dropping or
+  altering something still gets psycopg's own rollback.
+
+A rollback is still a rollback: what it undoes does not change, only what psycopg remembers of
+the statements it prepared. PostgreSQL keeps a prepared statement across a rollback whatever
 happened in the transaction (``PREPARE`` is not transactional), and plans it again by itself
 when a table it reads changes (``ALTER`` outside this connection, ``ANALYZE``).
 """
@@ -25,7 +33,25 @@ import psycopg
 import sqlalchemy as sa
 from psycopg import pq
 
+PREPARED = "/* prepared */ "
+
 SCHEMA_CHANGE = re.compile(r"\s*(?:CREATE|DROP|ALTER|COMMENT|DISCARD|DEALLOCATE)\b", re.I)
+
+
+def prepared(sql: str) -> str:
+    """``sql`` marked to be prepared (and run on a generic plan): only for a statement whose
+    plan does not depend on its parameters' values."""
+    return PREPARED + sql
+
+
+class PreparingCursor(psycopg.Cursor):
+    """Prepares a statement marked ``PREPARED`` (at the start, or after a ``SELECT`` keyword,
+    where ``Select.prefix_with`` puts it) at its first execution, and no other."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        if prepare is None:
+            prepare = isinstance(query, str) and PREPARED in query[:len(PREPARED) + 8]
+        return super().execute(query, params, prepare=prepare, binary=binary)
 
 
 class StatementKeepingConnection(psycopg.Connection):
@@ -53,13 +79,15 @@ class StatementKeepingConnection(psycopg.Connection):
 
 def keep_prepared_statements(engine: sa.Engine) -> None:
     """Make ``engine`` (PostgreSQL through psycopg) connect with ``StatementKeepingConnection``
-    and note the transactions that change the schema. Other engines are left as they are."""
+    and ``PreparingCursor``, and note the transactions that change the schema. Other engines are
+    left as they are."""
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return
 
     @sa.event.listens_for(engine, "do_connect")
     def connect(dialect, connection_record, cargs, cparams):
-        return StatementKeepingConnection.connect(*cargs, **cparams)
+        return StatementKeepingConnection.connect(
+            *cargs, **{**cparams, "cursor_factory": PreparingCursor})
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def note_schema_change(conn, cursor, statement, parameters, context, executemany):

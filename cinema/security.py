@@ -10,6 +10,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
+from cinema.db_connections import PREPARED
 from cinema.extensions import db, login_manager
 
 # htmx runs under script-src 'self' because the app disables its eval-based features
@@ -142,10 +143,12 @@ def init_app(app: Flask) -> None:
 @functools.cache
 def _user_by_id() -> sa.Select:
     """The user loader's statement, built once: every signed-in request runs it, and building
-    the expression and its cache key again each time cost about as much as running it."""
+    the expression and its cache key again each time cost about as much as running it. Prepared
+    (``cinema/db_connections.py``): a primary-key lookup has one plan whatever the id."""
     from cinema.models import User
 
-    return sa.select(User).where(User.id == sa.bindparam("user_id"))
+    return (sa.select(User).where(User.id == sa.bindparam("user_id"))
+            .prefix_with(PREPARED.strip()))
 
 
 # Same bytes for everyone (a deleted film's poster is marked private by its route): cacheable

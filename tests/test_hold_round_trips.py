@@ -71,7 +71,7 @@ def test_an_uncontended_hold_is_four_statements_and_one_redis_round_trip(app, ap
     finally:
         app.config["SEAT_GAP_RULE"] = False
     assert len(sent["sql"]) == 4, "\n\n".join(sent["sql"])
-    assert sent["sql"][0].startswith("SELECT users.")
+    assert sent["sql"][0].startswith("SELECT /* prepared */ users.")
     assert sent["sql"][-1] == "COMMIT"
     assert sent["redis"] == ["pipeline of 4"] or (
         len(sent["redis"]) == 1 and sent["redis"][0].startswith("pipeline")), sent["redis"]

@@ -2,10 +2,14 @@
 of ``cinema/booking/holds.py`` says why they cannot double-book or deadlock).
 
 Each names its result columns (``.columns``), so SQLAlchemy works out how to read its rows once,
-with the compiled statement, rather than from the cursor at every execution."""
+with the compiled statement, rather than from the cursor at every execution. Both are
+``prepared`` (``cinema/db_connections.py``): PostgreSQL runs them on one generic plan, which
+their shape keeps an index walk whatever the showtime and seats."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from cinema.db_connections import prepared
 
 # Step 1. ``candidates`` finds, by index, the holds on the wanted seats and the patron's own;
 # ``doomed`` keeps those to retire and locks them in id order; ``retired`` and
@@ -16,7 +20,7 @@ import sqlalchemy as sa
 # one's reservation by its key (LATERAL ... LIMIT 1). PostgreSQL keeps one generic plan for the
 # prepared statement, made without the showtime's values; written as a plain join, that plan
 # could start from the reservations instead and read every live hold of every showtime.
-RETIRE_AND_READ = sa.text("""
+RETIRE_AND_READ = sa.text(prepared("""
 WITH on_seats AS (
     SELECT rs.reservation_id FROM reserved_seats rs
     WHERE rs.showtime_id = :showtime_id AND rs.is_active AND rs.seat_id = ANY(:seat_ids)
@@ -77,13 +81,13 @@ SELECT
     AS claims,
     (SELECT json_build_array(count(*), max(updated_at)) FROM pricing_rules) AS pricing_rules,
     (SELECT json_build_array(count(*), max(updated_at)) FROM ticket_types) AS ticket_types
-""").columns(*map(sa.column, ("showtime", "seats", "layout", "claims", "pricing_rules",
+""")).columns(*map(sa.column, ("showtime", "seats", "layout", "claims", "pricing_rules",
                               "ticket_types")))
 
 # Step 2. The reservation, its seat rows in seat-id order and their frozen line items. The
 # seats' lines and their items come as two JSON arrays of objects (one per seat, one per item),
 # which cost the driver far less to send than one array parameter per column.
-INSERT_HOLD = sa.text("""
+INSERT_HOLD = sa.text(prepared("""
 WITH reservation AS (
     INSERT INTO reservations (code, user_id, showtime_id, status, hold_expires_at,
         total_price_cents, created_at, updated_at, is_deleted, created_by)
@@ -118,4 +122,4 @@ WITH reservation AS (
         ceiling_cents integer) ON item.seat_id = seat_rows.seat_id
 )
 SELECT id AS reservation_id FROM reservation
-""").columns(sa.column("reservation_id"))
+""")).columns(sa.column("reservation_id"))
