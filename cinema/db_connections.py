@@ -5,8 +5,8 @@ without the parameters' values, instead of planning it at every execution. For a
 written for that (the hold's, whose claims are read outwards from the wanted seats so that the
 generic plan stays an index walk) this is the cheap path. For most others it is a risk: on a
 generic plan, a report over a date range (``cinema/reports``) no longer sees how many rows its
-range holds, and the worker's tick summing the rollups took 21 s instead of 15 ms on a year of
-data. So:
+range holds: with every statement kept prepared, the worker's tick summing the rollups took
+21 s instead of about 25 ms on a year of data (``bench/reports.py``). So:
 
 - a statement that starts with ``PREPARED`` (an SQL comment, ``prepared(...)`` adds it) is
   prepared at its first execution on a connection, and no other (``PreparingCursor``: psycopg
