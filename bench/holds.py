@@ -7,8 +7,10 @@ workers x 8 threads):
 
 - the limits: a hello-world WSGI app; the lean reference (``bench/support/lean_reference.py``:
   Flask and SQLAlchemy Core on the same schema, no ORM, session, CSRF or Redis) making the same
-  holds, rendering the same seat-map partial and taking the same hot-seat storms (on showtimes
-  of its own); pgbench running the hold's own SQL on 8 connections;
+  holds (twice: before the app's holds and right after them, so that both sides of the ratio
+  see the box in the same state), rendering the same seat-map partial and taking the same
+  hot-seat storms (on showtimes of its own); pgbench running the hold's own SQL on 8
+  connections;
 - the app (rate limits off, CSRF on, Redis on): (a) holds on distinct seats, 32 patrons each
   holding 2 of its own 18 seats again and again (each hold replaces the patron's previous one);
   (a) again with 16 patrons (16 connections, where issue 17 sets its latency target); (b) a
@@ -38,6 +40,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -330,48 +333,69 @@ def hello_world(workdir: Path) -> Run:
         server.stop()
 
 
-def lean_reference(database_url: str, setup: dict, workdir: Path) -> dict:
-    """The lean reference: holds as in (a), on a showtime of its own, its seat map, and the
-    hot-seat storms of (b) on showtimes of their own: {"hold", "map", "storms": Run; "ok": the
-    invariant after the holds and the storms; "winners"}."""
+class LeanReference:
+    """The lean reference, served: holds as in (a) on a showtime of its own (``holds``, run
+    twice: before the app's and right after them, so that both sides of the ratio see the box
+    in the same state), its seat map, and the hot-seat storms of (b) on showtimes of their
+    own."""
+
+    def __init__(self, server: GunicornServer, setup: dict):
+        self.server, self.setup = server, setup
+        self.showtime_id = setup["lean_showtime_id"]
+        self.turns = [iter(range(10 ** 9)) for _ in range(DISTINCT_CLIENTS)]
+
+    def _post_hold(self, form: dict):
+        return http_request(self.server.base_url, "POST", "/hold",
+                            urlencode(form, doseq=True).encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def holds(self) -> tuple[Run, bool]:
+        """Each client holds the next pair of its own seats; the run and the invariant."""
+        requests = []
+        for n in range(DISTINCT_CLIENTS):
+            pairs, turns = own_pairs(self.setup, n), self.turns[n]
+            form = dict(user_id=self.setup["user_ids"][n], showtime_id=self.showtime_id)
+            requests.append(lambda form=form, pairs=pairs, turns=turns: self._post_hold(
+                {**form, "seat_ids": pairs[next(turns) % len(pairs)]}))
+        run = sustained(requests, SECONDS, expected=(303,))
+        return run, double_booked_seats(self.setup["database_url"], self.showtime_id) == {}
+
+    def seat_map(self) -> Run:
+        path = f"/showtimes/{self.showtime_id}/seats"
+        return sustained([lambda: http_request(self.server.base_url, "GET", path)]
+                         * DISTINCT_CLIENTS, SECONDS)
+
+    def storms(self) -> tuple[Run, bool, list[int]]:
+        def one_storm(showtime_id: int, seat_id: int) -> Run:
+            return storm_of([lambda u=u: self._post_hold(
+                {"user_id": u, "showtime_id": showtime_id, "seat_ids": seat_id})
+                for u in self.setup["user_ids"][:STORM_CLIENTS]])
+        return storms(self.setup["lean_storm_showtime_ids"], self.setup, one_storm)
+
+
+@contextmanager
+def lean_reference(database_url: str, workdir: Path, setup: dict):
+    """The lean reference served by its own gunicorn while the block runs."""
     server = GunicornServer("lean_reference:app", {"DATABASE_URL": database_url},
                             workdir / "lean.log", WORKERS, THREADS,
                             cwd=REPO_ROOT / "bench" / "support")
-    showtime_id = setup["lean_showtime_id"]
     try:
         server.wait_ready("/")
-        requests = []
-        for n in range(DISTINCT_CLIENTS):
-            pairs, turns = own_pairs(setup, n), iter(range(10 ** 9))
-            form = dict(user_id=setup["user_ids"][n], showtime_id=showtime_id)
-
-            def request(form=form, pairs=pairs, turns=turns):
-                body = urlencode({**form, "seat_ids": pairs[next(turns) % len(pairs)]},
-                                 doseq=True).encode()
-                return http_request(server.base_url, "POST", "/hold", body,
-                                    {"Content-Type": "application/x-www-form-urlencoded"})
-            requests.append(request)
-        holds = sustained(requests, SECONDS, expected=(303,))
-        ok = double_booked_seats(setup["database_url"], showtime_id) == {}
-        seat_map = sustained([lambda: http_request(server.base_url, "GET",
-                                                   f"/showtimes/{showtime_id}/seats")]
-                             * DISTINCT_CLIENTS, SECONDS)
-
-        def one_storm(storm_showtime_id: int, seat_id: int) -> Run:
-            def request(user_id):
-                body = urlencode({"user_id": user_id, "showtime_id": storm_showtime_id,
-                                  "seat_ids": seat_id}).encode()
-                return http_request(server.base_url, "POST", "/hold", body,
-                                    {"Content-Type": "application/x-www-form-urlencoded"})
-            return storm_of([lambda u=u: request(u) for u in setup["user_ids"][:STORM_CLIENTS]])
-        stormed, storms_ok, winners = storms(setup["lean_storm_showtime_ids"], setup, one_storm)
-        return dict(hold=holds, map=seat_map, storms=stormed, winners=winners,
-                    ok=ok and storms_ok and winners == [1] * STORMS)
+        yield LeanReference(server, setup)
     finally:
         problems = server.log_problems()
         server.stop()
         if problems:
             print("lean reference log:", *problems[:10], sep="\n  ")
+
+
+def merged(first: Run, second: Run) -> Run:
+    """Two runs of one phase as one (the rate over both)."""
+    run = Run(first.expected)
+    run.latencies = first.latencies + second.latencies
+    run.statuses = first.statuses + second.statuses
+    run.wall, run.client_cpu = first.wall + second.wall, first.client_cpu + second.client_cpu
+    return run
 
 
 def distinct_holds(patrons: list[Patron], setup: dict,
@@ -528,21 +552,29 @@ def main() -> None:
         migrate(database_url)
         setup = dict(seed(database_url, workdir / "instance"), database_url=database_url)
         runs["hello"] = hello_world(workdir)
-        lean = lean_reference(database_url, setup, workdir)
-        runs["lean hold"], runs["lean map"], runs["lean storms"] = \
-            lean["hold"], lean["map"], lean["storms"]
-        checks["lean"] = lean["ok"]
-        tps, pg_latency = pgbench(database_url, setup, workdir)
-        servers = start_servers(1, "wsgi:app",
-                                app_env(database_url, prefix, workdir / "instance"), workdir,
-                                workers=WORKERS, threads=THREADS, cwd=APP_DIR)
-        began = time.perf_counter()
-        patrons = [Patron(servers[0].base_url, email, PASSWORD) for email in setup["emails"]]
-        sign_in_all(patrons, then_visit=f"/showtimes/{setup['showtime_id']}")
-        print(f"signed in {len(patrons)} patrons in {time.perf_counter() - began:.0f} s "
-              "(argon2 verifies; not part of any figure)")
-        runs["holds"], checks["holds"] = distinct_holds(patrons, setup)
-        runs["holds 16"], checks["holds 16"] = distinct_holds(patrons, setup, HOLD_TARGET_CLIENTS)
+        with lean_reference(database_url, workdir, setup) as lean:
+            lean_first, checks["lean"] = lean.holds()
+            runs["lean map"] = lean.seat_map()
+            runs["lean storms"], lean_storms_ok, lean_winners = lean.storms()
+            checks["lean"] &= lean_storms_ok and lean_winners == [1] * STORMS
+            tps, pg_latency = pgbench(database_url, setup, workdir)
+            servers = start_servers(1, "wsgi:app",
+                                    app_env(database_url, prefix, workdir / "instance"),
+                                    workdir, workers=WORKERS, threads=THREADS, cwd=APP_DIR)
+            began = time.perf_counter()
+            patrons = [Patron(servers[0].base_url, email, PASSWORD)
+                       for email in setup["emails"]]
+            sign_in_all(patrons, then_visit=f"/showtimes/{setup['showtime_id']}")
+            print(f"signed in {len(patrons)} patrons in {time.perf_counter() - began:.0f} s "
+                  "(argon2 verifies; not part of any figure)")
+            runs["holds"], checks["holds"] = distinct_holds(patrons, setup)
+            runs["holds 16"], checks["holds 16"] = distinct_holds(patrons, setup,
+                                                                  HOLD_TARGET_CLIENTS)
+            lean_again, lean_ok = lean.holds()  # the box as the app's holds just saw it
+            checks["lean"] &= lean_ok
+        runs["lean hold"] = merged(lean_first, lean_again)
+        print(f"lean reference holds: {lean_first.rate():,.0f} holds/s before the app's, "
+              f"{lean_again.rate():,.0f} right after them (the ratios use both)")
         runs["storms"], checks["storms"], winners = hot_seat_storms(patrons, setup)
         runs["map"], runs["poll"] = seat_maps(patrons, setup)
         runs["confirm"] = confirms(patrons, setup)
