@@ -46,17 +46,21 @@ def prepared(sql: str) -> str:
 
 class PreparingCursor(psycopg.Cursor):
     """Prepares a statement marked ``PREPARED`` (at the start, or after a ``SELECT`` keyword,
-    where ``Select.prefix_with`` puts it) at its first execution, and no other."""
+    where ``Select.prefix_with`` puts it) at its first execution, and no other; notes on its
+    connection a statement that changes the schema."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
-        if prepare is None:
-            prepare = isinstance(query, str) and PREPARED in query[:len(PREPARED) + 8]
+        if isinstance(query, str):
+            if prepare is None:
+                prepare = PREPARED in query[:len(PREPARED) + 8]
+            if SCHEMA_CHANGE.match(query):
+                self.connection.schema_changed = True
         return super().execute(query, params, prepare=prepare, binary=binary)
 
 
 class StatementKeepingConnection(psycopg.Connection):
     """A psycopg connection whose ``rollback`` keeps the prepared statements (module docstring)
-    unless ``schema_changed`` was set in the transaction (``keep_prepared_statements`` sets it)."""
+    unless ``schema_changed`` was set in the transaction (``PreparingCursor`` sets it)."""
 
     schema_changed = False
 
@@ -79,8 +83,7 @@ class StatementKeepingConnection(psycopg.Connection):
 
 def keep_prepared_statements(engine: sa.Engine) -> None:
     """Make ``engine`` (PostgreSQL through psycopg) connect with ``StatementKeepingConnection``
-    and ``PreparingCursor``, and note the transactions that change the schema. Other engines are
-    left as they are."""
+    and ``PreparingCursor``. Other engines are left as they are."""
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return
 
@@ -88,9 +91,3 @@ def keep_prepared_statements(engine: sa.Engine) -> None:
     def connect(dialect, connection_record, cargs, cparams):
         return StatementKeepingConnection.connect(
             *cargs, **{**cparams, "cursor_factory": PreparingCursor})
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def note_schema_change(conn, cursor, statement, parameters, context, executemany):
-        if SCHEMA_CHANGE.match(statement) and isinstance(cursor.connection,
-                                                         StatementKeepingConnection):
-            cursor.connection.schema_changed = True

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from cinema.booking import seatmap
+from cinema.booking import seat_pairs, seatmap
 from cinema.exceptions import (
     NotFound,
     SeatAlreadyBooked,
@@ -57,11 +57,19 @@ def bookable_showtime(showtime_id: int, now: datetime) -> Showtime:
     return showtime
 
 
-def refuse_blocked(seats) -> None:
+def checked_seats(seats: list, ids: list[int]) -> list:
+    """The wanted seats as found in the showtime's auditorium (each with ``id``, ``label``,
+    ``is_blocked``, ``seat_type``, ``partner_seat_id``), checked: all found, none blocked, no
+    pair split (``seat_pairs``)."""
+    if len(seats) != len(ids):
+        raise ValidationFailed("Some of those seats are not in this auditorium.",
+                               field_errors={"seat_ids": ["Not a seat of this showtime."]})
     blocked = [seat.label for seat in seats if seat.is_blocked]
     if blocked:
         raise ValidationFailed(f"Seat {', '.join(blocked)} cannot be booked.",
                                field_errors={"seat_ids": ["Blocked seat."]})
+    seat_pairs.check(seats, seat_label)
+    return seats
 
 
 def seat_label(seat_id: int) -> str:

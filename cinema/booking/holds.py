@@ -66,7 +66,6 @@ from cinema.booking import (
     hold_rules,
     holds_portable,
     seat_gaps,
-    seat_pairs,
     seat_stamps,
     seatmap,
 )
@@ -173,7 +172,8 @@ def _hold_postgresql(user_id, showtime_id, ids, now, replace_previous, gap_rule,
         replace_previous=replace_previous)).one()
     try:
         showtime = _checked_showtime(found.showtime, now)
-        seats = _checked_seats([WantedSeat.of(*row) for row in found.seats or []], ids)
+        seats = hold_rules.checked_seats([WantedSeat.of(*row) for row in found.seats or []],
+                                         ids)
         claims = {seat_id: Claim(seat_id, owner, ReservationStatus(status))
                   for seat_id, owner, status in found.claims or []}
         error = hold_rules.taken_error([(seat.label, claims[seat.id].status)
@@ -242,16 +242,6 @@ class WantedSeat(namedtuple("WantedSeat", "id seat_type is_blocked label partner
     def of(cls, seat_id, seat_type, is_blocked, row_label, number, partner_seat_id):
         return cls(seat_id, SeatType(seat_type), is_blocked, f"{row_label}{number}",
                    partner_seat_id)
-
-
-def _checked_seats(seats: list, ids: list[int]) -> list:
-    """The wanted seats found, checked as ``holds_portable`` checks them (SQLite's path)."""
-    if len(seats) != len(ids):
-        raise ValidationFailed("Some of those seats are not in this auditorium.",
-                               field_errors={"seat_ids": ["Not a seat of this showtime."]})
-    hold_rules.refuse_blocked(seats)
-    seat_pairs.check(seats, hold_rules.seat_label)
-    return seats
 
 
 def _timestamp(value: str | None) -> datetime | None:

@@ -7,15 +7,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from cinema.booking import seat_gaps, seat_pairs, seatmap
+from cinema.booking import seat_gaps, seatmap
 from cinema.booking.hold_rules import (
     bookable_showtime,
+    checked_seats,
     claim_error,
     race_lost_as_taken,
-    refuse_blocked,
-    seat_label,
 )
-from cinema.exceptions import SingleSeatGap, ValidationFailed
+from cinema.exceptions import SingleSeatGap
 from cinema.extensions import db
 from cinema.models import CancelReason, Reservation, ReservationStatus, ReservedSeat, Seat, Showtime
 from cinema.pricing import engine, price_book
@@ -67,12 +66,7 @@ def _load_seats(showtime: Showtime, ids: list[int]) -> list[Seat]:
     seats = db.session.scalars(
         sa.select(Seat).where(Seat.id.in_(ids), Seat.auditorium_id == showtime.auditorium_id,
                               Seat.is_deleted.is_(False)).order_by(Seat.id)).all()
-    if len(seats) != len(ids):
-        raise ValidationFailed("Some of those seats are not in this auditorium.",
-                               field_errors={"seat_ids": ["Not a seat of this showtime."]})
-    refuse_blocked(seats)
-    seat_pairs.check(seats, seat_label)
-    return seats
+    return checked_seats(seats, ids)
 
 
 def _retire_holds(showtime_id: int, ids: list[int], user_id: int | None,
