@@ -4,7 +4,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from cinema.extensions import db
-from cinema.models import Auditorium, Movie, Seat, SeatType, Showtime, User, UserRole
+from cinema.models import (
+    Auditorium,
+    Movie,
+    Reservation,
+    ReservationStatus,
+    Seat,
+    SeatType,
+    Showtime,
+    User,
+    UserRole,
+)
 
 
 def counts():
@@ -25,6 +35,11 @@ def test_seed_demo_builds_a_believable_cinema_and_runs_twice(app, app_ctx):
     roles = set(db.session.scalars(sa.select(User.role)))
     assert roles == {UserRole.USER, UserRole.STAFF, UserRole.ADMIN}
     assert all(m.poster_path and m.genres for m in db.session.scalars(sa.select(Movie)))
+    # The README promises the demo patron a booking to look at.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Reservation).join(
+        User, User.id == Reservation.user_id).where(
+        User.email == "patron@lumen.example",
+        Reservation.status == ReservationStatus.CONFIRMED)) >= 1
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output

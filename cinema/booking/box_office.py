@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from cinema import audit
 from cinema.accounts import accounts, contact_details
 from cinema.booking import booking, expiry, promotions, seat_stamps
-from cinema.exceptions import InvalidState, NotFound, PromoExhausted
+from cinema.exceptions import InvalidState, NotFound, PromoExhausted, ValidationFailed
 from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import (
@@ -56,6 +56,11 @@ def _walk_in_account() -> User:
 
 def _patron(email: str | None, full_name: str | None) -> User:
     if not (email or "").strip():
+        if (full_name or "").strip():
+            # A walk-in sale goes to the shared walk-in account: a name alone would be lost.
+            message = ("A name goes on the booking only with an email: add the customer's "
+                       "email, or leave the name empty for a walk-in sale.")
+            raise ValidationFailed(message, field_errors={"customer_name": [message]})
         return _walk_in_account()
     email = contact_details.clean_email(email, field="customer_email")
     full_name = contact_details.clean_name(full_name, field="customer_name") \
