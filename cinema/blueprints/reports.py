@@ -74,7 +74,8 @@ def revenue():
                  by_rule=price_split.by_rule(rng, filters),
                  day_chart=charts.column_chart(
                      [(row.key.strftime("%d %b"), row.net_cents) for row in report.days],
-                     format_money, "Net revenue per day"),
+                     # Wide and low: printed across the page it leaves room for the tables.
+                     format_money, "Net revenue per day", height=130),
                  film_chart=charts.bar_chart([(row.label, row.net_cents)
                                               for row in report.films[:12]],
                                              format_money, "Net revenue by film"))
