@@ -33,7 +33,9 @@ LONG = ("A very long review without spaces: " + "Supercalifragilisticexpialidoci
 
 @pytest.fixture
 def patrons_world(app_ctx):
-    film = gen_movie("The Long Night of the Lighthouse Keeper's Daughter")
+    # A title with one word longer than a phone's width (a Welsh place name) must wrap.
+    film = gen_movie("The Long Night of the Lighthouse Keeper's Daughter of "
+                     "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch")
     for n, rating in enumerate((5, 4, 4, 2)):
         gen_review(film, rating, LONG if n == 0 else f"Review number {n}.",
                    created_at=utcnow() - timedelta(hours=n))
@@ -80,7 +82,10 @@ def test_patron_and_admin_pages_fit_and_pass_axe(browser, base_url, patrons_worl
     sign_in(page, viewer.email)
     for name, path in (("film", f"/movies/{film.id}"), ("movies", "/movies?sort=rating"),
                        ("wishlist", "/account/wishlist"), ("waitlist", "/account/waitlist"),
-                       ("showtime", f"/showtimes/{showtime.id}")):
+                       ("showtime", f"/showtimes/{showtime.id}"),
+                       ("search", "/movies?q=Llanfair"),
+                       ("film-showtimes", f"/showtimes?movie_id={film.id}"),
+                       ("film-days", f"/showtimes/movie/{film.id}")):
         page.goto(path)
         _check(page, name, width)
     page.get_by_role("button", name=re.compile("Sign out")).click()

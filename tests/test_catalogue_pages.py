@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from cinema.catalogue import posters
 from cinema.models import utcnow
 from tests.catalogue_factories import cancel, local, local_today, soft_delete
 from tests.factories import gen_auditorium, gen_genre, gen_movie, gen_showtime
@@ -320,3 +321,14 @@ def test_poster_path_cannot_leave_the_poster_folder(client, app_ctx):
     response = client.get(f"/movies/{film.id}/poster")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert b"root:" not in response.data
+
+
+def test_a_generated_poster_sets_any_title_inside_the_poster():
+    lines = posters._title_lines(
+        "The Extraordinarily Long Tale of "
+        "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch Station Master")
+    assert all(len(line) <= 15 for line in lines)  # what the poster's width holds
+    assert lines[:3] == ["The", "Extraordinarily", "Long Tale of"]
+    assert lines[3] == "Llanfairpwllgw-" and len(lines) == 7 and lines[-1].endswith("…")
+    assert posters._title_lines("Orbital Drift") == ["Orbital Drift"]
+    assert posters.poster_svg("Orbital Drift", "PG").count("<text") == 2

@@ -101,14 +101,7 @@ def poster_svg(title: str, subtitle: str) -> str:
     """A generated poster: a colour field from the title's hash, the title set in type."""
     digest = hashlib.sha256(title.encode()).digest()
     hue1, hue2 = digest[0] * 360 // 256, digest[1] * 360 // 256
-    words, lines, line = title.split(), [], ""
-    for word in words:
-        if len(line) + len(word) > 13 and line:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
+    lines = _title_lines(title)
     text = "".join(
         f'<text x="150" y="{250 + i * 40 - len(lines) * 20}" text-anchor="middle" '
         f'font-family="Georgia, serif" font-size="32" font-weight="700" fill="#fff">'
@@ -124,6 +117,30 @@ def poster_svg(title: str, subtitle: str) -> str:
         f'<text x="150" y="420" text-anchor="middle" font-family="system-ui, sans-serif" '
         f'font-size="14" fill="#fff" opacity=".8">{escape(subtitle)}</text></svg>'
     )
+
+
+def _title_lines(title: str, width: int = 13, longest: int = 15, most: int = 7) -> list[str]:
+    """The title set in lines of about ``width`` characters: a word longer than ``longest``
+    (what the poster's width holds) is cut over several lines, hyphenated, and a title longer
+    than ``most`` lines ends in an ellipsis."""
+    lines, line = [], ""
+    for word in title.split():
+        while len(word) > longest:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:longest - 1] + "-")
+            word = word[longest - 1:]
+        if len(line) + len(word) > width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][:width - 1].rstrip("-") + "…"
+    return lines
 
 
 def placeholder_svg(movie: Movie) -> str:
