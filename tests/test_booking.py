@@ -277,6 +277,26 @@ def test_history_lists_upcoming_then_past(app, app_ctx):
     assert page.index("Upcoming") < page.index(showtime.movie.title) < page.index("Past")
 
 
+def test_history_keeps_cancelled_bookings_apart_and_leaves_out_lapsed_holds(app, app_ctx):
+    showtime, seats = setup_showtime()
+    user, client = patron_client(app)
+    lapsed = booking.hold_seats(user.id, showtime.id, [seats[0].id], now() - timedelta(hours=1))
+    expiry.release_expired_holds(now())
+    kept = booking.hold_seats(user.id, showtime.id, [seats[4].id, seats[5].id], now())
+    booking.confirm_booking(kept.id, user.id, "card", now(), card_number="4242424242424242",
+                            card_expiry="12/34", card_cvc="123")
+    gone = booking.hold_seats(user.id, showtime.id, [seats[8].id, seats[9].id], now())
+    booking.confirm_booking(gone.id, user.id, "card", now(), card_number="4242424242424242",
+                            card_expiry="12/34", card_cvc="123")
+    booking.cancel_booking(gone.id, user.id, now())
+    page = client.get("/bookings/my").get_data(as_text=True)
+    upcoming = page[page.index("<h2>Upcoming"):page.index("<h2>Past")]
+    cancelled = page[page.index("<h2>Cancelled"):]
+    assert f"/bookings/{kept.id}\"" in upcoming and f"/bookings/{gone.id}\"" not in upcoming
+    assert f"/bookings/{gone.id}\"" in cancelled and "refunded to the card" in cancelled
+    assert f"/bookings/{lapsed.id}\"" not in page  # a hold that ran out was never a booking
+
+
 def test_the_sweep_marks_expired_holds_and_is_idempotent(app, app_ctx):
     showtime, seats = setup_showtime()
     user = gen_user()

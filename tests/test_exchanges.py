@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from cinema.booking import booking, exchange_holds, exchanges, reconciliation
 from cinema.exceptions import (
     CancellationClosed,
+    DomainError,
     HoldExpired,
     InvalidState,
     ValidationFailed,
@@ -21,12 +22,14 @@ from cinema.exceptions import (
 from cinema.extensions import db
 from cinema.models import (
     AuditLog,
+    CancelReason,
     OutboxEmail,
     Payment,
     PaymentKind,
     PaymentStatus,
     Reservation,
     ReservationStatus,
+    ReservedSeat,
 )
 from cinema.money import format_money
 from tests.booking_helpers import APPROVE, JSON, now, patron_client, race, setup_showtime
@@ -60,6 +63,16 @@ def other_showtime(showtime, base_price_cents, days=1):
 def fresh(reservation) -> Reservation:
     db.session.expire_all()
     return db.session.get(Reservation, reservation.id)
+
+
+def booking_with_change_under_way(user):
+    """A paid booking of 2 seats and the hold of 2 seats of a dearer showtime to move it to:
+    (booking, its showtime, the new showtime, its seats, the hold)."""
+    reservation, showtime = paid_booking(user)
+    target, seats = other_showtime(showtime, base_price_cents=1500)
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
+                                        [seats[0].id, seats[1].id], now())
+    return reservation, showtime, target, seats, hold
 
 
 def payments_of(reservation, kind) -> list[Payment]:
@@ -148,6 +161,96 @@ def test_then_cancelling_refunds_the_booking_and_its_top_up(app, app_ctx):
     assert all(r.status is PaymentStatus.SUCCEEDED for r in refunds)
     charges = {c.id for c in payments_of(reservation, PaymentKind.CHARGE)}
     assert {r.refund_of_id for r in refunds} == charges  # each drawn on its own charge
+
+
+def test_cancelling_a_booking_frees_the_new_seats_of_a_change_under_way(app, app_ctx):
+    user = gen_user()
+    reservation, showtime, target, seats, hold = booking_with_change_under_way(user)
+    booking.cancel_booking(reservation.id, user.id, now())
+    hold = fresh(hold)
+    assert hold.status is ReservationStatus.CANCELLED
+    assert hold.cancel_reason is CancelReason.PATRON
+    assert not any(line.is_active for line in hold.seats)
+    # The seats are anyone's again at once, not when the hold would have run out.
+    other = booking.hold_seats(gen_user().id, target.id, [seats[0].id, seats[1].id], now())
+    assert other.status is ReservationStatus.HELD
+    with pytest.raises(DomainError):  # and the change cannot be finished any more
+        exchanges.complete_exchange(reservation.id, hold.id, user.id, now(), **CARD)
+    assert payments_of(reservation, PaymentKind.CHARGE)[-1].amount_cents == \
+        fresh(reservation).total_price_cents  # no top-up was taken
+
+
+def test_cancelling_while_the_change_is_paid_in_other_tabs_keeps_the_money_whole(
+        app, app_ctx):
+    """Two tabs cancel while two pay for the change: whichever order the database takes them
+    in, the booking ends cancelled, no seat stays taken, and everything charged (the booking
+    and any top-up) is refunded (``money_checked`` checks the invariant after the test)."""
+    user = gen_user()
+    reservation, showtime, target, seats, hold = booking_with_change_under_way(user)
+    turns, lock = iter(["cancel", "pay"] * 2), threading.Lock()
+
+    def tab():
+        with lock:
+            turn = next(turns)
+        if turn == "cancel":
+            return booking.cancel_booking(reservation.id, user.id, now()).status.value
+        return exchanges.complete_exchange(reservation.id, hold.id, user.id, now(),
+                                           **CARD)[0].showtime_id
+
+    outcomes = race(app, 4, tab)
+    assert "CANCELLED" in outcomes, outcomes
+    db.session.expire_all()
+    assert fresh(reservation).status is ReservationStatus.CANCELLED
+    assert fresh(hold).status is ReservationStatus.CANCELLED
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(ReservedSeat).where(
+        ReservedSeat.is_active, ReservedSeat.showtime_id.in_([showtime.id, target.id])))
+    reconciliation.reconcile_payments(now() + timedelta(minutes=20))
+    charged = sum(c.amount_cents for c in payments_of(reservation, PaymentKind.CHARGE)
+                  if c.status is PaymentStatus.SUCCEEDED)
+    refunded = sum(r.amount_cents for r in payments_of(reservation, PaymentKind.REFUND)
+                   if r.status is PaymentStatus.SUCCEEDED)
+    assert charged == refunded > 0
+
+
+KILLED_CANCEL = """
+import sys
+from cinema import create_app
+from cinema.booking import booking, exchange_holds
+from cinema.models import utcnow
+
+database_url, marker, reservation_id, user_id = sys.argv[1:5]
+release = exchange_holds.release_exchange_holds
+
+def release_then_stall(*args, **kwargs):
+    released = release(*args, **kwargs)
+    open(marker, "w").write("released")  # in the cancel's transaction, not committed
+    import time; time.sleep(600)
+
+exchange_holds.release_exchange_holds = release_then_stall
+app = create_app(dict(SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=None, SECRET_KEY="k"))
+with app.app_context():
+    booking.cancel_booking(int(reservation_id), int(user_id), utcnow())
+"""
+
+
+def test_a_process_killed_inside_the_cancel_leaves_the_booking_and_its_change_whole(
+        app, app_ctx, database_url, tmp_path):
+    user = gen_user()
+    reservation, showtime, target, seats, hold = booking_with_change_under_way(user)
+    booking_id, hold_id, user_id = reservation.id, hold.id, user.id
+    db.session.close()
+    marker = tmp_path / "released"
+    kill_when_marked(KILLED_CANCEL, [database_url, str(marker), str(booking_id),
+                                     str(user_id)], marker, {"INSTANCE_PATH": str(tmp_path)},
+                     "the release of the change's seats")
+    reservation, hold = (db.session.get(Reservation, id_) for id_ in (booking_id, hold_id))
+    assert reservation.status is ReservationStatus.CONFIRMED
+    assert hold.status is ReservationStatus.HELD  # the transaction never committed
+    assert payments_of(reservation, PaymentKind.REFUND) == []
+    booking.cancel_booking(booking_id, user_id, now())  # the patron tries again
+    assert fresh(hold).status is ReservationStatus.CANCELLED
+    [refund] = payments_of(reservation, PaymentKind.REFUND)
+    assert refund.status is PaymentStatus.SUCCEEDED
 
 
 def test_a_declined_card_changes_nothing_and_another_card_finishes_it(app, app_ctx):

@@ -292,9 +292,16 @@ def exchange_release(reservation_id: int, hold_id: int):
 @bp.get("/my")
 @login_required
 def my_bookings():
-    """The signed-in patron's bookings, upcoming first."""
+    """The signed-in patron's bookings: upcoming (soonest first), past, then cancelled ones
+    (latest showtime first). Holds that never became a booking (expired, replaced) are left
+    out: they are not bookings."""
     upcoming, past = bookings_query.history_for(current_user.id)
-    return render("pages/bookings/my.html", upcoming=upcoming, past=past,
+    cancelled = [r for r in upcoming + past if r.status is ReservationStatus.CANCELLED]
+    cancelled.sort(key=lambda r: r.showtime.starts_at, reverse=True)
+    return render("pages/bookings/my.html",
+                  upcoming=[r for r in upcoming if r.status is not ReservationStatus.CANCELLED],
+                  past=[r for r in past if r.status is not ReservationStatus.CANCELLED],
+                  cancelled=[r for r in cancelled if bookings_query.was_a_booking(r)],
                   ReservationStatus=ReservationStatus)
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from cinema.booking import (
     bookings_query,
     charges,
+    exchange_holds,
     freed_seats,
     hold_rules,
     holds,
@@ -215,6 +216,10 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
     reservation.cancelled_at = now
     db.session.execute(sa.update(ReservedSeat).where(
         ReservedSeat.reservation_id == reservation.id).values(is_active=False, updated_at=now))
+    # A change of showtime under way ends with the booking: its new seats are free at once
+    # (the swap would refuse it anyway, and give back a top-up already taken).
+    moved_from = exchange_holds.release_exchange_holds(reservation.id, now,
+                                                       reservation.cancel_reason)
     refund_rows = refunds.open_refund(reservation, actor_id) if was_confirmed else []
     if was_confirmed:
         notifications.booking_cancelled(reservation,
@@ -227,8 +232,10 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
                      before={"status": "CONFIRMED" if was_confirmed else "HELD"},
                      after={"status": "CANCELLED"})
     db.session.commit()
-    seat_stamps.bump(reservation.showtime_id)
+    showtime_ids = list(dict.fromkeys([reservation.showtime_id, *moved_from]))
+    for showtime_id in showtime_ids:
+        seat_stamps.bump(showtime_id)
     for refund in refund_rows:
         refunds.refund_payment(refund, now)
-    freed_seats.seats_freed([reservation.showtime_id], now)
+    freed_seats.seats_freed(showtime_ids, now)
     return reservation

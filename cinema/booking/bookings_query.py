@@ -42,3 +42,9 @@ def history_for(user_id: int):
         stmt.where(Showtime.starts_at < now).order_by(Showtime.starts_at.desc())
     ).unique().all()
     return upcoming, past
+
+
+def was_a_booking(reservation: Reservation) -> bool:
+    """Whether a cancelled reservation had been a booking (confirmed, or the record of seats
+    moved away from one), rather than a hold that ran out or was replaced."""
+    return reservation.confirmed_at is not None or reservation.split_from_id is not None

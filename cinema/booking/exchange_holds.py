@@ -114,7 +114,7 @@ def hold_exchange(reservation_id, user_id: int, showtime_id, seat_ids,
                                                             key=lambda line: line.seat_id)]
     tickets = {seat_id: type_id for seat_id, type_id in zip(wanted, ticket_types, strict=True)
                if type_id is not None}
-    _release_exchange_holds(booking.id, now, CancelReason.REPLACED)
+    release_exchange_holds(booking.id, now, CancelReason.REPLACED)
     db.session.commit()
     hold = holds.hold_seats(user_id, showtime.id, wanted, now, replace_previous=False,
                             tickets=tickets)
@@ -123,8 +123,9 @@ def hold_exchange(reservation_id, user_id: int, showtime_id, seat_ids,
     return hold
 
 
-def _release_exchange_holds(booking_id: int, now: datetime, reason: CancelReason) -> list[int]:
-    """Cancel the booking's exchange holds still HELD, freeing their seats (in the session)."""
+def release_exchange_holds(booking_id: int, now: datetime, reason: CancelReason) -> list[int]:
+    """Cancel the booking's exchange holds still HELD, freeing their seats (in the session);
+    their showtimes' ids back (for the caller to stamp once committed)."""
     released = db.session.scalars(
         sa.update(Reservation)
         .where(Reservation.exchange_for_id == booking_id,
@@ -160,7 +161,7 @@ def release(reservation_id, hold_id, user_id: int, now: datetime) -> None:
     booking = own_booking(reservation_id, user_id)
     hold = exchange_hold(booking, hold_id)
     if hold.status is ReservationStatus.HELD:
-        _release_exchange_holds(booking.id, now, CancelReason.PATRON)
+        release_exchange_holds(booking.id, now, CancelReason.PATRON)
         db.session.commit()
         seat_stamps.bump(hold.showtime_id)
         freed_seats.seats_freed([hold.showtime_id], now)
