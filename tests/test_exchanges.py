@@ -212,6 +212,19 @@ def test_cancelling_while_the_change_is_paid_in_other_tabs_keeps_the_money_whole
     assert charged == refunded > 0
 
 
+def test_cancelling_the_showtime_frees_the_new_seats_of_its_bookings_changes(app, app_ctx):
+    from cinema.programme import cancellation
+
+    user = gen_user()
+    reservation, showtime, target, seats, hold = booking_with_change_under_way(user)
+    cancellation.cancel_showtime(showtime.id, gen_user().id, now())
+    hold = fresh(hold)
+    assert hold.status is ReservationStatus.CANCELLED
+    assert hold.cancel_reason is CancelReason.SHOWTIME_CANCELLED
+    assert not any(line.is_active for line in hold.seats)
+    assert fresh(reservation).status is ReservationStatus.CANCELLED
+
+
 KILLED_CANCEL = """
 import sys
 from cinema import create_app

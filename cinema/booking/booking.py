@@ -218,7 +218,7 @@ def cancel_booking(reservation_id: int, actor_id: int, now: datetime,
         ReservedSeat.reservation_id == reservation.id).values(is_active=False, updated_at=now))
     # A change of showtime under way ends with the booking: its new seats are free at once
     # (the swap would refuse it anyway, and give back a top-up already taken).
-    moved_from = exchange_holds.release_exchange_holds(reservation.id, now,
+    moved_from = exchange_holds.release_exchange_holds([reservation.id], now,
                                                        reservation.cancel_reason)
     refund_rows = refunds.open_refund(reservation, actor_id) if was_confirmed else []
     if was_confirmed:

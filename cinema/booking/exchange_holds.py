@@ -114,7 +114,7 @@ def hold_exchange(reservation_id, user_id: int, showtime_id, seat_ids,
                                                             key=lambda line: line.seat_id)]
     tickets = {seat_id: type_id for seat_id, type_id in zip(wanted, ticket_types, strict=True)
                if type_id is not None}
-    release_exchange_holds(booking.id, now, CancelReason.REPLACED)
+    release_exchange_holds([booking.id], now, CancelReason.REPLACED)
     db.session.commit()
     hold = holds.hold_seats(user_id, showtime.id, wanted, now, replace_previous=False,
                             tickets=tickets)
@@ -123,12 +123,15 @@ def hold_exchange(reservation_id, user_id: int, showtime_id, seat_ids,
     return hold
 
 
-def release_exchange_holds(booking_id: int, now: datetime, reason: CancelReason) -> list[int]:
-    """Cancel the booking's exchange holds still HELD, freeing their seats (in the session);
+def release_exchange_holds(booking_ids: list[int], now: datetime,
+                           reason: CancelReason) -> list[int]:
+    """Cancel the bookings' exchange holds still HELD, freeing their seats (in the session);
     their showtimes' ids back (for the caller to stamp once committed)."""
+    if not booking_ids:
+        return []
     released = db.session.scalars(
         sa.update(Reservation)
-        .where(Reservation.exchange_for_id == booking_id,
+        .where(Reservation.exchange_for_id.in_(booking_ids),
                Reservation.status == ReservationStatus.HELD)
         .values(status=ReservationStatus.CANCELLED, cancel_reason=reason, cancelled_at=now,
                 updated_at=now)
@@ -138,12 +141,12 @@ def release_exchange_holds(booking_id: int, now: datetime, reason: CancelReason)
         db.session.execute(
             sa.update(ReservedSeat)
             .where(ReservedSeat.is_active, ReservedSeat.reservation_id.in_(
-                sa.select(Reservation.id).where(Reservation.exchange_for_id == booking_id,
+                sa.select(Reservation.id).where(Reservation.exchange_for_id.in_(booking_ids),
                                                 Reservation.status
                                                 == ReservationStatus.CANCELLED)))
             .values(is_active=False, updated_at=now)
             .execution_options(synchronize_session=False))
-    return released
+    return list(dict.fromkeys(released))
 
 
 def exchange_hold(booking: Reservation, hold_id) -> Reservation:
@@ -161,7 +164,7 @@ def release(reservation_id, hold_id, user_id: int, now: datetime) -> None:
     booking = own_booking(reservation_id, user_id)
     hold = exchange_hold(booking, hold_id)
     if hold.status is ReservationStatus.HELD:
-        release_exchange_holds(booking.id, now, CancelReason.PATRON)
+        release_exchange_holds([booking.id], now, CancelReason.PATRON)
         db.session.commit()
         seat_stamps.bump(hold.showtime_id)
         freed_seats.seats_freed([hold.showtime_id], now)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from cinema import audit
-from cinema.booking import seat_stamps
+from cinema.booking import exchange_holds, freed_seats, seat_stamps
 from cinema.errors import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.messaging import notifications
@@ -79,8 +79,15 @@ def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
                  before=before,
                  after={**audit.snapshot(showtime, scheduling.SHOWTIME_FIELDS),
                         "cancelled_reservation_ids": [r.id for r in affected]})
+    # A booking's change of showtime under way ends with it: its new seats are free at once.
+    moved_from = exchange_holds.release_exchange_holds(
+        [r.id for r in affected if r.confirmed_at is not None], now,
+        CancelReason.SHOWTIME_CANCELLED)
     db.session.commit()
-    seat_stamps.bump(showtime.id)
+    for stamped in dict.fromkeys([showtime.id, *moved_from]):
+        seat_stamps.bump(stamped)
+    if moved_from:
+        freed_seats.seats_freed(moved_from, now)
     for reservation in affected:
         for hook in _cancel_hooks():
             hook(reservation, now)
