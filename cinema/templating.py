@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from cinema.clock import format_local
 from cinema.money import currency, format_money
+from cinema.wording import counted
 
 # Rendered seats kept per process: 600 seats x a few states x a few prices is a few thousand.
 SEAT_CELLS_KEPT = 16_384
@@ -21,6 +22,7 @@ def format_count(value: int | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["counted"] = counted
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["thousands"] = format_count

@@ -11,6 +11,7 @@ from cinema.extensions import db
 from cinema.forms.params import id_param
 from cinema.models import Reservation, UserRole, utcnow
 from cinema.rendering import render
+from cinema.wording import counted
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -79,7 +80,7 @@ def sell():
                                   allow_single_gaps=request.form.get("allow_single_gaps") == "1",
                                   tickets={seat_id: request.form.get("ticket_type", "")
                                            for seat_id in seat_ids})
-    flash(f"Sold {len(reservation.seats)} seat(s), booking {reservation.code}. "
+    flash(f"Sold {counted(len(reservation.seats), 'seat')}, booking {reservation.code}. "
           "Print the ticket below.", "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 

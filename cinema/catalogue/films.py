@@ -17,6 +17,7 @@ from cinema.catalogue import posters
 from cinema.exceptions import InvalidState, NotFound
 from cinema.extensions import db
 from cinema.models import Genre, Movie, Showtime
+from cinema.wording import counted
 
 MOVIE_FIELDS = ["title", "synopsis", "duration_minutes", "age_rating", "language", "format",
                 "release_date", "trailer_url", "poster_path", "is_deleted"]
@@ -161,7 +162,7 @@ def delete_movie(movie_id: int, actor_id: int, now: datetime) -> Movie:
         raise InvalidState(f"{movie.title} is already deleted.")
     upcoming = upcoming_showtime_count(movie.id, now)
     if upcoming:
-        raise InvalidState(f"{movie.title} has {upcoming} showtime(s) still to come. "
+        raise InvalidState(f"{movie.title} has {counted(upcoming, 'showtime')} still to come. "
                            "Cancel them first, then delete the film.")
     movie.is_deleted = True
     audit.record(actor_id, "movie.delete", "movie", movie.id, f"deleted film {movie.title}",

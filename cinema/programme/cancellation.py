@@ -16,6 +16,7 @@ from cinema.extensions import db
 from cinema.messaging import notifications
 from cinema.models import CancelReason, Reservation, ReservationStatus, Showtime
 from cinema.programme import scheduling
+from cinema.wording import counted
 
 # Called once per reservation the cinema cancelled (a cancelled showtime), as
 # ``hook(reservation, now)``, AFTER the cancellation has committed, so no lock is held while a
@@ -75,7 +76,7 @@ def cancel_showtime(showtime_id: int, actor_id: int, now: datetime,
             notifications.showtime_cancelled(reservation)
     audit.record(actor_id, "showtime.cancel", "showtime", showtime.id,
                  f"cancelled showtime #{showtime.id} ({showtime.movie.title}); "
-                 f"{len(affected)} booking(s) cancelled",
+                 f"{counted(len(affected), 'booking')} cancelled",
                  before=before,
                  after={**audit.snapshot(showtime, scheduling.SHOWTIME_FIELDS),
                         "cancelled_reservation_ids": [r.id for r in affected]})

@@ -30,6 +30,7 @@ from cinema.models import (
     Showtime,
 )
 from cinema.programme import schedule_mail
+from cinema.wording import counted
 
 MAX_SERIES_SHOWTIMES = 200
 MAX_SERIES_DAYS = 92
@@ -262,7 +263,7 @@ def schedule_series(spec: SeriesSpec, tz: ZoneInfo, buffer_minutes: int, now: da
     if conflicts:
         shown = [describe_conflict(c) for c in conflicts[:5]]
         more = f" …and {len(conflicts) - 5} more." if len(conflicts) > 5 else ""
-        message = (f"{len(conflicts)} showtime(s) already in the way; nothing was scheduled. "
+        message = (f"{counted(len(conflicts), 'showtime')} already in the way; nothing was scheduled. "
                    + " ".join(shown) + more)
         raise ShowtimeConflict(message, field_errors={"times": shown},
                                conflicting_showtime_id=conflicts[0].id)
@@ -331,7 +332,7 @@ def update_showtime(showtime_id: int, movie_id: int, auditorium_id: int, starts_
     _check_start_and_price(starts_at, base_price_cents, now)
     bookings = db.session.scalars(_live_reservations(showtime.id, now)).all()
     if bookings and (movie_id != showtime.movie_id or auditorium_id != showtime.auditorium_id):
-        message = (f"This showtime has {len(bookings)} booking(s): its film and auditorium "
+        message = (f"This showtime has {counted(len(bookings), 'booking')}: its film and auditorium "
                    "cannot change. Cancel it and schedule a new one instead.")
         raise ValidationFailed(message, field_errors={"movie_id": [message]})
     before = audit.snapshot(showtime, SHOWTIME_FIELDS)

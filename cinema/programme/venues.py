@@ -18,6 +18,7 @@ from cinema.exceptions import InvalidState, NotFound, ValidationFailed
 from cinema.extensions import db
 from cinema.models import Auditorium, Seat, SeatType, Showtime
 from cinema.programme import seat_links
+from cinema.wording import counted
 
 MAX_ROWS = 26
 MAX_SEATS_PER_ROW = 40
@@ -188,7 +189,7 @@ def delete_auditorium(auditorium_id: int, actor_id: int, now: datetime) -> Audit
             Showtime.auditorium_id == auditorium.id, Showtime.ends_at > now,
             Showtime.cancelled_at.is_(None), Showtime.is_deleted.is_(False)))
     if upcoming:
-        raise InvalidState(f"{auditorium.name} has {upcoming} showtime(s) still to come. "
+        raise InvalidState(f"{auditorium.name} has {counted(upcoming, 'showtime')} still to come. "
                            "Cancel or move them first.")
     auditorium.is_deleted = True
     audit.record(actor_id, "auditorium.delete", "auditorium", auditorium.id,

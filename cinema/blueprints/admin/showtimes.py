@@ -24,6 +24,7 @@ from cinema.money import amount_text
 from cinema.programme import cancellation, schedule_query, scheduling
 from cinema.rendering import render
 from cinema.waitlist import line
+from cinema.wording import counted
 
 
 def _buffer() -> int:
@@ -188,5 +189,5 @@ def showtimes_cancel(showtime_id: int):
     on_error_render(lambda error: _cancel_page(showtime, form, error))
     validate_or_raise(form)
     cancelled = cancellation.cancel_showtime(showtime.id, actor_id(), now(), form.note.data or "")
-    return done(f"Cancelled showtime #{showtime.id}; {len(cancelled)} booking(s) cancelled and "
+    return done(f"Cancelled showtime #{showtime.id}; {counted(len(cancelled), 'booking')} cancelled and "
                 "the patrons emailed.", "admin.showtimes_detail", showtime_id=showtime.id)
