@@ -55,6 +55,15 @@ def test_an_unpaid_booking_is_refused_as_unpaid_with_its_amount(staff):
     assert reservation.status is ReservationStatus.CONFIRMED and reservation.paid_at is None
 
 
+def test_looking_up_an_unpaid_booking_of_another_day_says_it_is_unpaid(app, staff):
+    """Not at the door yet (another day's showtime): the booking's card says what is owed."""
+    reservation = unpaid_booking(starts_at=utcnow() + timedelta(days=3))
+    client = app.test_client()
+    login(client, staff.email)
+    page = client.get(f"/staff/checkin?code={reservation.code}").get_data(as_text=True)
+    assert "Not paid" in page and "£19.00 to pay at the counter" in page
+
+
 def test_take_payment_and_admit_records_the_payment_and_the_admission_audited(staff):
     reservation = unpaid_booking()
     admitted = checkin.admit(reservation.code, staff.id, NOW, take_payment=True)
