@@ -146,6 +146,25 @@ def test_the_inline_check_shows_the_end_or_the_clash(admin, film_and_screen, day
     assert "Free." in own.get_data(as_text=True)  # editing a showtime never clashes with itself
 
 
+def test_the_inline_check_never_calls_a_past_slot_free(admin, film_and_screen):
+    client, _ = admin
+    movie, screen = film_and_screen
+    answer = client.post("/admin/showtimes/check", headers={"HX-Request": "true"},
+                         data=form(movie, screen, "2020-01-01T18:00"))
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "Free." not in page  # htmx swaps a 422 in place
+    assert "must start in the future" in page
+
+
+def test_a_past_start_and_a_bad_price_are_both_named_at_once(admin, film_and_screen):
+    client, _ = admin
+    movie, screen = film_and_screen
+    response = client.post("/admin/showtimes", headers={"Accept": "application/json"},
+                           data={**form(movie, screen, "2020-01-01T18:00"), "base_price": "0"})
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) >= {"starts_at", "base_price"}
+
+
 def test_admin_schedules_a_series(admin, film_and_screen, day):
     client, _ = admin
     movie, screen = film_and_screen

@@ -127,12 +127,15 @@ def _live_auditorium(auditorium_id: int) -> Auditorium:
 def _check_start_and_price(starts_at: datetime, base_price_cents: int, now: datetime) -> None:
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be timezone-aware")
-    if starts_at <= now:
-        raise ValidationFailed("A showtime must start in the future.",
-                               field_errors={"starts_at": ["Must be in the future."]})
+    problems, fields = [], {}
+    if starts_at <= now:  # both problems at once: the admin fixes them in one go
+        problems.append("A showtime must start in the future.")
+        fields["starts_at"] = ["Must be in the future."]
     if base_price_cents <= 0:
-        raise ValidationFailed("The base price must be more than zero.",
-                               field_errors={"base_price": ["Must be more than zero."]})
+        problems.append("The base price must be more than zero.")
+        fields["base_price"] = ["Must be more than zero."]
+    if problems:
+        raise ValidationFailed(" ".join(problems), field_errors=fields)
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,14 @@ class SlotCheck:
 
 
 def check_slot(movie_id: int, auditorium_id: int, starts_at: datetime, buffer_minutes: int,
-               exclude_id: int | None = None) -> SlotCheck:
-    """The end time of a proposed showtime and the first live showtime it would overlap."""
+               now: datetime, exclude_id: int | None = None) -> SlotCheck:
+    """The end time of a proposed showtime and the first live showtime it would overlap.
+    Raises ValidationFailed for a start in the past (a slot there is never "free")."""
     movie = _live_movie(movie_id)
     _live_auditorium(auditorium_id)
+    if starts_at <= now:
+        raise ValidationFailed("A showtime must start in the future.",
+                               field_errors={"starts_at": ["Must be in the future."]})
     ends_at = end_time(starts_at, movie.duration_minutes, buffer_minutes)
     return SlotCheck(ends_at, find_conflict(auditorium_id, starts_at, ends_at, exclude_id))
 

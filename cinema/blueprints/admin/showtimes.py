@@ -91,7 +91,7 @@ def showtimes_check():
     if form.movie_id.data and form.auditorium_id.data and form.starts_at.data:
         result = scheduling.check_slot(
             form.movie_id.data, form.auditorium_id.data,
-            local_input_to_utc(form.starts_at.data), _buffer(),
+            local_input_to_utc(form.starts_at.data), _buffer(), now(),
             exclude_id=id_param(request.form, "showtime_id"))
     return render("partials/_admin_slot_check.html", result=result, problem=None)
 
