@@ -54,7 +54,10 @@ def test_taken_seats_move_the_pick_and_none_together_says_so(app, hall):
 @pytest.mark.parametrize("value", ["0", "11", "x", "3.5", "-1"])
 def test_a_party_size_outside_one_to_ten_is_refused(client, hall, value):
     showtime, _ = hall
-    assert client.get(f"/showtimes/{showtime.id}?best={value}").status_code == 422
+    page = client.get(f"/showtimes/{showtime.id}?best={value}")
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)  # the page itself, with the message by the form
+    assert 'id="seat-map"' in html and "a whole number from 1 to 10" in html
 
 
 @pytest.mark.browser

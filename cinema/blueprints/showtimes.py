@@ -10,6 +10,7 @@ from flask import Blueprint, make_response, request, session
 
 from cinema.access import optional_user
 from cinema.booking import best_available, seat_selection, seatmap
+from cinema.exceptions import ValidationFailed
 from cinema.forms.params import int_param
 from cinema.models import utcnow
 from cinema.rendering import render
@@ -37,13 +38,19 @@ def _requested_selection():
 @bp.get("/<id:showtime_id>")
 def detail(showtime_id: int):
     """The showtime: film, auditorium, time, prices and the seat map to pick from; ``?best=N``
-    ticks the best N seats together (422 unless N is 1-10)."""
-    best = None
+    ticks the best N seats together; any other N is the page with a message beside the
+    "Best available" form (422)."""
+    best, best_error = None, None
     if request.args.get("best", "").strip():
-        best = int_param(request.args, "best", 2, 1, best_available.MAX_PARTY)
+        try:
+            best = int_param(request.args, "best", 2, 1, best_available.MAX_PARTY)
+        except ValidationFailed:
+            best_error = (f"How many seats together? Please give a whole number from 1 to "
+                          f"{best_available.MAX_PARTY}.")
     viewer = _viewer_id()
     return render("pages/showtimes/detail.html", "partials/_seat_map.html",
-                  **_view(showtime_id, _requested_selection(), best),
+                  status=422 if best_error else 200,
+                  **_view(showtime_id, _requested_selection(), best), best_error=best_error,
                   waitlist_entry=line.own_entry(viewer, showtime_id) if viewer else None)
 
 
