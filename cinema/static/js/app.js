@@ -35,4 +35,13 @@
   }
   document.addEventListener("DOMContentLoaded", startCountdowns);
   document.addEventListener("htmx:afterSettle", startCountdowns);
+
+  // Section links scrolled sideways on a phone: the current one in view, the page left alone.
+  document.addEventListener("DOMContentLoaded", function () {
+    var current = document.querySelector('.sub-nav a[aria-current="page"]');
+    var row = current && current.closest("ul");
+    if (row && row.scrollWidth > row.clientWidth) {
+      row.scrollLeft = current.offsetLeft - (row.clientWidth - current.offsetWidth) / 2;
+    }
+  });
 })();
