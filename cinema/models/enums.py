@@ -29,6 +29,11 @@ class ReservationStatus(str, enum.Enum):
     CANCELLED = "CANCELLED"
     COMPLETED = "COMPLETED"  # admitted at the door
 
+    @property
+    def label(self) -> str:
+        """What people read: a completed booking is one admitted at the door."""
+        return "Admitted" if self is ReservationStatus.COMPLETED else self.value.title()
+
 
 class CancelReason(str, enum.Enum):
     EXPIRED = "EXPIRED"
