@@ -130,6 +130,10 @@ def test_phone_every_seat_is_24px_and_the_whole_row_is_usable(browser, base_url,
                           " b => { const r = b.getBoundingClientRect(); return [r.width, r.height]; })")
     assert len(sizes) == 200 and min(min(s) for s in sizes) >= 24
     expect(page.get_by_text("Swipe sideways to see the whole row.")).to_be_visible()
+    # The rows start at their middle, under the centre of the screen, not at seat 1.
+    left, wide, shown = page.evaluate("(g => [g.scrollLeft, g.scrollWidth, g.clientWidth])"
+                                      "(document.querySelector('.seat-grid'))")
+    assert abs(left - (wide - shown) / 2) <= 2, (left, wide, shown)
     far = seat(page, "A20")
     far.check()  # scrolled into view inside the map, then ticked
     expect(page.locator(".summary-bar")).to_contain_text("1 seat")

@@ -238,6 +238,15 @@
     function check() { map.classList.toggle("is-panning", grid.scrollWidth > grid.clientWidth + 1); }
     check();
     window.addEventListener("resize", check);
+    // A row wider than the map starts at its middle, under the centre of the screen where the
+    // best seats are (or at a seat already chosen), not at seat 1.
+    if (grid.scrollWidth > grid.clientWidth + 1) {
+      var chosen = grid.querySelector("input:checked");
+      var box = grid.getBoundingClientRect();
+      grid.scrollLeft = chosen
+        ? grid.scrollLeft + chosen.getBoundingClientRect().left - box.left - grid.clientWidth / 2
+        : (grid.scrollWidth - grid.clientWidth) / 2;
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
