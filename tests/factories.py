@@ -124,3 +124,17 @@ def gen_reservation(user: User, showtime: Showtime, seats: list[Seat],
     db.session.add(reservation)
     db.session.commit()
     return reservation
+
+
+def later_today(minutes: int = 60) -> datetime:
+    """A start ``minutes`` from now, or nearer if that would be tomorrow in the cinema's time
+    zone: the door admits only today's showtimes, so a test built on "in an hour" fails after
+    23:00 without this."""
+    from datetime import time as clock_time
+
+    from cinema.clock import cinema_tz, utcnow
+
+    now = utcnow()
+    local = now.astimezone(cinema_tz())
+    midnight = datetime.combine(local.date() + timedelta(days=1), clock_time(), local.tzinfo)
+    return min(now + timedelta(minutes=minutes), midnight - timedelta(seconds=30))

@@ -1,14 +1,19 @@
 """At the door in real headless Chromium: staff admit a booking by typing its code."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import expect
 
 from cinema.extensions import db
 from cinema.models import PaymentMethod, Reservation, ReservationStatus, UserRole, utcnow
-from tests.factories import PASSWORD, gen_reservation, gen_showtime, gen_user, seats_of
+from tests.factories import (
+    PASSWORD,
+    gen_reservation,
+    gen_showtime,
+    gen_user,
+    later_today,
+    seats_of,
+)
 from tests.screens import WIDTHS, horizontal_overflow, screenshot
 
 pytestmark = pytest.mark.browser
@@ -57,7 +62,7 @@ def test_the_door_screen_answers_refuse_unpaid_and_admit_full_width(browser_page
                                                                     request):
     with app.app_context():
         staff = gen_user(role=UserRole.STAFF, full_name="Dora Door")
-        showtime = gen_showtime(starts_at=utcnow() + timedelta(hours=1))
+        showtime = gen_showtime(starts_at=later_today())
         reservation = gen_reservation(gen_user(), showtime, seats_of(showtime.auditorium)[:2],
                                       payment_method=PaymentMethod.BOX_OFFICE)
         staff_email, code, reservation_id = staff.email, reservation.code, reservation.id
@@ -102,7 +107,7 @@ def test_print_buttons_are_absent_without_javascript(browser_page, app, request)
     """Issue 16: `.btn{display:inline-flex}` overrode `hidden`: a Print button that does nothing."""
     with app.app_context():
         staff = gen_user(role=UserRole.STAFF)
-        showtime = gen_showtime(starts_at=utcnow() + timedelta(hours=1))
+        showtime = gen_showtime(starts_at=later_today())
         reservation = gen_reservation(gen_user(), showtime, seats_of(showtime.auditorium)[:1])
         staff_email, reservation_id = staff.email, reservation.id
     page = browser_page

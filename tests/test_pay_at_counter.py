@@ -24,7 +24,14 @@ from cinema.models import (
 )
 from cinema.reports import dashboard, reports
 from cinema.reports.report_dates import DateRange
-from tests.factories import gen_reservation, gen_showtime, gen_user, login, seats_of
+from tests.factories import (
+    gen_reservation,
+    gen_showtime,
+    gen_user,
+    later_today,
+    login,
+    seats_of,
+)
 
 # 19:30 in London on a summer day; the showtime is the same evening.
 NOW = datetime(2030, 6, 1, 18, 30, tzinfo=timezone.utc)
@@ -169,7 +176,7 @@ def test_the_dashboard_lists_today_s_unpaid_bookings(app_ctx, client):
 # --- the door screen ---------------------------------------------------------------------
 
 def test_the_door_screen_shows_unpaid_then_takes_payment_and_admits(client, staff):
-    reservation = unpaid_booking(starts_at=utcnow() + timedelta(hours=1))
+    reservation = unpaid_booking(starts_at=later_today())
     login(client, staff.email)
     refused = client.post("/staff/checkin", data={"code": reservation.code, "door": "1"})
     assert refused.status_code == 409
