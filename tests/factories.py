@@ -126,7 +126,7 @@ def gen_reservation(user: User, showtime: Showtime, seats: list[Seat],
     return reservation
 
 
-def later_today(minutes: int = 60) -> datetime:
+def later_today(minutes: int = 60, now: datetime | None = None) -> datetime:
     """A start ``minutes`` from now, or nearer if that would be tomorrow in the cinema's time
     zone: the door admits only today's showtimes, so a test built on "in an hour" fails after
     23:00 without this."""
@@ -134,7 +134,7 @@ def later_today(minutes: int = 60) -> datetime:
 
     from cinema.clock import cinema_tz, utcnow
 
-    now = utcnow()
+    now = now or utcnow()
     local = now.astimezone(cinema_tz())
     midnight = datetime.combine(local.date() + timedelta(days=1), clock_time(), local.tzinfo)
     return min(now + timedelta(minutes=minutes), midnight - timedelta(seconds=30))

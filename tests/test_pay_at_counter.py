@@ -163,8 +163,8 @@ def test_a_released_unpaid_booking_is_neither_a_sale_nor_a_refund(app_ctx):
 
 def test_the_dashboard_lists_today_s_unpaid_bookings(app_ctx, client):
     now = utcnow()
-    unpaid = unpaid_booking(starts_at=now + timedelta(minutes=1), confirmed_at=now)
-    unpaid_booking(starts_at=now + timedelta(minutes=2), confirmed_at=now, paid_at=now)
+    unpaid = unpaid_booking(starts_at=later_today(1, now), confirmed_at=now)
+    unpaid_booking(starts_at=later_today(2, now), confirmed_at=now, paid_at=now)
     board = dashboard.dashboard(now)
     assert [row.code for row in board.unpaid_today] == [unpaid.code]
     admin = gen_user(role=UserRole.ADMIN)
