@@ -230,6 +230,21 @@ def test_the_film_page_shows_average_distribution_and_newest_first(film, client)
     assert page.count('class="rating-bar"') == 5
 
 
+def test_the_author_sees_their_review_once_apart_and_everyone_else_s_in_the_list(film, app):
+    author = gen_viewer(film, full_name="Ada Viewer")
+    gen_review(film, 4, "mine, once", user=author)
+    gen_review(film, 2, "someone else's")
+    client = app.test_client()
+    login(client, author.email)
+    page = client.get(f"/movies/{film.id}").get_data(as_text=True)
+    assert page.count('<p class="review-body">mine, once</p>') == 1 and "Your review" in page
+    assert "someone else&#39;s" in page and "2 reviews" in page
+    listed = page[page.index('class="review-list"'):]
+    assert "mine, once" not in listed
+    public = app.test_client().get(f"/movies/{film.id}").get_data(as_text=True)
+    assert "mine, once" in public[public.index('class="review-list"'):]
+
+
 def test_reviews_are_paginated(film, client):
     start = utcnow() - timedelta(days=60)
     for n in range(ratings.REVIEWS_PER_PAGE + 1):

@@ -62,15 +62,17 @@ def _film_context(movie_id: int) -> dict:
 
 
 def _reviews_context(movie_id: int, page: int, form=None, error=None, notice=None) -> dict:
-    """The film page's reviews: the summary, a page of reviews, and the visitor's own review
-    (hidden or not) or the reason they cannot write one."""
+    """The film page's reviews: the summary, a page of the others' reviews, and the visitor's
+    own review (hidden or not) apart, or the reason they cannot write one."""
     user = optional_user()
     own = reviews.own_review(user.id, movie_id) if user else None
     if form is None:
         form = ReviewForm(formdata=None, data={"rating": own.rating, "body": own.body}
                           if own else None)
     return dict(rating=ratings.film_summary(movie_id),
-                reviews_page=ratings.film_reviews(movie_id, page), own_review=own,
+                reviews_page=ratings.film_reviews(movie_id, page,
+                                                  except_user_id=own.user_id if own else None),
+                own_review=own,
                 eligibility=None if own else reviews.eligibility(
                     user.id if user else None, movie_id, utcnow()),
                 review_form=form, review_error=error, review_notice=notice,

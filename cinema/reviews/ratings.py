@@ -58,11 +58,15 @@ def film_summary(movie_id: int) -> RatingSummary:
                          stars=stars)
 
 
-def film_reviews(movie_id: int, page: int, per_page: int = REVIEWS_PER_PAGE):
+def film_reviews(movie_id: int, page: int, per_page: int = REVIEWS_PER_PAGE,
+                 except_user_id: int | None = None):
     """One page (Flask-SQLAlchemy pagination) of the film's visible reviews, newest first; a
-    page past the end is the last page."""
+    page past the end is the last page. ``except_user_id`` leaves out that patron's review
+    (the film page shows it apart, as theirs)."""
     stmt = (sa.select(Review).where(Review.movie_id == movie_id, _visible())
             .order_by(Review.created_at.desc(), Review.id.desc()))
+    if except_user_id is not None:
+        stmt = stmt.where(Review.user_id != except_user_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     last = max(1, -(-total // per_page))
     return db.paginate(stmt, page=min(max(page, 1), last), per_page=per_page, error_out=False)
