@@ -32,6 +32,26 @@ class ValidationFailed(DomainError):
     default_detail = "Some of the information given is not valid."
 
 
+class Problems:
+    """Input problems gathered so that all of them are named at once, not one per try: ``add``
+    each, then ``check`` raises one ValidationFailed whose detail joins their messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.field_errors: dict[str, list[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
+
+    def add(self, message: str, field: str, field_message: str | None = None) -> None:
+        self.messages.append(message)
+        self.field_errors.setdefault(field, []).append(field_message or message)
+
+    def check(self) -> None:
+        if self.messages:
+            raise ValidationFailed(" ".join(self.messages), field_errors=self.field_errors)
+
+
 class NotFound(DomainError):
     """No such thing, or not one the caller may see."""
 

@@ -197,6 +197,20 @@ def test_series_form_errors(admin, film_and_screen, day, change, message):
     assert db.session.scalar(sa.select(sa.func.count(Showtime.id))) == 0
 
 
+def test_a_series_names_every_mistake_at_once(admin, film_and_screen, day):
+    client, _ = admin
+    movie, screen = film_and_screen
+    response = client.post("/admin/showtimes/series", headers={"Accept": "application/json"},
+                           data={"movie_id": movie.id, "auditorium_id": screen.id,
+                                 "first_day": day.isoformat(), "last_day": "1999-01-01",
+                                 "times": "14:00", "base_price": "0"})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert set(body["errors"]) == {"last_day", "base_price"}
+    assert "last day is before the first day" in body["detail"]
+    assert "base price must be more than zero" in body["detail"]
+
+
 def test_a_series_clash_names_the_showtimes_in_the_way(admin, film_and_screen, day):
     client, _ = admin
     movie, screen = film_and_screen

@@ -172,6 +172,16 @@ def test_a_series_with_a_time_in_the_past_is_refused(app_ctx, admin):
         scheduling.schedule_series(spec, LONDON, 15, NOW, admin.id)
 
 
+def test_a_series_partly_in_the_past_names_the_first_start_and_counts_the_rest(app_ctx, admin):
+    movie, screen = gen_movie(), gen_auditorium()
+    spec = scheduling.SeriesSpec(movie.id, screen.id, date(2030, 2, 27), date(2030, 3, 3),
+                                 [time(8, 0)], 900)  # 27 Feb - 1 Mar at 08:00 are before NOW
+    with pytest.raises(ValidationFailed) as refused:
+        scheduling.schedule_series(spec, LONDON, 15, NOW, admin.id)
+    assert refused.value.detail == "08:00 on Wed 27 Feb (and 2 other starts) is in the past."
+    assert set(refused.value.field_errors) == {"first_day"}
+
+
 def test_the_database_constraint_backs_up_the_check(app_ctx, monkeypatch):
     """If another admin takes the slot between our check and our insert, the exclusion
     constraint refuses it and the same named error comes out, not an IntegrityError."""

@@ -145,6 +145,15 @@ def test_the_error_summary_names_the_field(admin):
     assert "Please check the form: Title: This field is required." in page
 
 
+def test_the_error_summary_names_every_field_that_is_wrong(admin):
+    response = admin.post("/admin/movies", data={"title": "", "duration_minutes": "0"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = page[page.index('class="alert alert-error"'):]
+    summary = summary[:summary.index("</div>")]
+    assert "Title: This field is required." in summary and "Duration" in summary
+
+
 def test_edit_and_delete_are_not_two_red_buttons_side_by_side(admin, app_ctx):
     from tests.factories import gen_movie
 

@@ -89,8 +89,8 @@ def parse_card(number: str | None, expiry: str | None, cvc: str | None, now: dat
     if not re.fullmatch(r"\d{3,4}", (cvc or "").strip()):
         errors["card_cvc"] = ["The security code is the 3 or 4 digits on the back."]
     if errors:
-        first = next(iter(errors.values()))[0]
-        raise ValidationFailed(f"Please check the card details: {first}", field_errors=errors)
+        named = " ".join(messages[0] for messages in errors.values())
+        raise ValidationFailed(f"Please check the card details: {named}", field_errors=errors)
     return Card(digits, month, year, cvc.strip())
 
 

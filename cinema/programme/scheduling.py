@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cinema import audit
-from cinema.exceptions import InvalidState, NotFound, ShowtimeConflict, ValidationFailed
+from cinema.exceptions import InvalidState, NotFound, Problems, ShowtimeConflict, ValidationFailed
 from cinema.extensions import db
 from cinema.models import (
     Auditorium,
@@ -127,15 +127,17 @@ def _live_auditorium(auditorium_id: int) -> Auditorium:
 def _check_start_and_price(starts_at: datetime, base_price_cents: int, now: datetime) -> None:
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be timezone-aware")
-    problems, fields = [], {}
-    if starts_at <= now:  # both problems at once: the admin fixes them in one go
-        problems.append("A showtime must start in the future.")
-        fields["starts_at"] = ["Must be in the future."]
+    problems = Problems()  # both at once: the admin fixes them in one go
+    if starts_at <= now:
+        problems.add("A showtime must start in the future.", "starts_at", "Must be in the future.")
+    _check_price(problems, base_price_cents)
+    problems.check()
+
+
+def _check_price(problems: Problems, base_price_cents: int) -> None:
     if base_price_cents <= 0:
-        problems.append("The base price must be more than zero.")
-        fields["base_price"] = ["Must be more than zero."]
-    if problems:
-        raise ValidationFailed(" ".join(problems), field_errors=fields)
+        problems.add("The base price must be more than zero.", "base_price",
+                     "Must be more than zero.")
 
 
 @dataclass(frozen=True)
@@ -212,19 +214,19 @@ def plan_series(spec: SeriesSpec, tz: ZoneInfo, buffer_minutes: int,
     yet against the schedule. Raises ValidationFailed."""
     movie = _live_movie(spec.movie_id)
     _live_auditorium(spec.auditorium_id)
+    problems = Problems()  # every mistake of the form at once, not one per try
     if spec.last_day < spec.first_day:
-        raise ValidationFailed("The last day is before the first day.",
-                               field_errors={"last_day": ["Must be on or after the first day."]})
-    if (spec.last_day - spec.first_day).days >= MAX_SERIES_DAYS:
-        raise ValidationFailed(f"A series covers at most {MAX_SERIES_DAYS} days.",
-                               field_errors={"last_day": [f"At most {MAX_SERIES_DAYS} days."]})
+        problems.add("The last day is before the first day.", "last_day",
+                     "Must be on or after the first day.")
+    elif (spec.last_day - spec.first_day).days >= MAX_SERIES_DAYS:
+        problems.add(f"A series covers at most {MAX_SERIES_DAYS} days.", "last_day",
+                     f"At most {MAX_SERIES_DAYS} days.")
     if not spec.times:
-        raise ValidationFailed("Give at least one start time.",
-                               field_errors={"times": ["At least one time, e.g. 14:00, 19:30."]})
-    if spec.base_price_cents <= 0:
-        raise ValidationFailed("The base price must be more than zero.",
-                               field_errors={"base_price": ["Must be more than zero."]})
-    slots = []
+        problems.add("Give at least one start time.", "times",
+                     "At least one time, e.g. 14:00, 19:30.")
+    _check_price(problems, spec.base_price_cents)
+    problems.check()
+    slots, missing, past = [], [], []
     day = spec.first_day
     while day <= spec.last_day:
         if not spec.weekdays or day.weekday() in spec.weekdays:
@@ -232,13 +234,20 @@ def plan_series(spec: SeriesSpec, tz: ZoneInfo, buffer_minutes: int,
                 try:
                     starts_at = local_to_utc(day, at, tz)
                 except ValidationFailed as error:
-                    raise ValidationFailed(error.detail, field_errors={"times": [error.detail]}) from None
+                    missing.append(error.detail)
+                    continue
                 if starts_at <= now:
-                    message = f"{at:%H:%M} on {day:%a %d %b} is in the past."
-                    raise ValidationFailed(message, field_errors={"first_day": [message]})
+                    past.append(f"{at:%H:%M} on {day:%a %d %b}")
+                    continue
                 slots.append((starts_at, end_time(starts_at, movie.duration_minutes,
                                                   buffer_minutes)))
         day += timedelta(days=1)
+    for detail in missing:
+        problems.add(detail, "times")
+    if past:
+        more = f" (and {counted(len(past) - 1, 'other start')})" if len(past) > 1 else ""
+        problems.add(f"{past[0]}{more} is in the past.", "first_day")
+    problems.check()
     if not slots:
         raise ValidationFailed("No day of that range falls on the chosen weekdays.",
                                field_errors={"weekdays": ["No day in the range matches."]})
