@@ -95,13 +95,17 @@ def settle_and_check(name: str, stack: Stack, app, journal: Journal,
         confirmed = dict(conn.execute(
             "SELECT id, code FROM reservations WHERE status IN ('CONFIRMED', 'COMPLETED')"
         ).fetchall())
+        # Bookings the patrons cancelled were confirmed first, and emailed as such.
+        sold = {**confirmed, **dict(conn.execute(
+            "SELECT id, code FROM reservations WHERE id = ANY(%s)",
+            (sorted(journal.cancelled),)).fetchall())}
         _check_money(stack, verdict)
         _check_seats(conn, verdict)
-        _check_email(conn, stack, confirmed, drained, verdict)
+        _check_email(conn, stack, sold, drained, verdict)
         payments = conn.execute(
             "SELECT kind::text || ' ' || status::text, count(*) FROM payments GROUP BY 1 ORDER BY 1"
         ).fetchall()
-    lost = journal.confirmed - set(confirmed)
+    lost = journal.confirmed - set(confirmed) - journal.cancelled
     if lost:
         verdict.fail(f"bookings a patron saw confirmed are not confirmed: {sorted(lost)}")
     _check_5xx(journal, restarts, verdict)
@@ -110,7 +114,8 @@ def settle_and_check(name: str, stack: Stack, app, journal: Journal,
                      f"{stack.worker.log_tail()}")
     statuses = Counter("broken" if e.status == 0 else f"{e.status // 100}xx"
                        for e in journal.entries)
-    verdict.facts[:0] = [f"{len(confirmed)} confirmed", f"{len(journal.gave_up)} given up",
+    cancelled = f"{len(journal.cancelled)} cancelled; " if journal.cancelled else ""
+    verdict.facts[:0] = [f"{len(confirmed)} confirmed", f"{cancelled}{len(journal.gave_up)} given up",
                          "answers " + " ".join(f"{k}={v}" for k, v in sorted(statuses.items())),
                          "payments " + ", ".join(f"{k}={v}" for k, v in payments)]
     worker = "up" if stack.worker.alive else "DOWN"
@@ -206,8 +211,8 @@ def _message_id(raw: bytes) -> str:
 
 def _check_email(conn, stack: Stack, confirmed: dict[int, str], drained: bool,
                  verdict: Verdict) -> None:
-    """Every confirmed booking has one confirmation in the outbox, received exactly once; no
-    message was received twice."""
+    """Every booking ever confirmed (``confirmed``: id -> code) has one confirmation in the
+    outbox, received exactly once; no message was received twice."""
     if not drained:
         verdict.fail(f"the outbox still has {_pending_email(stack.database_url)} PENDING "
                      f"emails after the scenario (the worker had up to {DRAIN_SECONDS} s)")

@@ -39,6 +39,7 @@ class Journal:
     entries: list[Entry] = field(default_factory=list)
     confirmed: set[int] = field(default_factory=set)
     exchanged: dict[int, int] = field(default_factory=dict)  # booking id -> the new showtime
+    cancelled: set[int] = field(default_factory=set)  # bookings seen cancelled
     gave_up: list[str] = field(default_factory=list)
     in_flight_confirms: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -164,6 +165,24 @@ class FaultPatron(Patron):
             return reservation_id
         return None
 
+    def hold_for_exchange(self, reservation_id: int, showtime_id: int,
+                          seat_ids: list[int]) -> int | None:
+        """Hold ``seat_ids`` of another showtime to move the booking to: the hold's id, or
+        None if they could not be had (again after a broken connection or a 5xx)."""
+        for _ in range(ATTEMPTS):
+            response = self.attempt(
+                "exchange-hold", "POST", f"/bookings/{reservation_id}/exchange/{showtime_id}",
+                form={"csrf_token": self.csrf_token, "seat_ids": seat_ids},
+                headers={"Accept": "application/json"})
+            if response is not None and response.status == 303:
+                return int(response.headers["location"].rstrip("/").rsplit("/", 1)[1])
+            if response is not None and 400 <= response.status < 500:
+                self.journal.gave_up.append(f"exchange {reservation_id}: {response.status}")
+                return None
+            time.sleep(PAUSE)
+        self.journal.gave_up.append(f"exchange hold {reservation_id}: no answer")
+        return None
+
     def exchange(self, reservation_id: int, showtime_id: int, seat_ids: list[int]) -> bool:
         """Move a confirmed booking to ``seat_ids`` of another showtime, paying the difference:
         hold the new seats, then confirm; after a broken connection or a 5xx, send the same
@@ -171,18 +190,9 @@ class FaultPatron(Patron):
         hold_id = None
         for _ in range(ATTEMPTS):
             if hold_id is None:
-                response = self.attempt(
-                    "exchange-hold", "POST", f"/bookings/{reservation_id}/exchange/{showtime_id}",
-                    form={"csrf_token": self.csrf_token, "seat_ids": seat_ids},
-                    headers={"Accept": "application/json"})
-                if response is not None and response.status == 303:
-                    hold_id = int(response.headers["location"].rstrip("/").rsplit("/", 1)[1])
-                elif response is not None and 400 <= response.status < 500:
-                    self.journal.gave_up.append(f"exchange {reservation_id}: {response.status}")
+                hold_id = self.hold_for_exchange(reservation_id, showtime_id, seat_ids)
+                if hold_id is None:
                     return False
-                else:
-                    time.sleep(PAUSE)
-                    continue
             response = self.attempt(
                 "exchange", "POST", f"/bookings/{reservation_id}/exchange/{hold_id}/confirm",
                 form={"csrf_token": self.csrf_token, **CARD},
@@ -195,6 +205,24 @@ class FaultPatron(Patron):
                 hold_id = None  # the hold ran out or was refused: choose the seats again
             time.sleep(PAUSE)
         self.journal.gave_up.append(f"exchange {reservation_id}: not moved")
+        return False
+
+    def cancel(self, reservation_id: int) -> bool:
+        """Cancel the booking (the refund follows), sending again after a broken connection or
+        a 5xx; a 4xx (perhaps the first try did cancel it) is checked on the booking page.
+        True once it is cancelled."""
+        for _ in range(ATTEMPTS):
+            response = self.attempt("cancel", "POST", f"/bookings/{reservation_id}/cancel",
+                                    form={"csrf_token": self.csrf_token, "confirm": "1"},
+                                    headers={"Accept": "application/json"})
+            if response is not None and 300 <= response.status < 500:
+                page = self.attempt("page", "GET", f"/bookings/{reservation_id}")
+                if page is not None and 'status-cancelled' in page.text:
+                    with self.journal.lock:
+                        self.journal.cancelled.add(reservation_id)
+                    return True
+            time.sleep(PAUSE)
+        self.journal.gave_up.append(f"cancel {reservation_id}: not cancelled")
         return False
 
 
@@ -211,10 +239,12 @@ class Seats:
 
 
 def keep_booking(patrons: list[FaultPatron], seats: Seats, stop: threading.Event,
-                 pause: float = 0.0, exchange_to: Seats | None = None) -> threading.Thread:
+                 pause: float = 0.0, exchange_to: Seats | None = None,
+                 cancel_mid_exchange: bool = False) -> threading.Thread:
     """Start every patron booking slot after slot (``pause`` seconds apart), each in its own
     thread, until ``stop`` is set or the slots run out; with ``exchange_to``, each booking is
-    then moved to a slot of those. Join the returned thread to wait for all of them."""
+    then moved to a slot of those, or with ``cancel_mid_exchange`` its new seats are held and
+    the booking is cancelled with that change under way. Join the returned thread to wait."""
 
     def run(patron: FaultPatron):
         while not stop.is_set():
@@ -223,7 +253,10 @@ def keep_booking(patrons: list[FaultPatron], seats: Seats, stop: threading.Event
                 return
             booked = patron.book(*slot)
             target = exchange_to.take() if booked and exchange_to is not None else None
-            if target is not None:
+            if target is not None and cancel_mid_exchange:
+                patron.hold_for_exchange(booked, *target)
+                patron.cancel(booked)
+            elif target is not None:
                 patron.exchange(booked, *target)
             stop.wait(pause)
 

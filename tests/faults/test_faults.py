@@ -11,7 +11,9 @@ c) PostgreSQL is restarted (``pg_ctl restart -m fast``) during holds and confirm
 d) Redis is stopped for 30 s during bookings;
 e) the SMTP server is down for 30 s during bookings;
 f) PostgreSQL is restarted while patrons move their new bookings to a dearer showtime, paying
-   the difference (``exchanges``: a top-up charge, then the seats change in one commit).
+   the difference (``exchanges``: a top-up charge, then the seats change in one commit);
+g) PostgreSQL is restarted while patrons cancel bookings whose move is under way (the new
+   seats held): the cancel refunds the booking and frees those seats in one commit.
 
 Then one reconciliation pass, the worker drains the outbox, and every scenario must end with
 the money invariant true, no seat double-booked, every confirmed booking emailed exactly once,
@@ -40,13 +42,16 @@ RESTARTS = 2  # PostgreSQL restarts in scenario c
 OUTAGE_SECONDS = 30  # Redis (d) and SMTP (e) outages, as the issue asks
 
 
-def book_around(world, patrons: int, fault, pause: float = 0.0, exchange: bool = False) -> None:
-    """Patrons book (and with ``exchange`` move each booking to the dearer showtime) while
-    ``fault()`` runs (it returns when the fault is over), then a little longer, so bookings
-    also happen after recovery."""
+def book_around(world, patrons: int, fault, pause: float = 0.0, exchange: bool = False,
+                cancel_mid_exchange: bool = False) -> None:
+    """Patrons book (and with ``exchange`` move each booking to the dearer showtime, or with
+    ``cancel_mid_exchange`` hold seats there and cancel) while ``fault()`` runs (it returns
+    when the fault is over), then a little longer, so bookings also happen after recovery."""
     stop = threading.Event()
+    moving = exchange or cancel_mid_exchange
     runner = keep_booking(world.patrons(patrons), world.seats, stop, pause=pause,
-                          exchange_to=world.exchange_seats if exchange else None)
+                          exchange_to=world.exchange_seats if moving else None,
+                          cancel_mid_exchange=cancel_mid_exchange)
     try:
         time.sleep(1)
         fault()
@@ -109,18 +114,22 @@ def test_b_gunicorn_workers_killed_during_confirms(world):
     assert not verdict.failures, "\n".join(verdict.failures)
 
 
-def test_c_postgres_restarted_during_holds_and_confirms(world):
-    restarts = []
-
-    def restart_postgres():
+def restart_postgres(world, restarts: list, first_after: float = 2):
+    """The fault of c, f and g: RESTARTS restarts 2 s apart, the first after ``first_after``
+    seconds (f and g book first, so the restarts land among the changes made to bookings);
+    each (start, end) goes into ``restarts``."""
+    def fault():
         for n in range(RESTARTS):
-            if n:
-                time.sleep(2)
+            time.sleep(2 if n else first_after)
             started = time.time()
             world.stack.postgres.restart()
             restarts.append((started, time.time()))
+    return fault
 
-    book_around(world, 6, restart_postgres)
+
+def test_c_postgres_restarted_during_holds_and_confirms(world):
+    restarts = []
+    book_around(world, 6, restart_postgres(world, restarts, first_after=0))
     verdict = settle_and_check(f"c) PostgreSQL restarted {len(restarts)}x", world.stack,
                                world.app, world.journal, restarts=restarts)
     assert not verdict.failures, "\n".join(verdict.failures)
@@ -128,15 +137,7 @@ def test_c_postgres_restarted_during_holds_and_confirms(world):
 
 def test_f_postgres_restarted_while_bookings_move_to_a_dearer_showtime(world):
     restarts = []
-
-    def restart_postgres():
-        for _ in range(RESTARTS):
-            time.sleep(2)  # bookings first, so the restarts land among exchanges
-            started = time.time()
-            world.stack.postgres.restart()
-            restarts.append((started, time.time()))
-
-    book_around(world, 6, restart_postgres, exchange=True)
+    book_around(world, 6, restart_postgres(world, restarts), exchange=True)
     verdict = settle_and_check(f"f) PostgreSQL restarted {len(restarts)}x during exchanges",
                                world.stack, world.app, world.journal, restarts=restarts)
     assert world.journal.exchanged, "no booking was moved"
@@ -148,6 +149,34 @@ def test_f_postgres_restarted_while_bookings_move_to_a_dearer_showtime(world):
             moved = db.session.get(Reservation, reservation_id)
             if moved.showtime_id != showtime_id:
                 verdict.fail(f"booking {reservation_id} was seen moved but is not")
+        db.session.remove()
+    assert not verdict.failures, "\n".join(verdict.failures)
+
+
+def test_g_postgres_restarted_while_bookings_are_cancelled_mid_change(world):
+    restarts = []
+    book_around(world, 6, restart_postgres(world, restarts), cancel_mid_exchange=True)
+    verdict = settle_and_check(f"g) PostgreSQL restarted {len(restarts)}x during cancels "
+                               "mid-change", world.stack, world.app, world.journal,
+                               restarts=restarts)
+    assert world.journal.cancelled, "no booking was cancelled"
+    with world.app.app_context():
+        import sqlalchemy as sa
+
+        from cinema.extensions import db
+        from cinema.models import Reservation, ReservationStatus, ReservedSeat
+
+        for reservation_id in world.journal.cancelled:
+            if db.session.get(Reservation, reservation_id).status is not \
+                    ReservationStatus.CANCELLED:
+                verdict.fail(f"booking {reservation_id} was seen cancelled but is not")
+        still_held = db.session.scalar(
+            sa.select(sa.func.count()).select_from(ReservedSeat)
+            .join(Reservation, Reservation.id == ReservedSeat.reservation_id)
+            .where(ReservedSeat.is_active,
+                   Reservation.exchange_for_id.in_(world.journal.cancelled)))
+        if still_held:
+            verdict.fail(f"{still_held} seats still held for moves of cancelled bookings")
         db.session.remove()
     assert not verdict.failures, "\n".join(verdict.failures)
 
