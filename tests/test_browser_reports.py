@@ -92,3 +92,15 @@ def test_every_printed_page_carries_title_range_and_time(staff_page, tmp_path):
         assert "01 Apr 2030 – 31 Jul 2030" in text, number
         assert "generated" in text, number
     assert "£97.50" in pdf_text(pdf)  # the range now also holds R8 (17 June)
+
+
+def test_on_a_phone_the_charts_stay_readable_and_scroll_in_their_frame(staff_page):
+    staff_page.set_viewport_size({"width": 390, "height": 800})
+    staff_page.goto("/admin/reports/revenue?date_from=2030-06-10&date_to=2030-06-16")
+    for chart in ("chart-days", "chart-films"):
+        svg = staff_page.locator(f"svg[aria-labelledby='{chart}-title']")
+        # Drawn at 720 user units: at 390 px wide it would be scaled to half (5 px text).
+        assert svg.bounding_box()["width"] >= 540, chart
+    assert staff_page.evaluate("document.documentElement.scrollWidth") <= 390
+    day = staff_page.locator("th.day").first
+    assert day.inner_text() == "Mon 10 Jun" and day.bounding_box()["height"] < 40  # one line
