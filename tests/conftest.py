@@ -23,6 +23,25 @@ RUN_ID = uuid.uuid4().hex[:10]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+# --- the run's summary sections ----------------------------------------------------------------
+# Tests put lines for the end of the run into their reports' user_properties under a section
+# name ("fault suite"): reports reach this process also from pytest-xdist's workers.
+SECTIONS: dict[str, list[str]] = {}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        for section, line in report.user_properties:
+            SECTIONS.setdefault(section, []).append(line)
+
+
+def pytest_terminal_summary(terminalreporter):
+    for section, lines in SECTIONS.items():
+        terminalreporter.section(section)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def _admin_connection():
     return psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True, connect_timeout=5)
 

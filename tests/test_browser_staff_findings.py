@@ -69,6 +69,7 @@ def test_film_filter_selects_show_their_choice_whole_at_both_widths(browser, bas
         screenshot(page, f"film-filters-{width}")
         problems += [f"{width}: {clipped}" for clipped in clipped_selects(page)]
         page.get_by_label("Genre").select_option("science-fiction")
+        expect(page).to_have_url(re.compile("genre=science-fiction"))  # htmx has answered
         problems += [f"{width}, genre chosen: {clipped}" for clipped in clipped_selects(page)]
         if horizontal_overflow(page):
             problems.append(f"{width}: horizontal scroll")

@@ -90,8 +90,11 @@ def world(stack, fault_app):
     return World(stack, fault_app, seats, emails, exchange_seats)
 
 
-def pytest_terminal_summary(terminalreporter):
-    if SUMMARY:
-        terminalreporter.section("fault suite")
-        for line in SUMMARY:
-            terminalreporter.write_line(line)
+@pytest.fixture(autouse=True)
+def summary_lines(request):
+    """The scenario's summary line goes into its report (``user_properties``), which reaches
+    the main pytest process also when pytest-xdist ran the test in a worker; the root
+    conftest prints every such line in a "fault suite" section at the end of the run."""
+    before = len(SUMMARY)
+    yield
+    request.node.user_properties.extend(("fault suite", line) for line in SUMMARY[before:])
