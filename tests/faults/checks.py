@@ -47,6 +47,10 @@ def stack_app(stack: Stack):
         MAIL_PORT=stack.smtp.port, SITE_URL="http://cinema.test", SEAT_GAP_RULE=False))
 
 
+LOCK_WAIT = "10s"  # how long reset's TRUNCATE waits for a lock before it looks at who holds it
+STUCK_SECONDS = 10  # a transaction idle this long between scenarios is one a crash left behind
+
+
 def reset(stack: Stack, app) -> None:
     """Empty every table (ids keep counting, so nothing derived from an id repeats), the RQ
     queue and the SMTP sink: each scenario starts from nothing."""
@@ -57,6 +61,7 @@ def reset(stack: Stack, app) -> None:
         for attempt in range(5):
             db.session.remove()
             try:
+                db.session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
                 db.session.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
                 db.session.commit()
                 break
@@ -64,11 +69,29 @@ def reset(stack: Stack, app) -> None:
                 db.session.rollback()
                 if attempt == 4:
                     raise
+                _end_stuck_transactions()
                 time.sleep(0.5)
         db.session.remove()
     clear_rq_queue(stack.redis.url, RQ_QUEUE)
     with stack.smtp.lock:
         stack.smtp.received.clear()
+
+
+def _end_stuck_transactions() -> None:
+    """Between scenarios nothing should sit in a transaction: one idle for STUCK_SECONDS was
+    left by a process the last scenario killed (its backend did not notice yet). End it, so
+    the next scenario starts now rather than when PostgreSQL notices, and say so at the end
+    of the run (a line in the "fault suite" section)."""
+    stuck = db.session.execute(sa.text(
+        "SELECT pid, application_name, now() - xact_start AS age, left(query, 120) "
+        "FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%' "
+        f"AND xact_start < now() - interval '{STUCK_SECONDS} seconds'")).all()
+    for pid, application, age, query in stuck:
+        db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        SUMMARY.append(f"(reset ended a transaction idle for {age}: pid {pid} "
+                       f"{application!r}, last query {query!r})")
+    db.session.commit()
 
 
 @dataclass
