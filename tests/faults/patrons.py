@@ -82,21 +82,29 @@ class FaultPatron(Patron):
 
     # --- the steps ---------------------------------------------------------------------------
 
-    def hold_seats(self, showtime_id: int, seat_ids: list[int]) -> int | None:
-        """Hold the seats; the reservation id, or None if they could not be had. A repeated
-        hold after a lost answer replaces the patron's own earlier hold of the showtime."""
+    def _created(self, step: str, path: str, form: dict, what: str) -> int | None:
+        """POST ``form`` until it answers 303 to the new reservation (its id back), again after a
+        broken connection or a 5xx; None after a 4xx (the seats could not be had) or ATTEMPTS
+        tries, noted in the journal as given up on ``what``."""
         for _ in range(ATTEMPTS):
-            response = self.attempt("hold", "POST", "/bookings/hold", form={
-                "csrf_token": self.csrf_token, "showtime_id": showtime_id, "seat_ids": seat_ids,
-            }, headers={"Accept": "application/json"})
+            response = self.attempt(step, "POST", path, form={"csrf_token": self.csrf_token,
+                                                              **form},
+                                    headers={"Accept": "application/json"})
             if response is not None and response.status == 303:
                 return int(response.headers["location"].rstrip("/").rsplit("/", 1)[1])
             if response is not None and 400 <= response.status < 500:
-                self.journal.gave_up.append(f"hold {seat_ids}: {response.status}")
+                self.journal.gave_up.append(f"{what}: {response.status}")
                 return None
             time.sleep(PAUSE)
-        self.journal.gave_up.append(f"hold {seat_ids}: no answer")
+        self.journal.gave_up.append(f"{what}: no answer")
         return None
+
+    def hold_seats(self, showtime_id: int, seat_ids: list[int]) -> int | None:
+        """Hold the seats; the reservation id, or None if they could not be had. A repeated
+        hold after a lost answer replaces the patron's own earlier hold of the showtime."""
+        return self._created("hold", "/bookings/hold",
+                             {"showtime_id": showtime_id, "seat_ids": seat_ids},
+                             f"hold {seat_ids}")
 
     def booking_page(self, reservation_id: int) -> tuple[str, str | None]:
         """Load the booking page: ("held", its form's key), ("confirmed", None),
@@ -169,19 +177,8 @@ class FaultPatron(Patron):
                           seat_ids: list[int]) -> int | None:
         """Hold ``seat_ids`` of another showtime to move the booking to: the hold's id, or
         None if they could not be had (again after a broken connection or a 5xx)."""
-        for _ in range(ATTEMPTS):
-            response = self.attempt(
-                "exchange-hold", "POST", f"/bookings/{reservation_id}/exchange/{showtime_id}",
-                form={"csrf_token": self.csrf_token, "seat_ids": seat_ids},
-                headers={"Accept": "application/json"})
-            if response is not None and response.status == 303:
-                return int(response.headers["location"].rstrip("/").rsplit("/", 1)[1])
-            if response is not None and 400 <= response.status < 500:
-                self.journal.gave_up.append(f"exchange {reservation_id}: {response.status}")
-                return None
-            time.sleep(PAUSE)
-        self.journal.gave_up.append(f"exchange hold {reservation_id}: no answer")
-        return None
+        return self._created("exchange-hold", f"/bookings/{reservation_id}/exchange/{showtime_id}",
+                             {"seat_ids": seat_ids}, f"exchange {reservation_id}")
 
     def exchange(self, reservation_id: int, showtime_id: int, seat_ids: list[int]) -> bool:
         """Move a confirmed booking to ``seat_ids`` of another showtime, paying the difference:
