@@ -40,9 +40,6 @@ class Problems:
         self.messages: list[str] = []
         self.field_errors: dict[str, list[str]] = {}
 
-    def __bool__(self) -> bool:
-        return bool(self.messages)
-
     def add(self, message: str, field: str, field_message: str | None = None) -> None:
         self.messages.append(message)
         self.field_errors.setdefault(field, []).append(field_message or message)

@@ -10,7 +10,7 @@ def _sentence(text: str) -> str:
 def error_summary(form) -> str:
     """Every problem, each naming its field as the form labels it: "Please check the form:
     Title: This field is required. Duration: Must be at least 1." (issue 16: the summary named
-    no field; it named only the first until a form with three mistakes was fixed one a time)."""
+    no field; it named only the first until a form with three mistakes was fixed one at a time)."""
     problems = []
     for name, messages in form.errors.items():
         field = form._fields.get(name)
