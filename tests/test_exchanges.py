@@ -503,3 +503,17 @@ def test_a_booking_to_pay_at_the_box_office_moves_with_no_money_and_its_new_tota
     with pytest.raises(InvalidState, match="box office"):
         exchange_holds.hold_exchange(reservation.id, user.id, showtime.id,
                                      [seats[5].id, seats[6].id], now())
+
+
+def test_the_ticket_says_why_a_booking_paid_at_the_counter_has_no_change_button(app, app_ctx):
+    user, client = patron_client(app)
+    showtime, seats = setup_showtime()
+    reservation = booking.hold_seats(user.id, showtime.id, [seats[0].id], now())
+    booking.confirm_booking(reservation.id, user.id, "box_office", now())
+    page = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
+    assert "Change showtime" in page and "paid at the box office" not in page
+    fresh(reservation).paid_at = now()
+    db.session.commit()
+    page = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
+    assert "Change showtime" not in page
+    assert "This booking was paid at the box office: please change it there." in page

@@ -19,7 +19,7 @@ from cinema.booking import (
     tickets,
 )
 from cinema.errors import on_error_render, wants_json
-from cinema.exceptions import DomainError, Forbidden
+from cinema.exceptions import CancellationClosed, DomainError, Forbidden
 from cinema.forms.params import id_param, int_param, text_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.money import format_money
@@ -58,9 +58,13 @@ def _detail_page(reservation_id: int, error=None, reservation=None):
                                                 current_user.is_staff)
     now = utcnow()
     is_owner = reservation.user_id == current_user.id
+    not_movable = _why_not_movable(reservation, now) if is_owner else None
     return render("pages/bookings/detail.html", reservation=reservation, error=error, now=now,
                   hold_live=booking.hold_is_live(reservation, now), is_owner=is_owner,
-                  can_exchange=is_owner and _exchangeable(reservation, now),
+                  can_exchange=is_owner and not_movable is None,
+                  # Why there is no "Change showtime" (the cutoff is in the hint already).
+                  exchange_note=None if isinstance(not_movable, CancellationClosed)
+                  else getattr(not_movable, "detail", None),
                   promo=promotions.applied_code(reservation),
                   ticket_types=price_book.ticket_types(),
                   demand_note=(price_book.demand_note(reservation.showtime, now)
@@ -68,12 +72,13 @@ def _detail_page(reservation_id: int, error=None, reservation=None):
                   idempotency_key=uuid.uuid4().hex, form=request.form)
 
 
-def _exchangeable(reservation, now) -> bool:
+def _why_not_movable(reservation, now) -> DomainError | None:
+    """Why the patron cannot move the booking to another showtime now, or None if they can."""
     try:
         exchange_holds.check_exchangeable(reservation, now)
-    except DomainError:
-        return False
-    return True
+    except DomainError as refusal:
+        return refusal
+    return None
 
 
 @bp.get("/<id:reservation_id>")
