@@ -236,6 +236,24 @@ def test_cancel_refunds_the_payment(app, app_ctx):
     assert refund.amount_cents == reservation.total_price_cents
     kinds = set(db.session.scalars(sa.select(OutboxEmail.kind)))
     assert {"booking_confirmed", "booking_cancelled"} <= kinds
+    page = client.get("/bookings/my").get_data(as_text=True)
+    assert "is being refunded to the card it was paid with" in page
+
+
+def test_cancelling_a_booking_paid_at_the_counter_says_the_money_is_given_back_there(app, app_ctx):
+    showtime, seats = setup_showtime()
+    user, client = patron_client(app)
+    reservation = booking.hold_seats(user.id, showtime.id, [seats[0].id], now())
+    booking.confirm_booking(reservation.id, user.id, "box_office", now())
+    db.session.get(type(reservation), reservation.id).paid_at = now()  # paid at the counter
+    db.session.commit()
+    asked = client.post(f"/bookings/{reservation.id}/cancel").get_data(as_text=True)
+    assert "was paid at the box office and is given back there" in asked
+    assert client.post(f"/bookings/{reservation.id}/cancel", data={"confirm": "1"}).status_code == 303
+    page = client.get("/bookings/my").get_data(as_text=True)
+    assert "paid at the box office is given back there" in page and ">Refunded<" not in page
+    assert ">Given back at the box office<" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
 
 
 def test_confirmed_bookings_cannot_be_cancelled_after_the_cutoff(app, app_ctx):

@@ -21,7 +21,7 @@ from cinema.booking import (
 from cinema.errors import on_error_render, wants_json
 from cinema.exceptions import CancellationClosed, DomainError, Forbidden
 from cinema.forms.params import id_param, int_param, text_param
-from cinema.models import ReservationStatus, utcnow
+from cinema.models import PaymentMethod, ReservationStatus, utcnow
 from cinema.money import format_money
 from cinema.pricing import price_book
 from cinema.rendering import render
@@ -159,11 +159,21 @@ def cancel(reservation_id: int):
                           back=url_for("bookings.detail", reservation_id=reservation_id))
     reservation = booking.cancel_booking(reservation_id, current_user.id, now=utcnow(),
                                          by_admin=current_user.is_admin)
-    refunded = reservation.paid_at is not None
-    flash("Booking cancelled." + (" Your refund is on its way." if refunded else ""), "info")
+    paid = reservation.total_price_cents if reservation.paid_at else 0
+    flash("Booking cancelled." + _given_back(reservation, paid), "info")
     if reservation.user_id != current_user.id:
         return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
     return redirect(url_for("bookings.my_bookings"), 303)
+
+
+def _given_back(reservation, amount_cents: int) -> str:
+    """What a cancellation's message says about the money: a card is refunded online, cash
+    paid at the box office is given back there."""
+    if not amount_cents:
+        return ""
+    if reservation.payment_method is PaymentMethod.CARD:
+        return f" {format_money(amount_cents)} is being refunded to the card it was paid with."
+    return f" The {format_money(amount_cents)} paid at the box office is given back there."
 
 
 @bp.get("/<id:reservation_id>/cancel-seats")
@@ -187,10 +197,12 @@ def cancel_seats(reservation_id: int):
         reservation_id, request.form.getlist("seat_ids"), current_user.id, utcnow(),
         by_admin=current_user.is_admin)
     if reservation.status is ReservationStatus.CANCELLED:
-        flash("Booking cancelled." + (" Your refund is on its way." if refunded else ""), "info")
+        flash("Booking cancelled." + _given_back(reservation, refunded), "info")
     else:
+        at_counter = reservation.paid_at and reservation.payment_method is PaymentMethod.BOX_OFFICE
         flash("Seats cancelled: your updated ticket is below and on its way by email."
-              + (f" {format_money(refunded)} is being refunded." if refunded else ""), "success")
+              + (" What was paid at the box office for those seats is given back there."
+                 if at_counter else _given_back(reservation, refunded)), "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 
