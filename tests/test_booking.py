@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from email import message_from_bytes, policy
 
 import pytest
 import sqlalchemy as sa
@@ -253,6 +254,10 @@ def test_cancelling_a_booking_paid_at_the_counter_says_the_money_is_given_back_t
     page = client.get("/bookings/my").get_data(as_text=True)
     assert "paid at the box office is given back there" in page and ">Refunded<" not in page
     assert ">Given back at the box office<" in page
+    sent = db.session.scalar(sa.select(OutboxEmail).where(OutboxEmail.kind == "booking_cancelled"))
+    text = message_from_bytes(sent.message, policy=policy.default).get_body(("plain",)).get_content()
+    assert "at the box office: please collect your refund there." in text
+    assert "Nothing had been paid" not in text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
 
 
