@@ -15,7 +15,7 @@ from cinema import jobs, tasks
 from cinema.booking import tickets
 from cinema.extensions import db
 from cinema.messaging import mail_delivery, notifications
-from cinema.models import AuditLog, OutboxEmail, OutboxStatus, UserRole, utcnow
+from cinema.models import AuditLog, OutboxEmail, OutboxStatus, PaymentMethod, UserRole, utcnow
 from tests.factories import gen_user, login
 from tests.mail_factories import confirmed_booking, dispose, free_port, mail_app, run_worker
 
@@ -267,3 +267,17 @@ def test_an_unpaid_booking_cancelled_with_its_showtime_is_promised_no_refund(app
     db.session.commit()
     text = parts_by_type(email.message_from_bytes(row.message, policy=policy.default))["text/plain"]
     assert "refund" not in text.get_content() and reservation.code in text.get_content()
+
+
+def test_a_booking_paid_at_the_counter_and_cancelled_sends_the_patron_to_the_counter(app_ctx):
+    reservation, _ = confirmed_booking()
+    reservation.payment_method, reservation.paid_at = PaymentMethod.BOX_OFFICE, utcnow()
+    rows = [notifications.showtime_cancelled(reservation),
+            notifications.booking_cancelled(reservation, 0)]
+    db.session.commit()
+    for row in rows:
+        text = parts_by_type(email.message_from_bytes(row.message, policy=policy.default))
+        for part in ("text/plain", "text/html"):
+            content = text[part].get_content()
+            assert "at the box office: please collect your refund there." in content, row.kind
+            assert "Nothing had been paid" not in content

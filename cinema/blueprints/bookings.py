@@ -21,7 +21,7 @@ from cinema.booking import (
 from cinema.errors import on_error_render, wants_json
 from cinema.exceptions import CancellationClosed, DomainError, Forbidden
 from cinema.forms.params import id_param, int_param, text_param
-from cinema.models import PaymentMethod, ReservationStatus, utcnow
+from cinema.models import ReservationStatus, utcnow
 from cinema.money import format_money
 from cinema.pricing import price_book
 from cinema.rendering import render
@@ -63,8 +63,8 @@ def _detail_page(reservation_id: int, error=None, reservation=None):
                   hold_live=booking.hold_is_live(reservation, now), is_owner=is_owner,
                   can_exchange=is_owner and not_movable is None,
                   # Why there is no "Change showtime" (the cutoff is in the hint already).
-                  exchange_note=None if isinstance(not_movable, CancellationClosed)
-                  else getattr(not_movable, "detail", None),
+                  exchange_note=None if not_movable is None
+                  or isinstance(not_movable, CancellationClosed) else not_movable.detail,
                   promo=promotions.applied_code(reservation),
                   ticket_types=price_book.ticket_types(),
                   demand_note=(price_book.demand_note(reservation.showtime, now)
@@ -166,14 +166,14 @@ def cancel(reservation_id: int):
     return redirect(url_for("bookings.my_bookings"), 303)
 
 
-def _given_back(reservation, amount_cents: int) -> str:
-    """What a cancellation's message says about the money: a card is refunded online, cash
-    paid at the box office is given back there."""
-    if not amount_cents:
+def _given_back(reservation, refunded_cents: int) -> str:
+    """What a cancellation's message says about the money: cash paid at the box office is given
+    back there; a card is refunded ``refunded_cents`` online."""
+    if reservation.paid_at_counter:
+        return " What was paid at the box office is given back there."
+    if not refunded_cents:
         return ""
-    if reservation.payment_method is PaymentMethod.CARD:
-        return f" {format_money(amount_cents)} is being refunded to the card it was paid with."
-    return f" The {format_money(amount_cents)} paid at the box office is given back there."
+    return f" {format_money(refunded_cents)} is being refunded to the card it was paid with."
 
 
 @bp.get("/<id:reservation_id>/cancel-seats")
@@ -199,10 +199,8 @@ def cancel_seats(reservation_id: int):
     if reservation.status is ReservationStatus.CANCELLED:
         flash("Booking cancelled." + _given_back(reservation, refunded), "info")
     else:
-        at_counter = reservation.paid_at and reservation.payment_method is PaymentMethod.BOX_OFFICE
         flash("Seats cancelled: your updated ticket is below and on its way by email."
-              + (" What was paid at the box office for those seats is given back there."
-                 if at_counter else _given_back(reservation, refunded)), "success")
+              + _given_back(reservation, refunded), "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 

@@ -57,7 +57,8 @@ def cancel_seats(reservation_id: int, seat_ids, actor_id: int, now: datetime,
 
         db.session.rollback()
         cancelled = booking.cancel_booking(reservation_id, actor_id, now, by_admin=by_admin)
-        return cancelled, cancelled.total_price_cents if cancelled.paid_at else 0
+        by_card = cancelled.paid_at is not None and not cancelled.paid_at_counter
+        return cancelled, cancelled.total_price_cents if by_card else 0
     labels = [line.seat.label for line in leaving]
     before = {"seats": [line.seat.label for line in reservation.seats],
               "total_price_cents": reservation.total_price_cents}

@@ -53,7 +53,7 @@ def check_exchangeable(booking: Reservation, now: datetime) -> None:
         raise CancellationClosed(
             f"Bookings can be changed online until {cutoff} minutes before the start. "
             "Please speak to the box office.")
-    if booking.payment_method is PaymentMethod.BOX_OFFICE and booking.paid_at is not None:
+    if booking.paid_at_counter:
         raise InvalidState("This booking was paid at the box office: please change it there.")
     if booking.payment_method is PaymentMethod.CARD and booking.paid_at is None:
         raise InvalidState("This booking has no card payment to change.")

@@ -142,11 +142,12 @@ def unpaid_released(reservation: Reservation, minutes: int) -> OutboxEmail:
 
 def showtime_cancelled(reservation: Reservation) -> OutboxEmail:
     """The cinema cancelled the showtime: the booking is cancelled, and refunded in full if it
-    was paid (the refund itself runs after the cancelling commit). At most one per booking
-    (``dedupe_key``)."""
+    was paid by card (the refund itself runs after the cancelling commit; cash paid at the
+    counter is given back there). At most one per booking (``dedupe_key``)."""
     showtime = reservation.showtime
+    by_card = reservation.paid_at is not None and not reservation.paid_at_counter
     text, html = _render("showtime_cancelled", reservation=reservation,
-                         refunded_cents=reservation.total_price_cents if reservation.paid_at else 0,
+                         refunded_cents=reservation.total_price_cents if by_card else 0,
                          showtimes_url=external_url("public.index"))
     return queue_email(
         "showtime_cancelled", reservation.user.email,

@@ -153,6 +153,11 @@ class Reservation(AuditMixin, db.Model):
         return sa.and_(cls.status == ReservationStatus.CONFIRMED,
                        cls.payment_method == PaymentMethod.BOX_OFFICE, cls.paid_at.is_(None))
 
+    @property
+    def paid_at_counter(self) -> bool:
+        """Paid in cash at the box office: given back, or changed, there, never online."""
+        return self.payment_method is PaymentMethod.BOX_OFFICE and self.paid_at is not None
+
     def is_live_hold(self, now: datetime) -> bool:
         """``live_hold`` for a loaded row."""
         return (self.status is ReservationStatus.HELD and self.hold_expires_at is not None
