@@ -1,4 +1,4 @@
-"""Screenshots and layout checks for the browser tests.
+"""Screenshots, layout checks and waits for the browser tests.
 
 Screenshots go to ``test-artifacts/screens/`` (README, "Tests"; gitignored), kept by CI as
 artifacts so a person can look at the pages; ``SCREENS_DIR`` moves them.
@@ -20,6 +20,18 @@ def screenshot(page, name: str) -> Path:
     path = SCREENS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") + ".png")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def htmx_ready(page) -> None:
+    """Wait until the page's deferred scripts have run and htmx has wired up its elements.
+
+    A click that navigates returns once the new page is shown, which can be before htmx (a
+    deferred script) has run: an event fired that early (a ``change`` on a select) would reach
+    no htmx listener, and the page would wait for its button, as it does with JavaScript off.
+    """
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => document.readyState === 'complete'"
+                           " && (!document.querySelector('script[src*=htmx]') || 'htmx' in window)")
 
 
 def horizontal_overflow(page) -> int:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from cinema.booking import booking
 from tests.booking_helpers import APPROVE, now, setup_showtime
 from tests.factories import PASSWORD, gen_auditorium, gen_showtime, gen_user
+from tests.screens import htmx_ready
 
 pytestmark = pytest.mark.browser
 
@@ -56,6 +57,7 @@ def test_a_patron_moves_a_booking_to_tomorrow_and_pays_the_difference(
     assert serious_violations(page) == []
     page.locator("a.exchange-time").first.click()
     expect(page.get_by_text(f"Moving booking {code}")).to_be_visible()
+    htmx_ready(page)  # the summary below is updated by htmx
     for label in ("B3", "B4"):
         page.get_by_role("checkbox", name=re.compile(rf"Row {label[0]} seat {label[1:]},")).check()
     expect(page.locator("#seat-summary")).to_contain_text("B4")

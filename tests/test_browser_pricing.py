@@ -14,6 +14,7 @@ from cinema.extensions import db
 from cinema.models import PricingRule, UserRole
 from tests.booking_helpers import setup_showtime
 from tests.factories import PASSWORD, gen_user
+from tests.screens import htmx_ready
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -133,6 +134,7 @@ def test_pricing_pages_fit_the_screen_and_axe_finds_no_serious_violation(browser
     page.get_by_role("button", name=re.compile("^Hold")).click()
     expect(page.get_by_text("Ticket types")).to_be_visible()
     expect(page.get_by_text("Prices up 15%: high demand")).to_be_visible()
+    htmx_ready(page)  # the change below is sent by htmx; the CI machine once changed it too soon
     page.get_by_label(re.compile(f"^{seat_labels[1]}")).select_option(label="Senior −20%")
     expect(page.locator(".line-items-table tbody")).to_contain_text("Senior", timeout=10_000)
     _check_page(page, "hold", width)
