@@ -5,7 +5,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from cinema.extensions import db
-from cinema.models import UserRole
+from cinema.models import Reservation, UserRole
 from tests.factories import gen_auditorium, gen_movie, gen_showtime, gen_user, login, seats_of
 
 APPROVE = {"payment_method": "card", "card_number": "4242 4242 4242 4242",
@@ -23,6 +23,22 @@ def setup_showtime(starts_in=timedelta(days=2), **auditorium):
     showtime = gen_showtime(movie=gen_movie(), auditorium=auditorium,
                             starts_at=(now() + starts_in).replace(microsecond=0))
     return showtime, seats_of(auditorium)
+
+
+def other_showtime(showtime, base_price_cents, days=1):
+    """Another showtime of the same film, ``days`` later, in an auditorium of its own:
+    (showtime, its seats)."""
+    auditorium = gen_auditorium()
+    other = gen_showtime(movie=showtime.movie, auditorium=auditorium,
+                         starts_at=showtime.starts_at + timedelta(days=days),
+                         base_price_cents=base_price_cents)
+    return other, seats_of(auditorium)
+
+
+def fresh(reservation) -> Reservation:
+    """The reservation as the database has it now."""
+    db.session.expire_all()
+    return db.session.get(Reservation, reservation.id)
 
 
 def patron_client(app, role=UserRole.USER):

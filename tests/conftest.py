@@ -171,6 +171,18 @@ def money_checked(app):
 
 
 @pytest.fixture
+def flat_prices(app):
+    """No pricing rule (matinee, weekend...): a difference between two showtimes is their base
+    prices', whatever the day and hour the suite runs (a Friday booking moved to Saturday would
+    meet the weekend rule)."""
+    from cinema.models import PricingRule
+
+    with app.app_context():
+        db.session.execute(sa.delete(PricingRule))
+        db.session.commit()
+
+
+@pytest.fixture
 def app_ctx(app):
     with app.app_context():
         yield app

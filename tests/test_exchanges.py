@@ -27,29 +27,28 @@ from cinema.models import (
     Payment,
     PaymentKind,
     PaymentStatus,
-    PricingRule,
     Reservation,
     ReservationStatus,
     ReservedSeat,
 )
 from cinema.money import format_money
-from tests.booking_helpers import APPROVE, JSON, now, patron_client, race, setup_showtime
-from tests.factories import gen_auditorium, gen_showtime, gen_user, seats_of
+from tests.booking_helpers import (
+    APPROVE,
+    JSON,
+    fresh,
+    now,
+    other_showtime,
+    patron_client,
+    race,
+    setup_showtime,
+)
+from tests.factories import gen_showtime, gen_user
 from tests.load_support import kill_when_marked
 from tests.payment_helpers import provider_entries
 
-pytestmark = pytest.mark.usefixtures("money_checked")
+pytestmark = pytest.mark.usefixtures("money_checked", "flat_prices")
 
 CARD = {name: value for name, value in APPROVE.items() if name != "payment_method"}
-
-
-@pytest.fixture(autouse=True)
-def flat_prices(app):
-    """No matinee or weekend rule: the differences here are the base prices', whatever the
-    day and hour the suite runs (a Friday booking moved to Saturday meets the weekend rule)."""
-    with app.app_context():
-        db.session.execute(sa.delete(PricingRule))
-        db.session.commit()
 DECLINED = dict(APPROVE, card_number="4000000000000002")
 
 
@@ -59,20 +58,6 @@ def paid_booking(user, seat_count=2):
                                      now())
     booking.confirm_booking(reservation.id, user.id, "card", now(), **CARD)
     return fresh(reservation), showtime
-
-
-def other_showtime(showtime, base_price_cents, days=1):
-    """Another showtime of the same film, in an auditorium of its own."""
-    auditorium = gen_auditorium()
-    other = gen_showtime(movie=showtime.movie, auditorium=auditorium,
-                         starts_at=showtime.starts_at + timedelta(days=days),
-                         base_price_cents=base_price_cents)
-    return other, seats_of(auditorium)
-
-
-def fresh(reservation) -> Reservation:
-    db.session.expire_all()
-    return db.session.get(Reservation, reservation.id)
 
 
 def booking_with_change_under_way(user):

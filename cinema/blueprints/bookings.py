@@ -11,6 +11,7 @@ from cinema.booking import (
     booking,
     booking_changes,
     bookings_query,
+    box_office,
     exchange_holds,
     exchanges,
     promotions,
@@ -58,10 +59,11 @@ def _detail_page(reservation_id: int, error=None, reservation=None):
                                                 current_user.is_staff)
     now = utcnow()
     is_owner = reservation.user_id == current_user.id
-    not_movable = _why_not_movable(reservation, now) if is_owner else None
+    may_move = is_owner or _at_counter()
+    not_movable = _why_not_movable(reservation, now) if may_move else None
     return render("pages/bookings/detail.html", reservation=reservation, error=error, now=now,
                   hold_live=booking.hold_is_live(reservation, now), is_owner=is_owner,
-                  can_exchange=is_owner and not_movable is None,
+                  can_exchange=may_move and not_movable is None, at_counter=_at_counter(),
                   # Why there is no "Change showtime" (the cutoff is in the hint already).
                   exchange_note=None if not_movable is None
                   or isinstance(not_movable, CancellationClosed) else not_movable.detail,
@@ -72,10 +74,16 @@ def _detail_page(reservation_id: int, error=None, reservation=None):
                   idempotency_key=uuid.uuid4().hex, form=request.form)
 
 
+def _at_counter() -> bool:
+    """Staff (and admins) change bookings at the box office: any patron's, until the start, a
+    booking paid in cash too (``exchange_holds``)."""
+    return current_user.is_staff
+
+
 def _why_not_movable(reservation, now) -> DomainError | None:
-    """Why the patron cannot move the booking to another showtime now, or None if they can."""
+    """Why the booking cannot move to another showtime now, or None if it can."""
     try:
-        exchange_holds.check_exchangeable(reservation, now)
+        exchange_holds.check_exchangeable(reservation, now, _at_counter())
     except DomainError as refusal:
         return refusal
     return None
@@ -88,8 +96,8 @@ def detail(reservation_id: int):
     seats of a booking's change are reviewed with the booking they change."""
     reservation = bookings_query.visible_to(reservation_id, current_user.id,
                                             current_user.is_staff)
-    if reservation.exchange_for_id is not None and reservation.user_id == current_user.id \
-            and reservation.status is ReservationStatus.HELD:
+    if reservation.exchange_for_id is not None and reservation.status is ReservationStatus.HELD \
+            and (reservation.user_id == current_user.id or _at_counter()):
         return redirect(url_for("bookings.exchange_review",
                                 reservation_id=reservation.exchange_for_id,
                                 hold_id=reservation.id), 303)
@@ -209,21 +217,24 @@ def cancel_seats(reservation_id: int):
 def exchange(reservation_id: int):
     """Moving a booking to another showtime of the same film: the showtimes to choose from."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
-    booking_ = exchange_holds.own_booking(reservation_id, current_user.id)
+    booking_ = exchange_holds.booking_to_move(reservation_id, current_user.id,
+                                          at_counter=_at_counter())
     now = utcnow()
-    exchange_holds.check_exchangeable(booking_, now)
-    return render("pages/bookings/exchange.html", reservation=booking_,
+    exchange_holds.check_exchangeable(booking_, now, _at_counter())
+    return render("pages/bookings/exchange.html", reservation=booking_, at_counter=_at_counter(),
                   showtimes=exchange_holds.other_showtimes(booking_, now))
 
 
 def _exchange_seats_page(reservation_id: int, showtime_id: int, requested=None, best=None):
     def page(error=None):
-        booking_ = exchange_holds.own_booking(reservation_id, current_user.id)
+        booking_ = exchange_holds.booking_to_move(reservation_id, current_user.id,
+                                              at_counter=_at_counter())
         now = utcnow()
-        exchange_holds.check_exchangeable(booking_, now)
+        exchange_holds.check_exchangeable(booking_, now, _at_counter())
         showtime = exchange_holds.target_showtime(booking_, showtime_id, now)
+        # The map as the patron sees it: the new seats being held for the change are theirs.
         return render("pages/showtimes/detail.html",
-                      **seat_selection.showtime_view(showtime.id, current_user.id, now,
+                      **seat_selection.showtime_view(showtime.id, booking_.user_id, now,
                                                      requested, error=error, best=best),
                       exchange=booking_)
 
@@ -250,15 +261,18 @@ def exchange_hold(reservation_id: int, showtime_id: int):
     on_error_render(lambda error: _exchange_seats_page(reservation_id, showtime_id, seat_ids)(
         error))
     hold = exchange_holds.hold_exchange(reservation_id, current_user.id, showtime_id, seat_ids,
-                                   utcnow())
+                                        utcnow(), at_counter=_at_counter())
     return redirect(url_for("bookings.exchange_review", reservation_id=reservation_id,
                             hold_id=hold.id), 303)
 
 
 def _exchange_review_page(reservation_id: int, hold_id: int, error=None):
-    plan = exchanges.plan_exchange(reservation_id, hold_id, current_user.id, utcnow())
+    plan = exchanges.plan_exchange(reservation_id, hold_id, current_user.id, utcnow(),
+                                   at_counter=_at_counter())
     return render("pages/bookings/exchange_review.html", plan=plan, reservation=plan.booking,
-                  hold=plan.hold, error=error, form=request.form)
+                  hold=plan.hold, error=error, form=request.form,
+                  for_patron=plan.booking.user_id != current_user.id,
+                  walk_in=box_office.is_walk_in(plan.booking.user))
 
 
 @bp.get("/<id:reservation_id>/exchange/hold/<id:hold_id>")
@@ -283,7 +297,11 @@ def exchange_confirm(reservation_id: int, hold_id: int):
     moved, difference = exchanges.complete_exchange(
         reservation_id, hold_id, current_user.id, utcnow(),
         card_number=request.form.get("card_number"), card_expiry=request.form.get("card_expiry"),
-        card_cvc=request.form.get("card_cvc"))
+        card_cvc=request.form.get("card_cvc"), at_counter=_at_counter())
+    if moved.user_id != current_user.id:
+        flash(f"Booking {moved.code} has moved to the new showtime." + _difference_at_counter(
+            moved, difference), "success")
+        return redirect(url_for("bookings.detail", reservation_id=moved.id), 303)
     money = ""
     if difference and moved.payment_method.value == "CARD":
         money = (f" We charged the difference of {format_money(difference)} to your card."
@@ -294,13 +312,29 @@ def exchange_confirm(reservation_id: int, hold_id: int):
     return redirect(url_for("bookings.detail", reservation_id=moved.id), 303)
 
 
+def _difference_at_counter(moved, difference: int) -> str:
+    """What staff do with the difference of a change they made for a patron."""
+    if not difference:
+        return " The price is the same."
+    amount = format_money(abs(difference))
+    if moved.paid_at_counter:
+        return (f" Take {amount} in cash from the customer." if difference > 0 else
+                f" Give {amount} back to the customer in cash.")
+    if moved.payment_method.value == "CARD":
+        return (f" {amount} was charged to the customer's card." if difference > 0 else
+                f" {amount} is being refunded to the customer's card.")
+    return f" The new total, {format_money(moved.total_price_cents)}, is paid at the box office."
+
+
 @bp.post("/<id:reservation_id>/exchange/<id:hold_id>/release")
 @login_required
 def exchange_release(reservation_id: int, hold_id: int):
     """Give up the change: the new seats are freed, the booking stays as it is."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
-    exchange_holds.release(reservation_id, hold_id, current_user.id, utcnow())
-    flash("Your booking is unchanged.", "info")
+    exchange_holds.release(reservation_id, hold_id, current_user.id, utcnow(),
+                           at_counter=_at_counter())
+    flash("Your booking is unchanged." if not _at_counter() else "The booking is unchanged.",
+          "info")
     return redirect(url_for("bookings.detail", reservation_id=reservation_id), 303)
 
 

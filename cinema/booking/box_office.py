@@ -54,6 +54,11 @@ def _walk_in_account() -> User:
     return user
 
 
+def is_walk_in(user: User) -> bool:
+    """The shared account of walk-in sales (no email of its own: nothing is sent to it)."""
+    return user.email == WALK_IN_EMAIL
+
+
 def _patron(email: str | None, full_name: str | None) -> User:
     if not (email or "").strip():
         if (full_name or "").strip():
@@ -114,7 +119,7 @@ def sell(staff_id: int, showtime_id: int, seat_ids, now: datetime,
                  f"sold {reservation.code} ({seats}) at the box office",
                  after={"status": "CONFIRMED", "total_cents": reservation.total_price_cents,
                         "promo_code": promo.code if promo is not None else None})
-    if patron.email != WALK_IN_EMAIL:
+    if not is_walk_in(patron):
         notifications.booking_confirmed(reservation)
     db.session.commit()
     return reservation

@@ -5,6 +5,10 @@ The new seats are a hold of their own naming the booking (``exchange_for_id``), 
 the booking's ticket types: a hold like any other (the unique index, expiry by the clock). A new
 choice replaces the booking's previous exchange hold; the patron's ordinary holds are left alone,
 and the other way round (``hold_sql``'s replace clause skips exchange holds).
+
+Online, a patron moves their own booking until the cancellation cutoff. At the counter
+(``at_counter``: staff, for any patron) a booking moves until its film starts, and one paid in
+cash moves too: the difference is taken or given back in cash there.
 """
 from __future__ import annotations
 
@@ -13,7 +17,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from cinema.booking import freed_seats, hold_rules, holds, seat_stamps
-from cinema.exceptions import CancellationClosed, InvalidState, NotFound, ValidationFailed
+from cinema.exceptions import (
+    CancellationClosed,
+    InvalidState,
+    NotFound,
+    ShowtimeStarted,
+    ValidationFailed,
+)
 from cinema.extensions import db
 from cinema.ids import parse_id
 from cinema.models import (
@@ -29,32 +39,40 @@ from cinema.settings import settings
 
 # --- what can be exchanged, and for what ---------------------------------------------------------
 
-def own_booking(reservation_id, user_id: int, lock: bool = False) -> Reservation:
-    """The patron's booking (someone else's answers like a missing one: NotFound)."""
+def booking_to_move(reservation_id, user_id: int, lock: bool = False,
+                at_counter: bool = False) -> Reservation:
+    """The booking to move: the patron's own (someone else's answers like a missing one:
+    NotFound), or at the counter any patron's."""
     reservation_id = parse_id(reservation_id)
     stmt = sa.select(Reservation).where(Reservation.id == reservation_id,
                                         Reservation.is_deleted.is_(False))
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     booking = db.session.scalar(stmt) if reservation_id is not None else None
-    if booking is None or booking.user_id != user_id:
+    if booking is None or (booking.user_id != user_id and not at_counter):
         raise NotFound("We could not find that booking.")
     return booking
 
 
-def check_exchangeable(booking: Reservation, now: datetime) -> None:
-    """Raises unless the patron may move this booking to another showtime now: confirmed, not
-    yet admitted, before the cancellation cutoff, and paid by card or to be paid at the box
-    office (cash already paid at the counter is changed at the counter)."""
+def check_exchangeable(booking: Reservation, now: datetime, at_counter: bool = False) -> None:
+    """Raises unless the booking may move to another showtime now: confirmed, not yet
+    admitted, and paid by card or at the box office (paid or not yet). Online, before the
+    cancellation cutoff and not paid in cash (that is changed at the counter); at the counter,
+    before the film starts."""
     if booking.status is not ReservationStatus.CONFIRMED or booking.admitted_at is not None:
         raise InvalidState("Only a confirmed booking can be moved to another showtime.")
-    cutoff = settings().cancellation_cutoff_minutes
-    if now > booking.showtime.starts_at - timedelta(minutes=cutoff):
-        raise CancellationClosed(
-            f"Bookings can be changed online until {cutoff} minutes before the start. "
-            "Please speak to the box office.")
-    if booking.paid_at_counter:
-        raise InvalidState("This booking was paid at the box office: please change it there.")
+    if at_counter:
+        if now >= booking.showtime.starts_at:
+            raise ShowtimeStarted("The film has started: this booking can no longer be moved.")
+    else:
+        cutoff = settings().cancellation_cutoff_minutes
+        if now > booking.showtime.starts_at - timedelta(minutes=cutoff):
+            raise CancellationClosed(
+                f"Bookings can be changed online until {cutoff} minutes before the start. "
+                "Please speak to the box office.")
+        if booking.paid_at_counter:
+            raise InvalidState("This booking was paid at the box office: please change it "
+                               "there.")
     if booking.payment_method is PaymentMethod.CARD and booking.paid_at is None:
         raise InvalidState("This booking has no card payment to change.")
 
@@ -90,17 +108,18 @@ def target_showtime(booking: Reservation, showtime_id, now: datetime) -> Showtim
 # --- hold the new seats -----------------------------------------------------------------------
 
 def hold_exchange(reservation_id, user_id: int, showtime_id, seat_ids,
-                  now: datetime) -> Reservation:
-    """Hold the new seats for moving the patron's booking to ``showtime_id``; commits. As many
-    seats as the booking has, each priced with the ticket type of the booking's seat in the
-    same place (in seat order). Replaces the booking's previous exchange hold.
+                  now: datetime, at_counter: bool = False) -> Reservation:
+    """Hold the new seats for moving the booking to ``showtime_id``; commits. As many seats as
+    the booking has, each priced with the ticket type of the booking's seat in the same place
+    (in seat order). Replaces the booking's previous exchange hold. The hold is the patron's,
+    also when staff (``user_id``, ``at_counter``) make it.
 
     Raises what ``check_exchangeable`` and ``target_showtime`` raise, ValidationFailed (not
     as many seats as the booking has), and whatever a hold raises (409 for taken seats, 422
     SINGLE_SEAT_GAP, SEAT_PAIR_SPLIT...).
     """
-    booking = own_booking(reservation_id, user_id)
-    check_exchangeable(booking, now)
+    booking = booking_to_move(reservation_id, user_id, at_counter=at_counter)
+    check_exchangeable(booking, now, at_counter)
     showtime = target_showtime(booking, showtime_id, now)
     values = seat_ids if isinstance(seat_ids, (list, tuple)) else [seat_ids]
     wanted = sorted({parse_id(value) for value in values} - {None})
@@ -116,9 +135,9 @@ def hold_exchange(reservation_id, user_id: int, showtime_id, seat_ids,
                if type_id is not None}
     release_exchange_holds([booking.id], now, CancelReason.REPLACED)
     db.session.commit()
-    hold = holds.hold_seats(user_id, showtime.id, wanted, now, replace_previous=False,
+    hold = holds.hold_seats(booking.user_id, showtime.id, wanted, now, replace_previous=False,
                             tickets=tickets)
-    hold.exchange_for_id = booking.id
+    hold.exchange_for_id, hold.created_by = booking.id, user_id
     db.session.commit()
     return hold
 
@@ -159,9 +178,10 @@ def exchange_hold(booking: Reservation, hold_id) -> Reservation:
 
 
 
-def release(reservation_id, hold_id, user_id: int, now: datetime) -> None:
-    """The patron gives up the change: the new seats are freed; commits. Nothing else changes."""
-    booking = own_booking(reservation_id, user_id)
+def release(reservation_id, hold_id, user_id: int, now: datetime,
+            at_counter: bool = False) -> None:
+    """The change is given up: the new seats are freed; commits. Nothing else changes."""
+    booking = booking_to_move(reservation_id, user_id, at_counter=at_counter)
     hold = exchange_hold(booking, hold_id)
     if hold.status is ReservationStatus.HELD:
         release_exchange_holds([booking.id], now, CancelReason.PATRON)

@@ -13,6 +13,9 @@ payment provider is called:
    one live per exchange, keyed by the hold), and a declined card changes nothing (the hold
    stays: try another card). Cheaper: a refund, opened in the swap's transaction and sent
    after its commit. A "pay at the box office" booking not paid yet just gets its new total.
+   Paid in cash at the counter (a change made there, ``at_counter``): staff take or give back
+   the difference in cash, and the booking's ``paid_at`` becomes the change's time (its new
+   seats are sold then; the old seats' record keeps the first payment).
 3. ``swap``, one transaction holding the booking's and the hold's row locks (in id order: the
    booking is older): everything is checked again, then the new seat rows move to the booking
    and the old ones, made inactive, to the hold, which becomes the CANCELLED record of the old
@@ -41,8 +44,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from cinema import audit
-from cinema.booking import charges, freed_seats, payments, refunds, seat_stamps
-from cinema.booking.exchange_holds import check_exchangeable, exchange_hold, own_booking
+from cinema.booking import box_office, charges, freed_seats, payments, refunds, seat_stamps
+from cinema.booking.exchange_holds import booking_to_move, check_exchangeable, exchange_hold
 from cinema.clock import format_local
 from cinema.exceptions import (
     DomainError,
@@ -95,18 +98,35 @@ class ExchangePlan:
         """What goes back to the card."""
         return max(-self.difference, 0) if self.by_card else 0
 
+    @property
+    def in_cash(self) -> bool:
+        """Paid in cash at the counter: the difference is settled there, in cash."""
+        return self.booking.paid_at_counter
+
+    @property
+    def cash_in_cents(self) -> int:
+        """What the counter takes in cash."""
+        return max(self.difference, 0) if self.in_cash else 0
+
+    @property
+    def cash_out_cents(self) -> int:
+        """What the counter gives back in cash."""
+        return max(-self.difference, 0) if self.in_cash else 0
+
 
 # --- 2. the difference, and the change ------------------------------------------------------------
 
-def plan_exchange(reservation_id, hold_id, user_id: int, now: datetime) -> ExchangePlan:
+def plan_exchange(reservation_id, hold_id, user_id: int, now: datetime,
+                  at_counter: bool = False) -> ExchangePlan:
     """What completing the exchange would do, changing nothing. Raises NotFound (no such
     booking or exchange hold of it), what ``check_exchangeable`` raises, and HoldExpired."""
-    booking = own_booking(reservation_id, user_id)
-    return _plan(booking, exchange_hold(booking, hold_id), now)
+    booking = booking_to_move(reservation_id, user_id, at_counter=at_counter)
+    return _plan(booking, exchange_hold(booking, hold_id), now, at_counter)
 
 
-def _plan(booking: Reservation, hold: Reservation, now: datetime) -> ExchangePlan:
-    check_exchangeable(booking, now)
+def _plan(booking: Reservation, hold: Reservation, now: datetime,
+          at_counter: bool) -> ExchangePlan:
+    check_exchangeable(booking, now, at_counter)
     if not hold.is_live_hold(now):
         raise HoldExpired(NEW_SEATS_GONE)
     return ExchangePlan(booking, hold, hold.total_price_cents - booking.total_price_cents)
@@ -119,20 +139,22 @@ def is_done(booking: Reservation, hold: Reservation) -> bool:
 
 def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
                       card_number: str | None = None, card_expiry: str | None = None,
-                      card_cvc: str | None = None) -> tuple[Reservation, int]:
+                      card_cvc: str | None = None,
+                      at_counter: bool = False) -> tuple[Reservation, int]:
     """Move the booking to the held new seats, charging or refunding the difference; commits.
     Returns (the booking, the difference in cents). Submitted twice (a reload, two tabs), it
     changes the booking once and charges once; the second answers with the booking.
+    ``at_counter``: staff (``user_id``) make the change for the patron at the box office.
 
     Raises what ``plan_exchange`` raises, ValidationFailed (the card's format), PaymentDeclined
     (402: nothing changed, the hold stays), PaymentInProgress (409: another tab is paying), and
     the refusals of ``swap`` (the top-up given back first).
     """
-    booking = own_booking(reservation_id, user_id)
+    booking = booking_to_move(reservation_id, user_id, at_counter=at_counter)
     hold = exchange_hold(booking, hold_id)
     if is_done(booking, hold):
         return booking, booking.total_price_cents - hold.total_price_cents
-    plan = _plan(booking, hold, now)
+    plan = _plan(booking, hold, now, at_counter)
     topup = None
     if plan.charge_cents > 0:
         card = payments.parse_card(card_number, card_expiry, card_cvc, now)
@@ -141,7 +163,7 @@ def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
             raise PaymentDeclined(topup.error_message or PaymentDeclined.default_detail,
                                   decline_code=topup.error_code)
     try:
-        changed = swap(booking.id, hold.id, now, topup, actor_id=user_id)
+        changed = swap(booking.id, hold.id, now, topup, actor_id=user_id, at_counter=at_counter)
     except DomainError:
         raise
     except Exception:
@@ -160,7 +182,7 @@ def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
 
 
 def swap(booking_id: int, hold_id: int, now: datetime, topup: Payment | None,
-         actor_id: int | None, settling: bool = False) -> Reservation:
+         actor_id: int | None, settling: bool = False, at_counter: bool = False) -> Reservation:
     """Give the booking the hold's seats and the hold the booking's old ones, in one commit,
     with the money of the difference (``topup``: the SUCCEEDED charge of a dearer exchange).
     If anything no longer allows it, the top-up is given back and the refusal raised:
@@ -181,7 +203,7 @@ def swap(booking_id: int, hold_id: int, now: datetime, topup: Payment | None,
     if is_done(booking, hold):
         db.session.commit()
         return booking  # another tab, or reconciliation, finished it
-    refusal = _refusal(booking, hold, topup, now, settling)
+    refusal = _refusal(booking, hold, topup, now, settling, at_counter)
     if refusal is not None:
         db.session.commit()
         if topup is not None and topup.status is PaymentStatus.SUCCEEDED \
@@ -189,7 +211,7 @@ def swap(booking_id: int, hold_id: int, now: datetime, topup: Payment | None,
             refunds.refund_payment(topup, now)  # charged, but the change cannot happen
         raise refusal
     old_showtime_id = booking.showtime_id
-    refund_rows = _move_seats(booking, hold, now, actor_id)
+    refund_rows = _move_seats(booking, hold, now, actor_id, at_counter)
     db.session.commit()
     seat_stamps.bump(old_showtime_id)
     seat_stamps.bump(booking.showtime_id)
@@ -200,14 +222,14 @@ def swap(booking_id: int, hold_id: int, now: datetime, topup: Payment | None,
 
 
 def _refusal(booking: Reservation, hold: Reservation, topup: Payment | None, now: datetime,
-             settling: bool) -> DomainError | None:
+             settling: bool, at_counter: bool) -> DomainError | None:
     """Why the swap cannot happen now, or None."""
     seats_its_own = all(line.is_active for line in hold.seats)
     if hold.status is not ReservationStatus.HELD or hold.exchange_for_id != booking.id or \
             not (hold.is_live_hold(now) or (settling and seats_its_own)):
         return HoldExpired(NEW_SEATS_GONE)
     try:
-        check_exchangeable(booking, now)
+        check_exchangeable(booking, now, at_counter)
     except DomainError as refusal:
         return refusal
     if hold.showtime.is_cancelled:
@@ -229,7 +251,7 @@ def _refusal(booking: Reservation, hold: Reservation, topup: Payment | None, now
 
 
 def _move_seats(booking: Reservation, hold: Reservation, now: datetime,
-                actor_id: int | None) -> list[Payment]:
+                actor_id: int | None, at_counter: bool) -> list[Payment]:
     """The swap itself (in the session, locks held): seat rows, both reservations, the refund
     of a price drop, the audit entry and the email. Returns the refund rows to send."""
     old_showtime, new_showtime = booking.showtime, hold.showtime
@@ -253,8 +275,12 @@ def _move_seats(booking: Reservation, hold: Reservation, now: datetime,
     hold.showtime_id, hold.total_price_cents = old_showtime.id, old_total
     hold.confirmed_at, hold.paid_at = booking.confirmed_at, booking.paid_at
     hold.payment_method, hold.split_from_id = booking.payment_method, booking.id
+    hold.sold_by = booking.sold_by
+    cash = booking.paid_at_counter
     booking.showtime_id, booking.total_price_cents = new_showtime.id, new_total
     booking.confirmed_at = now  # the new seats are sold now (the reports' day of the sale)
+    if cash:  # and paid now, the difference in cash at the counter (report_rows.SOLD_AT)
+        booking.paid_at, booking.sold_by = now, actor_id
     db.session.flush()
     for line in old_lines + new_lines:
         db.session.expire(line)  # moved by the UPDATEs above
@@ -269,9 +295,11 @@ def _move_seats(booking: Reservation, hold: Reservation, now: datetime,
                  f"moved booking {booking.code} from {_when(old_showtime)} to "
                  f"{_when(new_showtime)}", before=before,
                  after={"showtime": _when(new_showtime), "seats": new_labels,
-                        "total_price_cents": new_total})
-    notifications.booking_exchanged(booking, old_showtime, before["seats"],
-                                    new_total - old_total)
+                        "total_price_cents": new_total, "at_counter": at_counter,
+                        "cash_difference_cents": new_total - old_total if cash else 0})
+    if not box_office.is_walk_in(booking.user):
+        notifications.booking_exchanged(booking, old_showtime, before["seats"],
+                                        new_total - old_total)
     return refund_rows
 
 
@@ -299,7 +327,8 @@ def settle_topup(charge_id: int, now: datetime) -> str:
         return "already"
     db.session.commit()  # the charge's lock: swap takes the reservations' first
     try:
-        swap(booking.id, hold.id, now, charge, actor_id=None, settling=True)
+        swap(booking.id, hold.id, now, charge, actor_id=None, settling=True,
+             at_counter=hold.created_by not in (None, hold.user_id))
     except DomainError as refusal:  # swap refunded the top-up
         log.info("top-up %s could not finish the exchange of booking %s (%s): refunded",
                  charge.id, booking.code, refusal.error_code)

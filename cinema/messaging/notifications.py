@@ -113,13 +113,15 @@ def seats_cancelled(reservation: Reservation, cancelled: list[str],
 def booking_exchanged(reservation: Reservation, old_showtime, old_seats: list[str],
                       difference_cents: int) -> OutboxEmail:
     """The booking moved to another showtime: the new ticket (same code and QR), and the
-    difference charged (positive) or refunded (negative) to the card, or due at the counter."""
+    difference charged (positive) or refunded (negative) to the card, settled in cash at the
+    counter, or due there."""
     showtime = reservation.showtime
     ticket_url = external_url("bookings.detail", reservation_id=reservation.id)
     text, html = _render("booking_exchanged", reservation=reservation,
                          old_when=_when(old_showtime.starts_at, "%A %d %B, %H:%M"),
                          old_seats=old_seats, difference_cents=difference_cents,
                          by_card=reservation.payment_method.value == "CARD",
+                         in_cash=reservation.paid_at_counter,
                          ticket_url=ticket_url, qr_cid=QR_CID)
     return queue_email(
         "booking_exchanged", reservation.user.email,

@@ -8,13 +8,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cinema.extensions import db
+from cinema.models import UserRole
 from tests.factories import PASSWORD, gen_auditorium, gen_movie, gen_showtime, gen_user, seats_of
 from tests.faults.checks import SUMMARY, reset, stack_app
-from tests.faults.patrons import FaultPatron, Journal, Seats
+from tests.faults.patrons import Clerk, FaultPatron, Journal, Seats
 from tests.faults.services import Stack
 
 SHOWTIMES = 4
 PATRONS = 8
+CLERKS = 4
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +55,7 @@ class World:
     seats: Seats
     emails: list[str]
     exchange_seats: Seats  # a dearer showtime of the same film, to move bookings to
+    clerk_emails: list[str]  # STAFF accounts, selling and moving bookings at the counter
     journal: Journal = field(default_factory=Journal)
 
     def patrons(self, count: int) -> list[FaultPatron]:
@@ -63,8 +66,16 @@ class World:
             patron.sign_in_patiently()
         return patrons
 
+    def clerks(self, count: int) -> list[Clerk]:
+        """``count`` box-office clerks, signed in, selling to the patrons' emails."""
+        clerks = [Clerk(self.stack.gunicorn.base_url, address, PASSWORD, self.journal,
+                        self.emails) for address in self.clerk_emails[:count]]
+        for clerk in clerks:
+            clerk.sign_in_patiently()
+        return clerks
 
-def seed() -> tuple[Seats, list[str], Seats]:
+
+def seed() -> tuple[Seats, list[str], Seats, list[str]]:
     auditorium = gen_auditorium(rows=10, seats_per_row=20)
     movie = gen_movie()
     first = (datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0)
@@ -77,8 +88,9 @@ def seed() -> tuple[Seats, list[str], Seats]:
     dearer = gen_showtime(movie=movie, auditorium=auditorium,
                           starts_at=first + timedelta(hours=4 * SHOWTIMES), base_price_cents=1350)
     exchange_slots = [(dearer.id, pair) for pair in pairs]
+    clerks = [gen_user(role=UserRole.STAFF).email for _ in range(CLERKS)]
     db.session.remove()
-    return Seats(slots), emails, Seats(exchange_slots)
+    return Seats(slots), emails, Seats(exchange_slots), clerks
 
 
 @pytest.fixture
@@ -86,8 +98,8 @@ def world(stack, fault_app):
     stack.ensure_running()
     reset(stack, fault_app)
     with fault_app.app_context():
-        seats, emails, exchange_seats = seed()
-    return World(stack, fault_app, seats, emails, exchange_seats)
+        seats, emails, exchange_seats, clerks = seed()
+    return World(stack, fault_app, seats, emails, exchange_seats, clerks)
 
 
 @pytest.fixture(autouse=True)

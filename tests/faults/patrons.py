@@ -223,6 +223,28 @@ class FaultPatron(Patron):
         return False
 
 
+class Clerk(FaultPatron):
+    """A box-office clerk (STAFF): sells seats paid in cash to a customer, then moves the
+    booking at the counter like a patron moves one online (the same pages; no card: the
+    difference is cash in the till)."""
+
+    def __init__(self, base_url: str, email: str, password: str, journal: Journal,
+                 customers: list[str]):
+        super().__init__(base_url, email, password, journal)
+        self.customers = customers
+
+    def book(self, showtime_id: int, seat_ids: list[int]) -> int | None:
+        """Sell the seats to the next customer; the booking's id, or None. A sale resent after
+        a lost answer is refused (409) if the first went through: it is then given up on."""
+        customer = self.customers[seat_ids[0] % len(self.customers)]
+        reservation_id = self._created("sell", "/staff/box-office/sell",
+                                       {"showtime_id": showtime_id, "seat_ids": seat_ids,
+                                        "customer_email": customer}, f"sale {seat_ids}")
+        if reservation_id is not None:
+            self._confirmed(reservation_id)
+        return reservation_id
+
+
 class Seats:
     """The (showtime, seat pair) slots a scenario hands out, each to one booking."""
 

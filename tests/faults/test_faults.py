@@ -13,7 +13,9 @@ e) the SMTP server is down for 30 s during bookings;
 f) PostgreSQL is restarted while patrons move their new bookings to a dearer showtime, paying
    the difference (``exchanges``: a top-up charge, then the seats change in one commit);
 g) PostgreSQL is restarted while patrons cancel bookings whose move is under way (the new
-   seats held): the cancel refunds the booking and frees those seats in one commit.
+   seats held): the cancel refunds the booking and frees those seats in one commit;
+h) PostgreSQL is restarted while box-office clerks sell seats for cash and move those
+   bookings to a dearer showtime at the counter (the difference taken in cash).
 
 Then one reconciliation pass, the worker drains the outbox, and every scenario must end with
 the money invariant true, no seat double-booked, every confirmed booking emailed exactly once,
@@ -43,13 +45,15 @@ OUTAGE_SECONDS = 30  # Redis (d) and SMTP (e) outages, as the issue asks
 
 
 def book_around(world, patrons: int, fault, pause: float = 0.0, exchange: bool = False,
-                cancel_mid_exchange: bool = False) -> None:
+                cancel_mid_exchange: bool = False, at_counter: bool = False) -> None:
     """Patrons book (and with ``exchange`` move each booking to the dearer showtime, or with
     ``cancel_mid_exchange`` hold seats there and cancel) while ``fault()`` runs (it returns
-    when the fault is over), then a little longer, so bookings also happen after recovery."""
+    when the fault is over), then a little longer, so bookings also happen after recovery.
+    With ``at_counter``, box-office clerks sell the bookings (cash) and move them instead."""
     stop = threading.Event()
     moving = exchange or cancel_mid_exchange
-    runner = keep_booking(world.patrons(patrons), world.seats, stop, pause=pause,
+    people = world.clerks(patrons) if at_counter else world.patrons(patrons)
+    runner = keep_booking(people, world.seats, stop, pause=pause,
                           exchange_to=world.exchange_seats if moving else None,
                           cancel_mid_exchange=cancel_mid_exchange)
     try:
@@ -177,6 +181,38 @@ def test_g_postgres_restarted_while_bookings_are_cancelled_mid_change(world):
                    Reservation.exchange_for_id.in_(world.journal.cancelled)))
         if still_held:
             verdict.fail(f"{still_held} seats still held for moves of cancelled bookings")
+        db.session.remove()
+    assert not verdict.failures, "\n".join(verdict.failures)
+
+
+def test_h_postgres_restarted_while_clerks_move_cash_bookings_at_the_counter(world):
+    restarts = []
+    book_around(world, 4, restart_postgres(world, restarts), exchange=True, at_counter=True)
+    verdict = settle_and_check(f"h) PostgreSQL restarted {len(restarts)}x during counter "
+                               "changes", world.stack, world.app, world.journal,
+                               restarts=restarts)
+    assert world.journal.exchanged, "no booking was moved"
+    with world.app.app_context():
+        import sqlalchemy as sa
+
+        from cinema.extensions import db
+        from cinema.models import AuditLog, OutboxEmail, Payment, Reservation
+
+        def count(model, *where):
+            return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+        for reservation_id, showtime_id in world.journal.exchanged.items():
+            moved = db.session.get(Reservation, reservation_id)
+            if moved.showtime_id != showtime_id or not moved.paid_at_counter:
+                verdict.fail(f"booking {reservation_id} was seen moved but is not, in cash")
+            moves = count(AuditLog, AuditLog.action == "reservation.exchange",
+                          AuditLog.entity_id == reservation_id)
+            emails = count(OutboxEmail, OutboxEmail.kind == "booking_exchanged",
+                           OutboxEmail.reservation_id == reservation_id)
+            if (moves, emails) != (1, 1):
+                verdict.fail(f"booking {reservation_id} moved {moves}x, emailed {emails}x")
+        if count(Payment):
+            verdict.fail("a card payment was made for cash bookings")
         db.session.remove()
     assert not verdict.failures, "\n".join(verdict.failures)
 
