@@ -88,12 +88,16 @@ def clear_rq_queue(redis_url: str, queue_name: str) -> None:
     """Delete the RQ jobs a run scheduled (each hold schedules its own expiry)."""
     import redis
     from rq import Queue
+    from rq.exceptions import NoSuchJobError
 
     connection = redis.Redis.from_url(redis_url)
     queue = Queue(queue_name, connection=connection)
     registry = queue.scheduled_job_registry
     for job_id in registry.get_job_ids():
-        registry.remove(job_id, delete_job=True)
+        try:
+            registry.remove(job_id, delete_job=True)
+        except NoSuchJobError:  # its hash expired or went meanwhile: only the entry is left
+            registry.remove(job_id)
     queue.delete(delete_jobs=True)
     connection.close()
 
