@@ -132,6 +132,8 @@ def test_the_expiry_job_is_scheduled_through_the_pipeline_once_per_showtime_and_
     job = registry.job_class.fetch(expiry.release_job_id(showtime.id, runs_at),
                                    connection=get_redis())
     assert job.args == (showtime.id,) and job.func_name.endswith("release_showtime_holds")
+    # Its key is the installation's: another one on the same Redis has a showtime of this id too.
+    assert job.id.startswith(f"{app.config['REDIS_PREFIX']}-release-holds-")
     assert 0 < (registry.get_scheduled_time(job) - reservation.hold_expires_at
                 ).total_seconds() <= expiry.RELEASE_WINDOW_SECONDS + 1
     # Another hold of the showtime expiring in the same window (at its very end): no job.

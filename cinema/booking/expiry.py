@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from cinema.booking import freed_seats, seat_stamps
 from cinema.extensions import db
 from cinema.models import CancelReason, Reservation, ReservationStatus, ReservedSeat, utcnow
+from cinema.settings import settings
 
 RELEASE_WINDOW_SECONDS = 5
 
@@ -78,7 +79,9 @@ def release_window(expires_at: datetime) -> datetime:
 
 
 def release_job_id(showtime_id: int, runs_at: datetime) -> str:
-    return f"release-holds-{showtime_id}-{int(runs_at.timestamp())}"
+    """One job per showtime and window; RQ keeps it under ``rq:job:<id>``, so the id carries
+    the installation's REDIS_PREFIX (two installations on one Redis have showtimes 1 too)."""
+    return f"{settings().redis_prefix}-release-holds-{showtime_id}-{int(runs_at.timestamp())}"
 
 
 class ScheduledReleases:
