@@ -380,3 +380,10 @@ def test_a_charge_refunded_because_the_hold_expired_is_neither_sale_nor_refund(a
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment).where(
         Payment.kind == PaymentKind.REFUND, Payment.status == PaymentStatus.SUCCEEDED)) == 1
     assert (total.sales_cents, total.refunds_cents) == (0, 0)
+
+
+def test_bookings_without_my_leads_to_my_bookings(app, app_ctx):
+    user, client = patron_client(app)
+    for path in ("/bookings", "/bookings/"):
+        followed = client.get(path, follow_redirects=True)
+        assert followed.status_code == 200 and followed.request.path == "/bookings/my", path

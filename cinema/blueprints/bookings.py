@@ -338,6 +338,13 @@ def exchange_release(reservation_id: int, hold_id: int):
     return redirect(url_for("bookings.detail", reservation_id=reservation_id), 303)
 
 
+@bp.get("/")
+@login_required
+def index():
+    """``/bookings`` (a typed or shortened address) is "My bookings"."""
+    return redirect(url_for("bookings.my_bookings"), 301)
+
+
 @bp.get("/my")
 @login_required
 def my_bookings():
