@@ -304,3 +304,33 @@ def test_a_process_killed_inside_the_swap_leaves_the_cash_booking_whole(
         OutboxEmail.kind == "booking_exchanged")) == 0
     moved, difference = exchanges.complete_exchange(*ids, now(), at_counter=True)  # again
     assert fresh(moved).showtime_id == new_showtime_id and difference == 600
+
+
+HOSTILE = ["", "0", "-1", "abc", "1e9", "9" * 30, "<script>alert(1)</script>", "{{7*7}}", "1,2",
+           "\x00", "%00", "../../etc/passwd"]
+
+
+def test_odd_input_at_the_counter_gets_a_4xx_and_changes_nothing(app, app_ctx):
+    staff, client = patron_client(app, role=UserRole.STAFF)
+    reservation, showtime = cash_booking(staff, gen_user())
+    target, seats = other_showtime(showtime, base_price_cents=1300)
+    hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
+                                        [seats[0].id, seats[1].id], now(), at_counter=True)
+    base = f"/bookings/{reservation.id}/exchange"
+    for value in HOSTILE:
+        quoted = value.replace("%", "%25").replace("/", "%2F").replace("\x00", "%00")
+        answers = [
+            client.post(f"{base}/{target.id}", data={"seat_ids": [value, str(seats[3].id)]}),
+            client.post(f"{base}/{target.id}", data={"seat_ids": value}),
+            client.get(f"{base}/{target.id}?best={quoted}&seat_ids={quoted}"),
+            client.post(f"{base}/{quoted}/confirm"),
+            client.post(f"{base}/{hold.id}/confirm", data={"card_number": value,
+                                                             "card_expiry": value}),
+            client.post(f"{base}/{quoted}/release"),
+            client.get(f"{base}/hold/{quoted}"),
+        ]
+        assert [a.status_code for a in answers if a.status_code >= 500] == [], value
+    moved = fresh(reservation)
+    # The well-formed confirm (cash: the card fields are not read) moved it once, to the hold.
+    assert moved.showtime_id == target.id
+    assert sorted(line.seat_id for line in moved.seats) == [seats[0].id, seats[1].id]
