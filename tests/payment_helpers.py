@@ -11,6 +11,30 @@ from cinema.models import Payment, PaymentKind, Reservation, SimulatedGatewayEnt
 from tests.booking_helpers import APPROVE, now, setup_showtime
 from tests.factories import gen_user
 
+# A process that completes an exchange (``exchanges.complete_exchange``) and stalls once the
+# top-up is charged and recorded, before the swap: argv database url, marker file, booking id,
+# hold id, user id, and "counter" for a change made at the box office. ``kill_when_marked``
+# kills it there.
+KILLED_BEFORE_THE_SWAP = """
+import sys, time
+from cinema import create_app
+from cinema.booking import exchanges
+from cinema.models import utcnow
+
+database_url, marker, reservation_id, hold_id, user_id = sys.argv[1:6]
+
+def stall(*args, **kwargs):
+    open(marker, "w").write("charged")  # the top-up is charged and recorded, the swap not done
+    time.sleep(600)
+
+exchanges.swap = stall
+app = create_app(dict(SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=None, SECRET_KEY="k"))
+with app.app_context():
+    exchanges.complete_exchange(int(reservation_id), int(hold_id), int(user_id), utcnow(),
+                                card_number="4242424242424242", card_expiry="12/39",
+                                card_cvc="123", at_counter=sys.argv[6:] == ["counter"])
+"""
+
 
 def approved_card():
     return payments.parse_card(APPROVE["card_number"], APPROVE["card_expiry"],

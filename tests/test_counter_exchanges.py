@@ -37,6 +37,7 @@ from tests.booking_helpers import (
 )
 from tests.factories import gen_user
 from tests.load_support import kill_when_marked
+from tests.payment_helpers import KILLED_BEFORE_THE_SWAP
 
 pytestmark = pytest.mark.usefixtures("money_checked", "flat_prices")
 
@@ -334,3 +335,32 @@ def test_odd_input_at_the_counter_gets_a_4xx_and_changes_nothing(app, app_ctx):
     # The well-formed confirm (cash: the card fields are not read) moved it once, to the hold.
     assert moved.showtime_id == target.id
     assert sorted(line.seat_id for line in moved.seats) == [seats[0].id, seats[1].id]
+
+
+
+
+def test_a_counter_top_up_killed_before_the_swap_after_the_online_cutoff_is_finished(
+        app, app_ctx, database_url, tmp_path):
+    """The clerk took the difference on the customer's card 20 minutes before the film (past
+    the online cutoff); the process died before the swap. Reconciliation knows the change was
+    made at the counter (the hold's ``created_by`` is the clerk) and finishes it, instead of
+    refunding the top-up as too late for an online change."""
+    from cinema.booking import reconciliation
+
+    patron, staff = gen_user(), gen_user(role=UserRole.STAFF)
+    showtime, seats = setup_showtime(starts_in=timedelta(minutes=40))
+    held = booking.hold_seats(patron.id, showtime.id, [seats[0].id, seats[1].id], now())
+    booking.confirm_booking(held.id, patron.id, "card", now(), **CARD)
+    target, new_seats = other_showtime(showtime, base_price_cents=1300, days=0)
+    hold = exchange_holds.hold_exchange(held.id, staff.id, target.id,
+                                        [new_seats[0].id, new_seats[1].id], now(),
+                                        at_counter=True)
+    ids, target_id = [held.id, hold.id, staff.id], target.id
+    db.session.close()
+    marker = tmp_path / "charged"
+    kill_when_marked(KILLED_BEFORE_THE_SWAP, [database_url, str(marker), *map(str, ids),
+                                              "counter"],
+                     marker, {"INSTANCE_PATH": str(tmp_path)}, "the top-up")
+    counts = reconciliation.reconcile_payments(now() + timedelta(minutes=2))
+    assert counts["exchanges_completed"] == 1, counts
+    assert fresh(db.session.get(Reservation, ids[0])).showtime_id == target_id

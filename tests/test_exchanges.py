@@ -44,7 +44,7 @@ from tests.booking_helpers import (
 )
 from tests.factories import gen_showtime, gen_user
 from tests.load_support import kill_when_marked
-from tests.payment_helpers import provider_entries
+from tests.payment_helpers import KILLED_BEFORE_THE_SWAP, provider_entries
 
 pytestmark = pytest.mark.usefixtures("money_checked", "flat_prices")
 
@@ -379,25 +379,6 @@ def test_two_exchanges_of_one_booking_at_once_one_wins_the_other_is_given_back(a
     assert all(line.is_active for line in moved.seats)
 
 
-KILLED_EXCHANGE = """
-import sys, time
-from cinema import create_app
-from cinema.booking import exchanges
-from cinema.models import utcnow
-
-database_url, marker, reservation_id, hold_id, user_id = sys.argv[1:6]
-
-def stall(*args, **kwargs):
-    open(marker, "w").write("charged")  # the top-up is charged and recorded, the swap not done
-    time.sleep(600)
-
-exchanges.swap = stall
-app = create_app(dict(SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=None, SECRET_KEY="k"))
-with app.app_context():
-    exchanges.complete_exchange(int(reservation_id), int(hold_id), int(user_id), utcnow(),
-                                card_number="4242424242424242", card_expiry="12/39",
-                                card_cvc="123")
-"""
 
 
 @pytest.mark.parametrize("seats_still_held", [True, False])
@@ -412,7 +393,7 @@ def test_a_process_killed_between_the_top_up_and_the_swap_is_settled_by_reconcil
     old_id, new_id, seat_id = showtime.id, target.id, seats[0].id
     db.session.close()
     marker = tmp_path / "charged"
-    kill_when_marked(KILLED_EXCHANGE, [database_url, str(marker), *ids], marker,
+    kill_when_marked(KILLED_BEFORE_THE_SWAP, [database_url, str(marker), *ids], marker,
                      {"INSTANCE_PATH": str(tmp_path)}, "the top-up")
     [_, topup] = payments_of(reservation, PaymentKind.CHARGE)
     assert topup.status is PaymentStatus.SUCCEEDED and fresh(reservation).showtime_id == old_id
