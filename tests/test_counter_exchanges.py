@@ -232,7 +232,7 @@ def test_two_counters_and_an_admin_cancel_at_once_leave_one_consistent_booking(a
             return booking.cancel_booking(reservation.id, admin.id, now(),
                                           by_admin=True).status.value
         return exchanges.complete_exchange(reservation.id, hold.id, staff.id, now(),
-                                           at_counter=True)[0].showtime_id
+                                           at_counter=True).booking.showtime_id
 
     outcomes = race(app, 3, tab)
     assert "CANCELLED" in outcomes, outcomes
@@ -251,7 +251,7 @@ def test_six_counters_confirming_one_change_move_it_once(app, app_ctx):
     hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
                                         [seats[0].id, seats[1].id], now(), at_counter=True)
     outcomes = race(app, 6, lambda: exchanges.complete_exchange(
-        reservation.id, hold.id, staff.id, now(), at_counter=True)[0].showtime_id)
+        reservation.id, hold.id, staff.id, now(), at_counter=True).booking.showtime_id)
     assert outcomes == [target.id] * 6, outcomes
     moved = fresh(reservation)
     assert sorted(line.seat_id for line in moved.seats) == [seats[0].id, seats[1].id]
@@ -303,7 +303,8 @@ def test_a_process_killed_inside_the_swap_leaves_the_cash_booking_whole(
     assert hold_.status is ReservationStatus.HELD and all(line.is_active for line in hold_.seats)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail).where(
         OutboxEmail.kind == "booking_exchanged")) == 0
-    moved, difference = exchanges.complete_exchange(*ids, now(), at_counter=True)  # again
+    done = exchanges.complete_exchange(*ids, now(), at_counter=True)  # again
+    moved, difference = done.booking, done.difference
     assert fresh(moved).showtime_id == new_showtime_id and difference == 600
 
 
@@ -364,3 +365,40 @@ def test_a_counter_top_up_killed_before_the_swap_after_the_online_cutoff_is_fini
     counts = reconciliation.reconcile_payments(now() + timedelta(minutes=2))
     assert counts["exchanges_completed"] == 1, counts
     assert fresh(db.session.get(Reservation, ids[0])).showtime_id == target_id
+
+
+def test_going_back_or_confirming_again_after_the_change_says_it_is_done(app, app_ctx):
+    """Back to the review, its reload, the confirm's address opened, a second tab's confirm:
+    each says the change is made already, and never asks for the cash again."""
+    staff, client = patron_client(app, role=UserRole.STAFF)
+    reservation, showtime = cash_booking(staff, gen_user())
+    target, seats = other_showtime(showtime, base_price_cents=600)
+    hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
+                                        [seats[0].id, seats[1].id], now(), at_counter=True)
+    review = f"/bookings/{reservation.id}/exchange/hold/{hold.id}"
+    confirm = f"/bookings/{reservation.id}/exchange/{hold.id}/confirm"
+    assert client.get(confirm).headers["Location"].endswith(review)  # the address, opened
+    first = client.post(confirm)
+    assert "Give £8.00 back" in page(client.get(first.headers["Location"]))
+    for again in (lambda: client.get(review), lambda: client.post(confirm)):
+        answer = again()
+        assert answer.status_code == 303
+        shown = page(client.get(answer.headers["Location"]))
+        assert "made already" in shown and "£8.00" not in shown.split("</h1>")[0]
+    assert fresh(reservation).showtime_id == target.id
+
+
+def test_seats_given_up_or_replaced_are_named_as_such_not_as_expired(app, app_ctx):
+    staff, client = patron_client(app, role=UserRole.STAFF)
+    reservation, showtime = cash_booking(staff, gen_user())
+    target, seats = other_showtime(showtime, base_price_cents=1300)
+    first = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
+                                         [seats[0].id, seats[1].id], now(), at_counter=True)
+    second = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
+                                          [seats[4].id, seats[5].id], now(), at_counter=True)
+    replaced = page(client.get(f"/bookings/{reservation.id}/exchange/hold/{first.id}"))
+    assert "A newer choice of seats replaced these" in replaced and "expired" not in replaced
+    client.post(f"/bookings/{reservation.id}/exchange/{second.id}/release")
+    given_up = page(client.get(f"/bookings/{reservation.id}/exchange/hold/{second.id}"))
+    assert "These new seats were given up" in given_up and "expired" not in given_up
+    assert fresh(reservation).showtime_id == showtime.id

@@ -133,7 +133,8 @@ def test_moving_to_a_cheaper_showtime_refunds_the_difference(app, app_ctx):
     hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     new_total = hold.total_price_cents
-    moved, difference = exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
+    done = exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
+    moved, difference = done.booking, done.difference
     assert difference == new_total - old_total == -600
     [refund] = payments_of(reservation, PaymentKind.REFUND)
     assert refund.status is PaymentStatus.SUCCEEDED and refund.amount_cents == 600
@@ -190,7 +191,7 @@ def test_cancelling_while_the_change_is_paid_in_other_tabs_keeps_the_money_whole
         if turn == "cancel":
             return booking.cancel_booking(reservation.id, user.id, now()).status.value
         return exchanges.complete_exchange(reservation.id, hold.id, user.id, now(),
-                                           **CARD)[0].showtime_id
+                                           **CARD).booking.showtime_id
 
     outcomes = race(app, 4, tab)
     assert "CANCELLED" in outcomes, outcomes
@@ -345,7 +346,7 @@ def test_four_tabs_confirming_one_exchange_charge_once_and_move_once(app, app_ct
     hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
     outcomes = race(app, 4, lambda: exchanges.complete_exchange(
-        reservation.id, hold.id, user.id, now(), **CARD)[0].showtime_id)
+        reservation.id, hold.id, user.id, now(), **CARD).booking.showtime_id)
     assert set(outcomes) <= {target.id, "PaymentInProgress"} and target.id in outcomes, outcomes
     assert len(provider_entries("CHARGE")) == 2  # the booking's, and one top-up
     assert fresh(reservation).showtime_id == target.id
@@ -368,7 +369,7 @@ def test_two_exchanges_of_one_booking_at_once_one_wins_the_other_is_given_back(a
         with lock:
             hold_id = next(ids)
         return exchanges.complete_exchange(reservation.id, hold_id, user.id, now(),
-                                           **CARD)[0].showtime_id
+                                           **CARD).booking.showtime_id
 
     outcomes = race(app, 4, pay)
     assert second.id in outcomes and first.id not in outcomes, outcomes
@@ -421,7 +422,7 @@ def test_the_revenue_report_counts_the_old_seats_refunded_and_the_new_ones_sold(
     target, seats = other_showtime(showtime, base_price_cents=600)
     hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
                                    [seats[0].id, seats[1].id], now())
-    moved, difference = exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
+    moved = exchanges.complete_exchange(reservation.id, hold.id, user.id, now()).booking
     today = local_today(now())
     total = reports.revenue_report(DateRange(today, today),
                                    reports.Filters(movie_id=showtime.movie_id)).total
@@ -459,8 +460,7 @@ def test_a_booking_to_pay_at_the_box_office_moves_with_no_money_and_its_new_tota
                                         [new_seats[0].id, new_seats[1].id], now())
     plan = exchanges.plan_exchange(reservation.id, hold.id, user.id, now())
     assert plan.difference == 800 and plan.charge_cents == plan.refund_cents == 0
-    moved, _ = exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
-    moved = fresh(moved)
+    moved = fresh(exchanges.complete_exchange(reservation.id, hold.id, user.id, now()).booking)
     assert moved.showtime_id == target.id and moved.total_price_cents == 2 * 1400
     assert moved.paid_at is None and payments_of(reservation, PaymentKind.CHARGE) == []
     # Paid at the counter since, it is changed at the counter, not online.

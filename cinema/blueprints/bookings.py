@@ -278,9 +278,22 @@ def _exchange_review_page(reservation_id: int, hold_id: int, error=None):
 @bp.get("/<id:reservation_id>/exchange/hold/<id:hold_id>")
 @login_required
 def exchange_review(reservation_id: int, hold_id: int):
-    """Old and new seats side by side and the difference, before anything is paid."""
+    """Old and new seats side by side and the difference, before anything is paid. Once the
+    change is made (the page reloaded, or gone back to), the booking's page."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
+    if exchanges.finished(reservation_id, hold_id, current_user.id, at_counter=_at_counter()):
+        flash("This change has been made already: the booking is on its new showtime.", "info")
+        return redirect(url_for("bookings.detail", reservation_id=reservation_id), 303)
     return _exchange_review_page(reservation_id, hold_id)
+
+
+@bp.get("/<id:reservation_id>/exchange/<id:hold_id>/confirm")
+@login_required
+def exchange_confirm_page(reservation_id: int, hold_id: int):
+    """The confirm's address opened again (after a refused card the page is its answer): the
+    review."""
+    return redirect(url_for("bookings.exchange_review", reservation_id=reservation_id,
+                            hold_id=hold_id), 303)
 
 
 @bp.post("/<id:reservation_id>/exchange/<id:hold_id>/confirm")
@@ -294,10 +307,15 @@ def exchange_confirm(reservation_id: int, hold_id: int):
             return _detail_page(reservation_id, error)
 
     on_error_render(page)
-    moved, difference = exchanges.complete_exchange(
+    done = exchanges.complete_exchange(
         reservation_id, hold_id, current_user.id, utcnow(),
         card_number=request.form.get("card_number"), card_expiry=request.form.get("card_expiry"),
         card_cvc=request.form.get("card_cvc"), at_counter=_at_counter())
+    moved, difference = done.booking, done.difference
+    if not done.moved_now:  # sent again (a second tab, a resent form): nothing more happened
+        flash("This change had been made already: nothing more was charged, refunded or due.",
+              "info")
+        return redirect(url_for("bookings.detail", reservation_id=moved.id), 303)
     if moved.user_id != current_user.id:
         flash(f"Booking {moved.code} has moved to the new showtime." + _difference_at_counter(
             moved, difference), "success")

@@ -73,6 +73,9 @@ log = logging.getLogger(__name__)
 
 NEW_SEATS_GONE = ("Your hold on the new seats has expired, so nothing was changed. "
                   "Please choose the new seats again.")
+NEW_SEATS_REPLACED = ("A newer choice of seats replaced these, so nothing was changed with them. "
+                      "Please choose the new seats again.")
+NEW_SEATS_GIVEN_UP = "These new seats were given up, so the booking is unchanged."
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,17 @@ class ExchangePlan:
         return max(-self.difference, 0) if self.in_cash else 0
 
 
+@dataclass(frozen=True)
+class Exchanged:
+    """What ``complete_exchange`` answers: the booking, the difference in cents (new total
+    minus old), and whether this call moved it (False: a reload or another tab already had, so
+    no money is to be taken or given back for this call)."""
+
+    booking: Reservation
+    difference: int
+    moved_now: bool
+
+
 # --- 2. the difference, and the change ------------------------------------------------------------
 
 def plan_exchange(reservation_id, hold_id, user_id: int, now: datetime,
@@ -128,7 +142,7 @@ def _plan(booking: Reservation, hold: Reservation, now: datetime,
           at_counter: bool) -> ExchangePlan:
     check_exchangeable(booking, now, at_counter)
     if not hold.is_live_hold(now):
-        raise HoldExpired(NEW_SEATS_GONE)
+        raise _gone(hold)
     return ExchangePlan(booking, hold, hold.total_price_cents - booking.total_price_cents)
 
 
@@ -137,13 +151,28 @@ def is_done(booking: Reservation, hold: Reservation) -> bool:
     return hold.exchange_for_id == booking.id and hold.split_from_id == booking.id
 
 
+def finished(reservation_id, hold_id, user_id: int, at_counter: bool = False) -> bool:
+    """Whether this exchange has gone through already (its review reloaded, or gone back to)."""
+    booking = booking_to_move(reservation_id, user_id, at_counter=at_counter)
+    return is_done(booking, exchange_hold(booking, hold_id))
+
+
+def _gone(hold: Reservation) -> HoldExpired:
+    """Why the new seats can no longer be had: replaced by a newer choice, given up, or run out."""
+    if hold.status is ReservationStatus.CANCELLED and hold.cancel_reason is CancelReason.REPLACED:
+        return HoldExpired(NEW_SEATS_REPLACED)
+    if hold.status is ReservationStatus.CANCELLED and hold.cancel_reason is CancelReason.PATRON:
+        return HoldExpired(NEW_SEATS_GIVEN_UP)
+    return HoldExpired(NEW_SEATS_GONE)
+
+
 def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
                       card_number: str | None = None, card_expiry: str | None = None,
                       card_cvc: str | None = None,
-                      at_counter: bool = False) -> tuple[Reservation, int]:
+                      at_counter: bool = False) -> Exchanged:
     """Move the booking to the held new seats, charging or refunding the difference; commits.
-    Returns (the booking, the difference in cents). Submitted twice (a reload, two tabs), it
-    changes the booking once and charges once; the second answers with the booking.
+    Submitted twice (a reload, two tabs), it changes the booking once and charges once; the
+    second answers with the booking and ``moved_now`` False.
     ``at_counter``: staff (``user_id``) make the change for the patron at the box office.
 
     Raises what ``plan_exchange`` raises, ValidationFailed (the card's format), PaymentDeclined
@@ -153,7 +182,7 @@ def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
     booking = booking_to_move(reservation_id, user_id, at_counter=at_counter)
     hold = exchange_hold(booking, hold_id)
     if is_done(booking, hold):
-        return booking, booking.total_price_cents - hold.total_price_cents
+        return Exchanged(booking, booking.total_price_cents - hold.total_price_cents, False)
     plan = _plan(booking, hold, now, at_counter)
     topup = None
     if plan.charge_cents > 0:
@@ -163,7 +192,8 @@ def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
             raise PaymentDeclined(topup.error_message or PaymentDeclined.default_detail,
                                   decline_code=topup.error_code)
     try:
-        changed = swap(booking.id, hold.id, now, topup, actor_id=user_id, at_counter=at_counter)
+        changed, moved_now = swap(booking.id, hold.id, now, topup, actor_id=user_id,
+                                  at_counter=at_counter)
     except DomainError:
         raise
     except Exception:
@@ -178,13 +208,15 @@ def complete_exchange(reservation_id, hold_id, user_id: int, now: datetime,
                 log.exception("could not settle top-up %s at once; reconciliation will",
                               topup.id)
         raise
-    return changed, plan.difference
+    return Exchanged(changed, plan.difference, moved_now)
 
 
 def swap(booking_id: int, hold_id: int, now: datetime, topup: Payment | None,
-         actor_id: int | None, settling: bool = False, at_counter: bool = False) -> Reservation:
+         actor_id: int | None, settling: bool = False,
+         at_counter: bool = False) -> tuple[Reservation, bool]:
     """Give the booking the hold's seats and the hold the booking's old ones, in one commit,
     with the money of the difference (``topup``: the SUCCEEDED charge of a dearer exchange).
+    Returns the booking, and whether this call moved it (False: it had been moved already).
     If anything no longer allows it, the top-up is given back and the refusal raised:
     HoldExpired (the new seats' hold ran out: with ``settling``, reconciliation's case, it is
     enough that its seats are still its own), InvalidState (the booking was cancelled or
@@ -202,7 +234,7 @@ def swap(booking_id: int, hold_id: int, now: datetime, topup: Payment | None,
         topup = db.session.get(Payment, topup.id, populate_existing=True)
     if is_done(booking, hold):
         db.session.commit()
-        return booking  # another tab, or reconciliation, finished it
+        return booking, False  # another tab, or reconciliation, finished it
     refusal = _refusal(booking, hold, topup, now, settling, at_counter)
     if refusal is not None:
         db.session.commit()
@@ -218,7 +250,7 @@ def swap(booking_id: int, hold_id: int, now: datetime, topup: Payment | None,
     for refund in refund_rows:
         refunds.refund_payment(refund, now)
     freed_seats.seats_freed([old_showtime_id], now)
-    return booking
+    return booking, True
 
 
 def _refusal(booking: Reservation, hold: Reservation, topup: Payment | None, now: datetime,
@@ -227,7 +259,7 @@ def _refusal(booking: Reservation, hold: Reservation, topup: Payment | None, now
     seats_its_own = all(line.is_active for line in hold.seats)
     if hold.status is not ReservationStatus.HELD or hold.exchange_for_id != booking.id or \
             not (hold.is_live_hold(now) or (settling and seats_its_own)):
-        return HoldExpired(NEW_SEATS_GONE)
+        return _gone(hold)
     try:
         check_exchangeable(booking, now, at_counter)
     except DomainError as refusal:

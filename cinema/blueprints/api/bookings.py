@@ -270,7 +270,7 @@ def confirm_exchange(args, reservation_id: int, hold_id: int):
     return exchanges.complete_exchange(reservation_id, hold_id, api_user().id, utcnow(),
                                        card_number=args.get("card_number"),
                                        card_expiry=args.get("card_expiry"),
-                                       card_cvc=args.get("card_cvc"))[0]
+                                       card_cvc=args.get("card_cvc")).booking
 
 
 @blp.route(f"/<{ID_CONVERTER}:reservation_id>/exchange/<{ID_CONVERTER}:hold_id>/release",
