@@ -96,7 +96,7 @@ def test_staff_record_payment_of_a_pay_at_box_office_booking(app, app_ctx):
     patron.post(f"{location}/confirm", data={"payment_method": "box_office"})
     reservation_id = int(location.rsplit("/", 1)[1])
     _, staff = patron_client(app, role=UserRole.STAFF)
-    assert "Payment taken at the counter" in staff.get(location).get_data(as_text=True)
+    assert "Mark as paid: " in staff.get(location).get_data(as_text=True)
     assert staff.post(f"/staff/bookings/{reservation_id}/paid").status_code == 303
     assert staff.post(f"/staff/bookings/{reservation_id}/paid", headers=JSON).status_code == 409
     db.session.expire_all()

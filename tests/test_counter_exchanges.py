@@ -35,7 +35,7 @@ from tests.booking_helpers import (
     race,
     setup_showtime,
 )
-from tests.factories import gen_user
+from tests.factories import gen_user, later_today
 from tests.load_support import kill_when_marked
 from tests.payment_helpers import KILLED_BEFORE_THE_SWAP
 
@@ -107,7 +107,8 @@ def test_staff_move_a_cash_booking_to_a_dearer_showtime_and_take_the_difference(
     entry = db.session.scalar(sa.select(AuditLog).where(
         AuditLog.action == "reservation.exchange", AuditLog.entity_id == reservation.id))
     assert entry.actor_id == staff.id
-    assert entry.after["at_counter"] and entry.after["cash_difference_cents"] == 800
+    assert entry.after["at_counter"] and entry.after["difference_cents"] == 800
+    assert entry.after["difference_settled"] == "taken in cash"
     # Sent again (a reload, a second tab): nothing moves twice.
     again = client.post(f"/bookings/{reservation.id}/exchange/{hold.id}/confirm")
     assert again.status_code == 303
@@ -402,3 +403,26 @@ def test_seats_given_up_or_replaced_are_named_as_such_not_as_expired(app, app_ct
     given_up = page(client.get(f"/bookings/{reservation.id}/exchange/hold/{second.id}"))
     assert "These new seats were given up" in given_up and "expired" not in given_up
     assert fresh(reservation).showtime_id == showtime.id
+
+
+def test_the_counter_map_finds_as_many_seats_as_the_booking_has_and_names_the_customer(
+        app, app_ctx):
+    staff, client = patron_client(app, role=UserRole.STAFF)
+    reservation, showtime = cash_booking(staff, gen_user(full_name="Cass Cash"))
+    target, seats = other_showtime(showtime, base_price_cents=1000)
+    map_page = page(client.get(f"/bookings/{reservation.id}/exchange/{target.id}?best=5"))
+    assert map_page.count(" checked") == 2  # the booking's 2 seats, not the 5 asked for
+    assert "The best 2 seats together, for the booking." in map_page
+    assert "of Cass Cash" in map_page and "Keep the booking as it is" in map_page
+    assert "stay yours" not in map_page and "Keep my booking" not in map_page
+
+
+def test_check_in_of_an_unpaid_booking_links_to_it_and_to_changing_it(app, app_ctx):
+    staff, client = patron_client(app, role=UserRole.STAFF)
+    patron = gen_user()
+    showtime, seats = setup_showtime(starts_in=later_today(120) - now())  # the door's day
+    held = booking.hold_seats(patron.id, showtime.id, [seats[0].id], now())
+    booking.confirm_booking(held.id, patron.id, "box_office", now())
+    door = page(client.get(f"/staff/checkin?code={held.code}"))
+    assert "Unpaid:" in door
+    assert f'href="/bookings/{held.id}/exchange"' in door and f'href="/bookings/{held.id}"' in door

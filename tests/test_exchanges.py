@@ -483,3 +483,21 @@ def test_the_ticket_says_why_a_booking_paid_at_the_counter_has_no_change_button(
     page = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
     assert "Change showtime" not in page
     assert "This booking was paid at the box office: please change it there." in page
+
+
+def test_my_bookings_lists_a_moved_booking_once_and_its_ticket_says_where_it_came_from(
+        app, app_ctx):
+    from cinema.clock import format_local
+
+    user, client = patron_client(app)
+    reservation, showtime = paid_booking(user)
+    first_move = format_local(showtime.starts_at, "%a %-d %b, %H:%M")
+    for days in (1, 2):  # moved twice
+        target, seats = other_showtime(showtime, base_price_cents=1000, days=days)
+        hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
+                                            [seats[0].id, seats[1].id], now())
+        exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
+    mine = client.get("/bookings/my").get_data(as_text=True)
+    assert "Cancelled" not in mine and mine.count(f'href="/bookings/{reservation.id}"') == 1
+    ticket = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
+    assert ticket.count('class="muted ticket-moved"') == 2 and f"from {first_move}" in ticket

@@ -21,7 +21,7 @@ from cinema.booking import (
 )
 from cinema.errors import on_error_render, wants_json
 from cinema.exceptions import CancellationClosed, DomainError, Forbidden
-from cinema.forms.params import id_param, int_param, text_param
+from cinema.forms.params import id_param, text_param
 from cinema.models import ReservationStatus, utcnow
 from cinema.money import format_money
 from cinema.pricing import price_book
@@ -68,6 +68,8 @@ def _detail_page(reservation_id: int, error=None, reservation=None):
                   exchange_note=None if not_movable is None
                   or isinstance(not_movable, CancellationClosed) else not_movable.detail,
                   promo=promotions.applied_code(reservation),
+                  moves=(bookings_query.moves_of(reservation)
+                         if reservation.status.value in ("CONFIRMED", "COMPLETED") else []),
                   ticket_types=price_book.ticket_types(),
                   demand_note=(price_book.demand_note(reservation.showtime, now)
                                if reservation.is_live_hold(now) else None),
@@ -225,17 +227,19 @@ def exchange(reservation_id: int):
                   showtimes=exchange_holds.other_showtimes(booking_, now))
 
 
-def _exchange_seats_page(reservation_id: int, showtime_id: int, requested=None, best=None):
+def _exchange_seats_page(reservation_id: int, showtime_id: int, requested=None,
+                         find_best: bool = False):
     def page(error=None):
         booking_ = exchange_holds.booking_to_move(reservation_id, current_user.id,
-                                              at_counter=_at_counter())
+                                                  at_counter=_at_counter())
         now = utcnow()
         exchange_holds.check_exchangeable(booking_, now, _at_counter())
         showtime = exchange_holds.target_showtime(booking_, showtime_id, now)
+        count = len(booking_.seats) if find_best else None
         # The map as the patron sees it: the new seats being held for the change are theirs.
         return render("pages/showtimes/detail.html",
                       **seat_selection.showtime_view(showtime.id, booking_.user_id, now,
-                                                     requested, error=error, best=best),
+                                                     requested, error=error, best=count),
                       exchange=booking_)
 
     return page
@@ -246,11 +250,10 @@ def _exchange_seats_page(reservation_id: int, showtime_id: int, requested=None, 
 def exchange_seats(reservation_id: int, showtime_id: int):
     """The new showtime's seat map, to choose as many seats as the booking has."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
-    best = None
-    if request.args.get("best", "").strip():
-        best = int_param(request.args, "best", 2, 1, 10)
     requested = request.args.getlist("seat_ids") if "seat_ids" in request.args else None
-    return _exchange_seats_page(reservation_id, showtime_id, requested, best)()
+    # "Find seats" finds as many as the booking has, whatever count the address asks for.
+    find_best = bool(request.args.get("best", "").strip())
+    return _exchange_seats_page(reservation_id, showtime_id, requested, find_best)()
 
 
 @bp.post("/<id:reservation_id>/exchange/<id:showtime_id>")

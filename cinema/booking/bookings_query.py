@@ -45,6 +45,20 @@ def history_for(user_id: int):
 
 
 def was_a_booking(reservation: Reservation) -> bool:
-    """Whether a cancelled reservation had been a booking (confirmed, or the record of seats
-    moved away from one), rather than a hold that ran out or was replaced."""
+    """Whether a cancelled reservation is a booking of its own to list: one that was confirmed,
+    or seats cancelled from one; not a hold that ran out or was replaced, nor the record of the
+    seats a booking left when it moved (the booking itself says where it moved from)."""
+    if reservation.exchange_for_id is not None:
+        return False
     return reservation.confirmed_at is not None or reservation.split_from_id is not None
+
+
+def moves_of(booking: Reservation) -> list[Reservation]:
+    """The records of the seats the booking left when it moved to another showtime, the
+    latest first (each names the old showtime, its seats and when it moved)."""
+    return db.session.scalars(
+        sa.select(Reservation)
+        .where(Reservation.split_from_id == booking.id,
+               Reservation.exchange_for_id == booking.id)
+        .options(so.joinedload(Reservation.showtime), so.selectinload(Reservation.seats))
+        .order_by(Reservation.cancelled_at.desc(), Reservation.id.desc())).unique().all()

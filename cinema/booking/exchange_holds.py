@@ -100,7 +100,7 @@ def target_showtime(booking: Reservation, showtime_id, now: datetime) -> Showtim
         raise ValidationFailed("A booking can move to another showtime of the same film only.",
                                field_errors={"showtime_id": ["Another film's showtime."]})
     if showtime.id == booking.showtime_id:
-        raise ValidationFailed("That is the showtime you have booked: choose another one.",
+        raise ValidationFailed("That is the booking's own showtime: choose another one.",
                                field_errors={"showtime_id": ["The booking's own showtime."]})
     return showtime
 

@@ -328,11 +328,23 @@ def _move_seats(booking: Reservation, hold: Reservation, now: datetime,
                  f"{_when(new_showtime)}", before=before,
                  after={"showtime": _when(new_showtime), "seats": new_labels,
                         "total_price_cents": new_total, "at_counter": at_counter,
-                        "cash_difference_cents": new_total - old_total if cash else 0})
+                        "difference_cents": new_total - old_total,
+                        "difference_settled": _settled(booking, new_total - old_total, cash)})
     if not box_office.is_walk_in(booking.user):
         notifications.booking_exchanged(booking, old_showtime, before["seats"],
                                         new_total - old_total)
     return refund_rows
+
+
+def _settled(booking: Reservation, difference: int, cash: bool) -> str:
+    """How the difference was settled, as the audit log reads it."""
+    if not difference:
+        return "no difference"
+    if cash:
+        return "taken in cash" if difference > 0 else "given back in cash"
+    if booking.payment_method is PaymentMethod.CARD:
+        return "charged to the card" if difference > 0 else "refunded to the card"
+    return "in the total to pay at the box office"
 
 
 def _when(showtime: Showtime) -> str:
