@@ -500,4 +500,4 @@ def test_my_bookings_lists_a_moved_booking_once_and_its_ticket_says_where_it_cam
     mine = client.get("/bookings/my").get_data(as_text=True)
     assert "Cancelled" not in mine and mine.count(f'href="/bookings/{reservation.id}"') == 1
     ticket = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
-    assert ticket.count('class="muted ticket-moved"') == 2 and f"from {first_move}" in ticket
+    assert ticket.count('class="muted ticket-moved no-print"') == 2 and f"from {first_move}" in ticket
