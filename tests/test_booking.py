@@ -387,3 +387,24 @@ def test_bookings_without_my_leads_to_my_bookings(app, app_ctx):
     for path in ("/bookings", "/bookings/"):
         followed = client.get(path, follow_redirects=True)
         assert followed.status_code == 200 and followed.request.path == "/bookings/my", path
+
+
+def test_the_cancel_step_is_a_page_of_its_own_that_back_and_reload_can_show(app, app_ctx):
+    """The ticket's "Cancel booking…" opens GET /bookings/<id>/cancel (no form resubmission
+    on Back or reload); only its button cancels. Someone else's booking is not found there."""
+    showtime, seats = setup_showtime()
+    user, client = patron_client(app)
+    _, stranger = patron_client(app)
+    reservation = booking.hold_seats(user.id, showtime.id, [seats[0].id], now())
+    booking.confirm_booking(reservation.id, user.id, "card", now(),
+                            **{k: v for k, v in APPROVE.items() if k != "payment_method"})
+    ticket = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
+    assert f'<form method="get" action="/bookings/{reservation.id}/cancel"' in ticket
+    for _ in range(2):  # shown, then shown again (a reload): nothing cancelled
+        asked = client.get(f"/bookings/{reservation.id}/cancel")
+        assert asked.status_code == 200 and 'name="confirm" value="1"' in asked.get_data(True)
+    assert db.session.get(type(reservation), reservation.id).status.value == "CONFIRMED"
+    assert stranger.get(f"/bookings/{reservation.id}/cancel").status_code == 404
+    assert client.post(f"/bookings/{reservation.id}/cancel", data={"confirm": "1"}).status_code == 303
+    again = client.get(f"/bookings/{reservation.id}/cancel")  # Back after cancelling
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/{reservation.id}")

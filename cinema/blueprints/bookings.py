@@ -149,24 +149,43 @@ def apply_promo(reservation_id: int):
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 
+def _cancel_confirm_page(reservation_id: int):
+    """The confirmation step of cancelling a confirmed booking (a page saying what will
+    happen, whose button confirms), or None if the booking is not confirmed."""
+    reservation = bookings_query.visible_to(reservation_id, current_user.id,
+                                            current_user.is_staff)
+    is_owner = reservation.user_id == current_user.id
+    if not (is_owner or current_user.is_admin):
+        raise Forbidden("Only the patron or an admin can cancel a booking.")
+    if reservation.status is not ReservationStatus.CONFIRMED:
+        return None
+    return render("pages/bookings/cancel_confirm.html", reservation=reservation,
+                  is_owner=is_owner,
+                  action=url_for("bookings.cancel", reservation_id=reservation_id),
+                  back=url_for("bookings.detail", reservation_id=reservation_id))
+
+
+@bp.get("/<id:reservation_id>/cancel")
+@login_required
+def cancel_page(reservation_id: int):
+    """The cancel's confirmation step as a page of its own, so that Back and reload work on it
+    (the ticket's "Cancel booking…" opens it); a booking no longer confirmed: its page."""
+    on_error_render(lambda error: _detail_page(reservation_id, error))
+    return _cancel_confirm_page(reservation_id) or redirect(
+        url_for("bookings.detail", reservation_id=reservation_id), 303)
+
+
 @bp.post("/<id:reservation_id>/cancel")
 @login_required
 def cancel(reservation_id: int):
     """Cancel (and refund) a booking: the owner, or an admin. A confirmed booking without
-    ``confirm=1`` gets the confirmation step first: a page saying what will happen, whose
-    button confirms. Releasing a hold ("Release these seats") needs none: nothing was sold."""
+    ``confirm=1`` gets the confirmation step first. Releasing a hold ("Release these seats")
+    needs none: nothing was sold."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
     if request.form.get("confirm") != "1" and not wants_json():
-        reservation = bookings_query.visible_to(reservation_id, current_user.id,
-                                                current_user.is_staff)
-        is_owner = reservation.user_id == current_user.id
-        if not (is_owner or current_user.is_admin):
-            raise Forbidden("Only the patron or an admin can cancel a booking.")
-        if reservation.status is ReservationStatus.CONFIRMED:
-            return render("pages/bookings/cancel_confirm.html", reservation=reservation,
-                          is_owner=is_owner,
-                          action=url_for("bookings.cancel", reservation_id=reservation_id),
-                          back=url_for("bookings.detail", reservation_id=reservation_id))
+        page = _cancel_confirm_page(reservation_id)
+        if page is not None:
+            return page
     reservation = booking.cancel_booking(reservation_id, current_user.id, now=utcnow(),
                                          by_admin=current_user.is_admin)
     paid = reservation.total_price_cents if reservation.paid_at else 0
