@@ -57,6 +57,16 @@ def page(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def change_under_way(staff, base_price_cents: int):
+    """A cash booking of 2 seats and, held at the counter, 2 seats of another showtime of the
+    film at ``base_price_cents`` to move it to: (booking, showtime, target, its seats, hold)."""
+    reservation, showtime = cash_booking(staff, gen_user())
+    target, seats = other_showtime(showtime, base_price_cents=base_price_cents)
+    hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
+                                        [seats[0].id, seats[1].id], now(), at_counter=True)
+    return reservation, showtime, target, seats, hold
+
+
 def exchanged_email(reservation) -> str:
     row = db.session.scalar(sa.select(OutboxEmail).where(
         OutboxEmail.reservation_id == reservation.id, OutboxEmail.kind == "booking_exchanged"))
@@ -118,10 +128,7 @@ def test_staff_move_a_cash_booking_to_a_dearer_showtime_and_take_the_difference(
 
 def test_cheaper_seats_give_the_difference_back_in_cash(app, app_ctx):
     staff, client = patron_client(app, role=UserRole.STAFF)
-    reservation, showtime = cash_booking(staff, gen_user())
-    target, seats = other_showtime(showtime, base_price_cents=600)
-    hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
-                                        [seats[0].id, seats[1].id], now(), at_counter=True)
+    reservation, showtime, target, seats, hold = change_under_way(staff, 600)
     review = client.get(f"/bookings/{reservation.id}/exchange/hold/{hold.id}")
     assert "To give back in cash" in review.get_data(as_text=True)
     done = client.post(f"/bookings/{reservation.id}/exchange/{hold.id}/confirm")
@@ -220,10 +227,7 @@ def test_two_counters_and_an_admin_cancel_at_once_leave_one_consistent_booking(a
     the database takes them in, the booking either moved once and then was cancelled, or was
     cancelled with its change released; no seat stays taken; one audit entry per step."""
     staff, admin = gen_user(role=UserRole.STAFF), gen_user(role=UserRole.ADMIN)
-    reservation, showtime = cash_booking(staff, gen_user())
-    target, seats = other_showtime(showtime, base_price_cents=1300)
-    hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
-                                        [seats[0].id, seats[1].id], now(), at_counter=True)
+    reservation, showtime, target, seats, hold = change_under_way(staff, 1300)
     turns, lock = iter(["move", "cancel", "move"]), threading.Lock()
 
     def tab():
@@ -247,10 +251,7 @@ def test_two_counters_and_an_admin_cancel_at_once_leave_one_consistent_booking(a
 
 def test_six_counters_confirming_one_change_move_it_once(app, app_ctx):
     staff = gen_user(role=UserRole.STAFF)
-    reservation, showtime = cash_booking(staff, gen_user())
-    target, seats = other_showtime(showtime, base_price_cents=1300)
-    hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
-                                        [seats[0].id, seats[1].id], now(), at_counter=True)
+    reservation, showtime, target, seats, hold = change_under_way(staff, 1300)
     outcomes = race(app, 6, lambda: exchanges.complete_exchange(
         reservation.id, hold.id, staff.id, now(), at_counter=True).booking.showtime_id)
     assert outcomes == [target.id] * 6, outcomes
@@ -287,10 +288,7 @@ with app.app_context():
 def test_a_process_killed_inside_the_swap_leaves_the_cash_booking_whole(
         app, app_ctx, database_url, tmp_path):
     staff = gen_user(role=UserRole.STAFF)
-    reservation, showtime = cash_booking(staff, gen_user())
-    target, seats = other_showtime(showtime, base_price_cents=1300)
-    hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
-                                        [seats[0].id, seats[1].id], now(), at_counter=True)
+    reservation, showtime, target, seats, hold = change_under_way(staff, 1300)
     ids = [reservation.id, hold.id, staff.id]
     old_showtime_id, new_showtime_id = showtime.id, target.id
     paid_at, old_seats = reservation.paid_at, sorted(line.seat_id for line in reservation.seats)
@@ -315,10 +313,7 @@ HOSTILE = ["", "0", "-1", "abc", "1e9", "9" * 30, "<script>alert(1)</script>", "
 
 def test_odd_input_at_the_counter_gets_a_4xx_and_changes_nothing(app, app_ctx):
     staff, client = patron_client(app, role=UserRole.STAFF)
-    reservation, showtime = cash_booking(staff, gen_user())
-    target, seats = other_showtime(showtime, base_price_cents=1300)
-    hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
-                                        [seats[0].id, seats[1].id], now(), at_counter=True)
+    reservation, showtime, target, seats, hold = change_under_way(staff, 1300)
     base = f"/bookings/{reservation.id}/exchange"
     for value in HOSTILE:
         quoted = value.replace("%", "%25").replace("/", "%2F").replace("\x00", "%00")
@@ -372,10 +367,7 @@ def test_going_back_or_confirming_again_after_the_change_says_it_is_done(app, ap
     """Back to the review, its reload, the confirm's address opened, a second tab's confirm:
     each says the change is made already, and never asks for the cash again."""
     staff, client = patron_client(app, role=UserRole.STAFF)
-    reservation, showtime = cash_booking(staff, gen_user())
-    target, seats = other_showtime(showtime, base_price_cents=600)
-    hold = exchange_holds.hold_exchange(reservation.id, staff.id, target.id,
-                                        [seats[0].id, seats[1].id], now(), at_counter=True)
+    reservation, showtime, target, seats, hold = change_under_way(staff, 600)
     review = f"/bookings/{reservation.id}/exchange/hold/{hold.id}"
     confirm = f"/bookings/{reservation.id}/exchange/{hold.id}/confirm"
     assert client.get(confirm).headers["Location"].endswith(review)  # the address, opened
