@@ -417,4 +417,7 @@ def test_check_in_of_an_unpaid_booking_links_to_it_and_to_changing_it(app, app_c
     booking.confirm_booking(held.id, patron.id, "box_office", now())
     door = page(client.get(f"/staff/checkin?code={held.code}"))
     assert "Unpaid:" in door
-    assert f'href="/bookings/{held.id}/exchange"' in door and f'href="/bookings/{held.id}"' in door
+    opened = f'/bookings/{held.id}?via=checkin'
+    assert f'href="/bookings/{held.id}/exchange"' in door and f'href="{opened}"' in door
+    back = page(client.get(opened))
+    assert f'href="/staff/checkin?code={held.code}">← Back to check-in' in back
