@@ -62,6 +62,30 @@ def test_patron_picks_a_child_ticket_and_the_hold_is_repriced(app, app_ctx):
     assert "Pay £17.50" in client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
 
 
+def test_paying_with_a_changed_menu_sets_the_ticket_types_and_charges_nothing_yet(app, app_ctx):
+    """JavaScript off: the patron picks Child and presses Pay without "Recalculate". The menus
+    belong to the pay form, so the choice arrives with it: it is set and the new total shown,
+    nothing is charged at the old (Adult) price. The same choice sent again pays the new total."""
+    no_rules()
+    showtime, seats = setup_showtime()
+    _, client = patron_client(app)
+    reservation = reservation_of(hold(client, showtime, seats[:2]))
+    page = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
+    assert f'name="ticket_{seats[1].id}" form="pay-form"' in page and 'id="pay-form"' in page
+    child, adult = ticket("Child"), ticket("Adult")
+    choice = {f"ticket_{seats[0].id}": adult.id, f"ticket_{seats[1].id}": child.id}
+    paid = client.post(f"/bookings/{reservation.id}/confirm", data={**APPROVE, **choice})
+    assert paid.status_code == 303
+    shown = client.get(paid.headers["Location"]).get_data(as_text=True)
+    assert "check the new total, then pay" in shown and "Pay £17.50" in shown
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
+    assert reservation_of(paid).status.value == "HELD"
+    again = client.post(f"/bookings/{reservation.id}/confirm", data={**APPROVE, **choice})
+    assert reservation_of(again).status.value == "CONFIRMED"
+    [charge] = db.session.scalars(sa.select(Payment)).all()
+    assert charge.amount_cents == 1750
+
+
 def test_a_child_ticket_for_an_18_film_is_refused_clearly(app, app_ctx):
     no_rules()
     auditorium = gen_auditorium()

@@ -116,6 +116,15 @@ CONFIRM_FIELDS = {"payment_method": 20, "card_number": 40, "card_expiry": 10, "c
 def confirm(reservation_id: int):
     """Pay (card or at the box office) and confirm the held seats."""
     on_error_render(lambda error: _detail_page(reservation_id, error))
+    tickets = ticket_choice.ticket_fields(request.form)
+    if tickets and ticket_choice.changes_tickets(
+            bookings_query.visible_to(reservation_id, current_user.id, False), tickets):
+        # Ticket types changed without "Recalculate" (JavaScript off): set them, charge nothing,
+        # and show the new total to pay.
+        ticket_choice.choose_ticket_types(reservation_id, current_user.id, tickets, now=utcnow())
+        flash("Your ticket types are set and the price is updated: check the new total, then "
+              "pay.", "info")
+        return redirect(url_for("bookings.detail", reservation_id=reservation_id), 303)
     form = {name: text_param(request.form, name, limit, default=None)
             for name, limit in CONFIRM_FIELDS.items()}
     reservation = booking.confirm_booking(

@@ -13,6 +13,7 @@ from datetime import datetime
 from cinema.booking import promotions
 from cinema.exceptions import DomainError
 from cinema.extensions import db
+from cinema.ids import parse_id
 from cinema.models import Reservation
 from cinema.pricing import engine, price_book
 
@@ -42,6 +43,22 @@ def choose_ticket_types(reservation_id: int, user_id: int, tickets: dict,
     promotions.set_discounts(reservation, promotions.applied_code(reservation))
     db.session.commit()
     return reservation
+
+
+def changes_tickets(reservation: Reservation, tickets: dict) -> bool:
+    """Whether ``tickets`` (``ticket_fields`` of a submitted form) asks for other ticket types
+    than the hold's seats have: the pay form, sent with a menu changed but not recalculated
+    (JavaScript off), must not charge the old price for them."""
+    if not tickets:
+        return False
+    types = price_book.ticket_types()
+    default = price_book.default_ticket(types).id
+    held = {line.seat_id: line.ticket_type_id or default for line in reservation.seats}
+    for seat_id, type_id in held.items():
+        raw = tickets.get(str(seat_id))
+        if raw not in (None, "") and parse_id(raw) != type_id:
+            return True
+    return False
 
 
 def ticket_fields(form) -> dict:
