@@ -91,6 +91,12 @@ def test_at_the_box_office_selling_is_the_primary_action(browser, base_url, app)
     sell = page.get_by_role("button", name="Sell chosen seats (paid at counter)")
     expect(sell).to_have_class(re.compile(r"\bbtn-primary\b"))
     expect(page.locator("#hold-button")).not_to_have_class(re.compile(r"\bbtn-primary\b"))
+    # Enter in the customer's email sells (it used to hold the seats as the clerk's booking).
+    page.get_by_role("button", name="Find seats").click()
+    expect(page.locator("#seat-summary")).to_contain_text("Total")
+    page.get_by_label("Customer email").fill("enter.key@example.com")
+    page.get_by_label("Customer email").press("Enter")
+    expect(page.get_by_text(re.compile(r"^Sold 2 seats, booking"))).to_be_visible()
     context.close()
 
 

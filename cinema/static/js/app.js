@@ -36,6 +36,18 @@
   document.addEventListener("DOMContentLoaded", startCountdowns);
   document.addEventListener("htmx:afterSettle", startCountdowns);
 
+  // Box office: Enter in one of its fields sells. The seat form's first button (and so the
+  // one Enter would press) holds the seats as the clerk's own booking.
+  document.addEventListener("keydown", function (event) {
+    var field = event.key === "Enter" && event.target.closest
+      ? event.target.closest(".box-office input") : null;
+    var sell = field && field.closest(".box-office").querySelector("button[formaction]");
+    if (sell) {
+      event.preventDefault();
+      sell.click();
+    }
+  });
+
   // Section links scrolled sideways on a phone: the current one in view, the page left alone.
   document.addEventListener("DOMContentLoaded", function () {
     var current = document.querySelector('.sub-nav a[aria-current="page"]');
