@@ -191,3 +191,19 @@ def test_pairs_tick_together_with_javascript_and_are_refused_split_without(brows
     page.locator("#hold-button").click()
     expect(page.locator("body")).to_contain_text("J9 and J10 are a couple seat, sold as a pair")
     context.close()
+
+
+def test_without_javascript_the_phone_bar_does_not_say_no_seats_once_some_are_ticked(
+        browser, base_url, app_ctx):
+    showtime, seats = setup_showtime()
+    context = browser.new_context(base_url=base_url, java_script_enabled=False,
+                                  viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"/showtimes/{showtime.id}")
+    none, some = page.get_by_text("No seats chosen"), page.get_by_text("Seats ticked: hold them")
+    expect(none).to_be_visible()
+    expect(some).to_be_hidden()
+    seat(page, "B2").check(force=True)
+    expect(none).to_be_hidden()
+    expect(some).to_be_visible()
+    context.close()
