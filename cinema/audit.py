@@ -82,8 +82,10 @@ class AuditPage:
     total: int
 
 
-ENTITY_TYPES = ["movie", "genre", "auditorium", "showtime", "user", "reservation", "promo_code",
-                "email_outbox", "review"]
+# The kinds of thing the log can be filtered by, with the names the filter shows.
+ENTITY_TYPES = {"movie": "Films", "genre": "Genres", "auditorium": "Auditoriums",
+                "showtime": "Showtimes", "user": "Users", "reservation": "Bookings",
+                "promo_code": "Promo codes", "email_outbox": "Emails", "review": "Reviews"}
 
 
 def _query(filters: AuditFilters):

@@ -91,6 +91,10 @@ def test_filters_by_who_what_and_when(client, ana):
     page = shown(who="BO@EXAMPLE", **{"from": "2030-07-02"})
     assert "LATER" in page and "KEEPME" not in page
     assert "1 entry." in page
+    page = shown(**{"from": "2030-07-05", "to": "2030-07-01"})  # not silently "0 entries"
+    assert "The first day comes after the last" in page
+    page = shown()
+    assert '<option value="reservation" >Bookings</option>' in page and "outboxs" not in page
 
 
 @pytest.mark.parametrize("args", [{"from": "yesterday"}, {"to": "2030-13-01"},

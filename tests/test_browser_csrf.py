@@ -50,7 +50,7 @@ def test_booking_and_admin_htmx_forms_pass_csrf(browser, csrf_server, app_ctx):
     page.get_by_role("button", name="Hold these seats").click()
     expect(page).to_have_url(re.compile(r"/bookings/\d+$"))
     page.get_by_role("button", name="Release these seats").click()
-    expect(page.get_by_text("Booking cancelled")).to_be_visible()
+    expect(page.get_by_text("Seats released")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, admin.email)

@@ -198,7 +198,10 @@ def cancel(reservation_id: int):
     reservation = booking.cancel_booking(reservation_id, current_user.id, now=utcnow(),
                                          by_admin=current_user.is_admin)
     paid = reservation.total_price_cents if reservation.paid_at else 0
-    flash("Booking cancelled." + _given_back(reservation, paid), "info")
+    if reservation.confirmed_at is None:  # a hold released: nothing had been booked
+        flash("Seats released: they are free for others again.", "info")
+    else:
+        flash("Booking cancelled." + _given_back(reservation, paid), "info")
     if reservation.user_id != current_user.id:
         return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
     return redirect(url_for("bookings.my_bookings"), 303)

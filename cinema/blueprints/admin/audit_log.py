@@ -10,6 +10,7 @@ from cinema import audit as audit_service
 from cinema.blueprints.admin import bp
 from cinema.clock import format_local
 from cinema.errors import on_error_render
+from cinema.exceptions import ValidationFailed
 from cinema.forms.params import date_param, id_param, page_param, text_param
 from cinema.rendering import render
 from cinema.reports.report_csv import CONTENT_TYPE, cell
@@ -19,10 +20,14 @@ def _filters(args) -> audit_service.AuditFilters:
     entity_type = args.get("entity_type", "")
     if entity_type not in audit_service.ENTITY_TYPES:
         entity_type = ""
+    day_from, day_to = date_param(args, "from"), date_param(args, "to")
+    if day_from and day_to and day_from > day_to:
+        message = "The first day comes after the last: swap them, or change one."
+        raise ValidationFailed(message, field_errors={"from": [message]})
     return audit_service.AuditFilters(
         who=text_param(args, "who", 100), entity_type=entity_type,
         entity_id=id_param(args, "entity_id"), action=text_param(args, "action", 60),
-        day_from=date_param(args, "from"), day_to=date_param(args, "to"))
+        day_from=day_from, day_to=day_to)
 
 
 def _page(filters, entries, error=None):
