@@ -408,3 +408,26 @@ def test_the_cancel_step_is_a_page_of_its_own_that_back_and_reload_can_show(app,
     assert client.post(f"/bookings/{reservation.id}/cancel", data={"confirm": "1"}).status_code == 303
     again = client.get(f"/bookings/{reservation.id}/cancel")  # Back after cancelling
     assert again.status_code == 303 and again.headers["Location"].endswith(f"/{reservation.id}")
+
+
+def test_a_form_address_opened_again_leads_to_its_page_not_a_405(app, app_ctx):
+    """After a refusal, the page shown is the answer to a POST at the form's address; a reload
+    or a bookmark of that address opens what the form belongs to."""
+    showtime, seats = setup_showtime()
+    user, client = patron_client(app)
+    staff_user, staff = patron_client(app, role=UserRole.STAFF)
+    admin_user, admin = patron_client(app, role=UserRole.ADMIN)
+    reservation = reservation_of(hold(client, showtime, seats[:1]))
+    expected = {
+        (client, "/bookings/hold"): "/showtimes",
+        (client, f"/bookings/hold?showtime_id={showtime.id}"): f"/showtimes/{showtime.id}",
+        (client, f"/bookings/{reservation.id}/confirm"): f"/bookings/{reservation.id}",
+        (client, f"/bookings/{reservation.id}/promo"): f"/bookings/{reservation.id}",
+        (client, f"/bookings/{reservation.id}/tickets"): f"/bookings/{reservation.id}",
+        (staff, "/staff/box-office/sell"): "/showtimes",
+        (admin, f"/admin/bookings/{reservation.id}/cancel"): f"/admin/bookings/{reservation.id}",
+    }
+    for (who, path), target in expected.items():
+        answer = who.get(path)
+        assert answer.status_code == 303 and answer.headers["Location"].endswith(target), path
+    assert db.session.get(Reservation, reservation.id).status is ReservationStatus.HELD

@@ -52,6 +52,25 @@ def hold():
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 
+@bp.get("/hold")
+@login_required
+def hold_page():
+    """The hold's address opened again (a refused hold's page is its answer): the showtimes."""
+    showtime_id = id_param(request.args, "showtime_id")
+    return redirect(url_for("showtimes.detail", showtime_id=showtime_id) if showtime_id
+                    else url_for("catalogue.showtimes"), 303)
+
+
+@bp.get("/<id:reservation_id>/confirm")
+@bp.get("/<id:reservation_id>/promo")
+@bp.get("/<id:reservation_id>/tickets")
+@login_required
+def booking_form_page(reservation_id: int):
+    """A form's address opened again (after a refusal the booking page is its answer, shown
+    at that address): the booking's page, not a 405."""
+    return redirect(url_for("bookings.detail", reservation_id=reservation_id), 303)
+
+
 def _detail_page(reservation_id: int, error=None, reservation=None):
     """The booking's page (``reservation``: the booking, if the caller has loaded it)."""
     if reservation is None:

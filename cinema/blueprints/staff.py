@@ -63,6 +63,12 @@ def admit():
                     303)
 
 
+@bp.get("/box-office/sell")
+def sell_page():
+    """The sale's address opened again (a refused sale's page is its answer): the showtimes."""
+    return redirect(url_for("catalogue.showtimes"), 303)
+
+
 @bp.post("/box-office/sell")
 def sell():
     """Sell the seats chosen on the showtime's map to a walk-in, paid at the counter."""

@@ -49,6 +49,13 @@ def bookings_detail(reservation_id: int):
                   booking=admin_bookings.detail(reservation_id))
 
 
+@bp.get("/bookings/<id:reservation_id>/cancel")
+def bookings_cancel_page(reservation_id: int):
+    """The cancel's address opened again (its confirmation step is the answer to a POST): the
+    booking's admin page, where "Cancel" starts again."""
+    return redirect(url_for("admin.bookings_detail", reservation_id=reservation_id), 303)
+
+
 @bp.post("/bookings/<id:reservation_id>/cancel")
 def bookings_cancel(reservation_id: int):
     """Cancel a booking as an admin (the patron is told by email); without ``confirm=1``, the
