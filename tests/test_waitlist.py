@@ -131,11 +131,15 @@ def test_an_offer_not_taken_expires_by_the_clock_and_passes_on(sold_out):
 def test_a_paid_offer_is_booked(sold_out):
     showtime, _, bookings, admin = sold_out
     now = utcnow()
-    entry = line.join(gen_user().id, showtime.id, 1, now)
+    patron = gen_user()
+    entry = line.join(patron.id, showtime.id, 1, now)
     _cancel(bookings[2], admin, now)
     hold = db.session.get(Reservation, _entry(entry.id).reservation_id)
-    hold.status = ReservationStatus.CONFIRMED
+    assert [item.entry.id for item in line.patron_entries(patron.id)] == [entry.id]
+    hold.status, hold.confirmed_at = ReservationStatus.CONFIRMED, now
     db.session.commit()
+    # Paid: "My waitlist" no longer says "Seats held for you: pay now", before the sweep too.
+    assert line.patron_entries(patron.id) == []
     offers.settle_offers(showtime.id, now + timedelta(hours=1))
     assert _entry(entry.id).status is WaitlistStatus.BOOKED
 

@@ -94,13 +94,19 @@ class PatronEntry:
 
 
 def patron_entries(user_id: int) -> list[PatronEntry]:
-    """The patron's live entries, soonest showtime first, with their place in line."""
+    """The patron's live entries, soonest showtime first, with their place in line. An offer
+    already paid is a booking, not an entry, even before the sweep marks it BOOKED."""
     entries = db.session.scalars(
         sa.select(WaitlistEntry).where(WaitlistEntry.user_id == user_id,
                                        WaitlistEntry.status.in_(LIVE_STATUSES))
         .order_by(WaitlistEntry.created_at)).all()
     return [PatronEntry(entry, position(entry) if entry.status is WaitlistStatus.WAITING
-                        else None) for entry in entries]
+                        else None) for entry in entries if not _paid_offer(entry)]
+
+
+def _paid_offer(entry: WaitlistEntry) -> bool:
+    return (entry.status is WaitlistStatus.OFFERED and entry.reservation is not None
+            and entry.reservation.confirmed_at is not None)
 
 
 def own_entry(user_id: int, showtime_id: int) -> WaitlistEntry | None:
