@@ -43,6 +43,7 @@ def test_admin_adds_a_film_with_chosen_and_new_genres(admin):
     ({"duration_minutes": "ninety"}, "Not a valid integer value"),
     ({"age_rating": "R18+"}, "Not a valid choice"),
     ({"trailer_url": "javascript:alert(1)"}, "A web address"),
+    ({"trailer_url": "foo"}, "A web address"),
     ({"release_date": "31/02/2030"}, "Not a valid date value"),
 ])
 def test_film_form_errors_rerender_the_form_with_422(admin, change, message):
@@ -51,6 +52,8 @@ def test_film_form_errors_rerender_the_form_with_422(admin, change, message):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page
+    if "trailer_url" in change:  # one message for one mistake (it used to be said twice)
+        assert page.count("A web address starting with https://") == 2  # field, summary
     assert 'name="title"' in page  # the form again, values kept
     assert db.session.scalar(sa.select(sa.func.count(Movie.id))) == 0
 

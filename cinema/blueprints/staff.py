@@ -86,8 +86,8 @@ def sell():
                                   allow_single_gaps=request.form.get("allow_single_gaps") == "1",
                                   tickets={seat_id: request.form.get("ticket_type", "")
                                            for seat_id in seat_ids})
-    flash(f"Sold {counted(len(reservation.seats), 'seat')}, booking {reservation.code}. "
-          "Print the ticket below.", "success")
+    flash(f"Sold {counted(len(reservation.seats), 'seat')}, booking {reservation.code}: "
+          "the ticket is below.", "success")
     return redirect(url_for("bookings.detail", reservation_id=reservation.id), 303)
 
 

@@ -89,11 +89,14 @@ class MovieForm(FlaskForm):
     format = SelectField("Format", choices=[SelectChoice(f, f) for f in FORMATS])
     release_date = DateField("Release date", validators=[Optional()])
     trailer_url = URLField("Trailer URL", filters=[strip], validators=[
-        Optional(), Length(max=500), URL(require_tld=True, message="A web address, https://…")])
+        Optional(), Length(max=500),
+        URL(require_tld=True, message="A web address starting with https://")])
     poster = FileField("Poster image")
     remove_poster = BooleanField("Remove the poster (use the generated one)")
 
     def validate_trailer_url(self, field):
+        if field.errors:  # one message per mistake
+            return
         if field.data and not field.data.lower().startswith(("https://", "http://")):
             raise ValidationError("A web address starting with https://")
 
