@@ -501,3 +501,26 @@ def test_my_bookings_lists_a_moved_booking_once_and_its_ticket_says_where_it_cam
     assert "Cancelled" not in mine and mine.count(f'href="/bookings/{reservation.id}"') == 1
     ticket = client.get(f"/bookings/{reservation.id}").get_data(as_text=True)
     assert ticket.count('class="muted ticket-moved no-print"') == 2 and f"from {first_move}" in ticket
+
+
+def test_the_booking_s_promo_code_discount_moves_with_it_and_is_not_used_again(app, app_ctx):
+    from cinema.models import PromoCode
+    from tests.promo_factories import gen_promo
+
+    user, client = patron_client(app)
+    showtime, seats = setup_showtime()
+    promo = gen_promo("SAVE10", percent_off=10, max_uses=1)
+    reservation = booking.hold_seats(user.id, showtime.id, [seats[0].id, seats[1].id], now())
+    assert client.post(f"/bookings/{reservation.id}/promo",
+                       data={"promo_code": "SAVE10"}).status_code == 303
+    db.session.expire_all()
+    assert client.post(f"/bookings/{reservation.id}/confirm", data=APPROVE).status_code == 303
+    paid = fresh(reservation).total_price_cents
+    assert paid == 1800 and db.session.get(PromoCode, promo.id).times_used == 1  # used up
+    target, new_seats = other_showtime(showtime, base_price_cents=1000)  # the same base price
+    hold = exchange_holds.hold_exchange(reservation.id, user.id, target.id,
+                                        [new_seats[0].id, new_seats[1].id], now())
+    assert hold.total_price_cents == 1800  # still 10 % off, though the code has no use left
+    done = exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
+    assert done.difference == 0 and fresh(reservation).total_price_cents == 1800
+    assert db.session.get(PromoCode, promo.id).times_used == 1

@@ -2,9 +2,10 @@
 showtimes, and holding the new seats (``exchanges`` has the whole story and steps 2 and 3).
 
 The new seats are a hold of their own naming the booking (``exchange_for_id``), priced now with
-the booking's ticket types: a hold like any other (the unique index, expiry by the clock). A new
-choice replaces the booking's previous exchange hold; the patron's ordinary holds are left alone,
-and the other way round (``hold_sql``'s replace clause skips exchange holds).
+the booking's ticket types and its promo code's discount (the code was used once, when the
+booking was paid): a hold like any other (the unique index, expiry by the clock). A new choice
+replaces the booking's previous exchange hold; the patron's ordinary holds are left alone, and
+the other way round (``hold_sql``'s replace clause skips exchange holds).
 
 Online, a patron moves their own booking until the cancellation cutoff. At the counter
 (``at_counter``: staff, for any patron) a booking moves until its film starts, and one paid in
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from cinema.booking import freed_seats, hold_rules, holds, seat_stamps
+from cinema.booking import freed_seats, hold_rules, holds, promotions, seat_stamps
 from cinema.exceptions import (
     CancellationClosed,
     InvalidState,
@@ -138,6 +139,9 @@ def hold_exchange(reservation_id, user_id: int, showtime_id, seat_ids,
     hold = holds.hold_seats(booking.user_id, showtime.id, wanted, now, replace_previous=False,
                             tickets=tickets)
     hold.exchange_for_id, hold.created_by = booking.id, user_id
+    promo = promotions.applied_code(booking)
+    if promo is not None:  # used once, when the booking was paid: the new seats keep its discount
+        promotions.set_discounts(hold, promo)
     db.session.commit()
     return hold
 
