@@ -19,6 +19,7 @@ from tests.factories import (
     gen_user,
     seats_of,
 )
+from tests.screens import screenshot
 from tests.test_browser_reviews import sign_in
 
 pytestmark = pytest.mark.browser
@@ -39,6 +40,8 @@ def test_join_the_waitlist_and_get_the_cancelled_seats(request, browser_page, fu
     page.goto(f"/showtimes/{showtime.id}")
     join = page.locator(".waitlist-join")
     expect(join).to_contain_text("Sold out: join the waitlist")
+    expect(page.get_by_role("button", name="Find seats")).to_have_count(0)  # none to find
+    screenshot(page, f"waitlist-sold-out-{'js' if javascript else 'no-js'}")
     join.get_by_label("Seats wanted").fill("2")
     join.get_by_role("button", name="Join the waitlist").click()
 
