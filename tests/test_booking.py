@@ -1,6 +1,8 @@
 """The booking checklist: holds, conflicts, confirm, expiry, cancel, refund, history."""
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -22,7 +24,7 @@ from cinema.models import (
     UserRole,
 )
 from tests.booking_helpers import APPROVE, JSON, hold, now, patron_client, setup_showtime
-from tests.factories import gen_auditorium, gen_user, seats_of
+from tests.factories import gen_auditorium, gen_user, login, seats_of
 
 pytestmark = pytest.mark.usefixtures("money_checked")
 
@@ -431,3 +433,24 @@ def test_a_form_address_opened_again_leads_to_its_page_not_a_405(app, app_ctx):
         answer = who.get(path)
         assert answer.status_code == 303 and answer.headers["Location"].endswith(target), path
     assert db.session.get(Reservation, reservation.id).status is ReservationStatus.HELD
+
+
+def test_seats_ticked_before_signing_in_are_ticked_after(app, app_ctx):
+    """The summary's "Sign in to book" (redrawn by htmx as seats are ticked) carries them: after
+    signing in, the showtime page has them ticked, ready to hold."""
+    from urllib.parse import parse_qs, urlsplit
+
+    showtime, seats = setup_showtime()
+    user = gen_user()
+    anonymous = app.test_client()
+    chosen = [seats[4].id, seats[5].id]
+    summary = anonymous.get(f"/showtimes/{showtime.id}/summary",
+                            query_string={"seat_ids": chosen}).get_data(as_text=True)
+    link = re.search(r'href="(/auth/login\?next=[^"]+)">Sign in to book', summary).group(1)
+    target = parse_qs(urlsplit(html.unescape(link)).query)["next"][0]
+    assert target == f"/showtimes/{showtime.id}?seat_ids={chosen[0]}&seat_ids={chosen[1]}"
+    signed_in = login(anonymous, user.email, next=target)
+    assert signed_in.status_code == 303 and signed_in.headers["Location"].endswith(target)
+    page = anonymous.get(target).get_data(as_text=True)
+    for seat_id in chosen:
+        assert re.search(rf'value="{seat_id}"[^>]*checked', page), seat_id
