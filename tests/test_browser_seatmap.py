@@ -44,6 +44,8 @@ def patron_on_map(browser, base_url, app_ctx):
 def test_two_seats_and_hold_in_under_ten_key_presses(patron_on_map):
     showtime, seats, user, page = patron_on_map
     page.locator("h1").click()  # a pointer click just before the map; keys from here on
+    help_text = page.locator("#seat-map-help").inner_text()
+    assert "Arrow keys move between seats" in help_text and "Tab moves from seat" not in help_text
     presses = 0
 
     def press(key):
@@ -200,6 +202,9 @@ def test_without_javascript_the_phone_bar_does_not_say_no_seats_once_some_are_ti
                                   viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(f"/showtimes/{showtime.id}")
+    # The help read with the map names the keys that work without JavaScript.
+    assert "Tab moves from seat to seat" in page.locator("#seat-map-help").inner_text()
+    assert "Arrow keys" not in page.locator("#seat-map-help").inner_text()
     none, some = page.get_by_text("No seats chosen"), page.get_by_text("Seats ticked: hold them")
     expect(none).to_be_visible()
     expect(some).to_be_hidden()

@@ -203,6 +203,9 @@
     inputs.forEach(function (input) { setAvailable(input, labelOf(input).dataset.available === "1"); });
     var grid = new Grid(map);
     rove(map, initialStop(grid, inputs));
+    // The help read with the map: its arrow keys, now that they work.
+    map.querySelectorAll("[data-keys-plain]").forEach(function (el) { el.hidden = true; });
+    map.querySelectorAll("[data-keys-enhanced]").forEach(function (el) { el.hidden = false; });
 
     map.addEventListener("focusin", function (event) {
       if (event.target.matches(".seat input")) { rove(map, event.target); }
