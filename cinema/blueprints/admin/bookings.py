@@ -49,25 +49,31 @@ def bookings_detail(reservation_id: int):
                   booking=admin_bookings.detail(reservation_id))
 
 
+def _cancel_confirm_page(reservation_id: int):
+    """The confirmation step (pages/bookings/cancel_confirm.html); a booking that can no longer
+    be cancelled: its admin page."""
+    reservation = admin_bookings.detail(reservation_id).reservation
+    if reservation.status not in (ReservationStatus.HELD, ReservationStatus.CONFIRMED):
+        return redirect(url_for("admin.bookings_detail", reservation_id=reservation_id), 303)
+    return render("pages/bookings/cancel_confirm.html", reservation=reservation,
+                  is_owner=reservation.user_id == current_user.id,
+                  action=url_for("admin.bookings_cancel", reservation_id=reservation_id),
+                  back=url_for("admin.bookings_detail", reservation_id=reservation_id))
+
+
 @bp.get("/bookings/<id:reservation_id>/cancel")
 def bookings_cancel_page(reservation_id: int):
-    """The cancel's address opened again (its confirmation step is the answer to a POST): the
-    booking's admin page, where "Cancel" starts again."""
-    return redirect(url_for("admin.bookings_detail", reservation_id=reservation_id), 303)
+    """The confirmation step as a page of its own (the booking page's "Cancel booking…" opens
+    it), so that Back and reload work on it."""
+    return _cancel_confirm_page(reservation_id)
 
 
 @bp.post("/bookings/<id:reservation_id>/cancel")
 def bookings_cancel(reservation_id: int):
     """Cancel a booking as an admin (the patron is told by email); without ``confirm=1``, the
-    confirmation step (pages/bookings/cancel_confirm.html)."""
+    confirmation step first."""
     if request.form.get("confirm") != "1" and not wants_json():
-        reservation = admin_bookings.detail(reservation_id).reservation
-        if reservation.status not in (ReservationStatus.HELD, ReservationStatus.CONFIRMED):
-            return redirect(url_for("admin.bookings_detail", reservation_id=reservation_id), 303)
-        return render("pages/bookings/cancel_confirm.html", reservation=reservation,
-                      is_owner=reservation.user_id == current_user.id,
-                      action=url_for("admin.bookings_cancel", reservation_id=reservation_id),
-                      back=url_for("admin.bookings_detail", reservation_id=reservation_id))
+        return _cancel_confirm_page(reservation_id)
     reservation = booking.cancel_booking(reservation_id, current_user.id, utcnow(),
                                          by_admin=True)
     flash(f"Booking {reservation.code} is cancelled; the patron has been emailed.", "success")
