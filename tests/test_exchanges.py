@@ -524,3 +524,24 @@ def test_the_booking_s_promo_code_discount_moves_with_it_and_is_not_used_again(a
     done = exchanges.complete_exchange(reservation.id, hold.id, user.id, now())
     assert done.difference == 0 and fresh(reservation).total_price_cents == 1800
     assert db.session.get(PromoCode, promo.id).times_used == 1
+
+
+def test_a_top_up_charged_just_before_the_cancel_is_still_given_back(app, app_ctx):
+    """The race a full run once caught: the change's top-up is charged (SUCCEEDED), then the
+    booking is cancelled before the swap runs. The cancel refunds the booking's own charge and
+    must leave the top-up open, so that the swap's refusal gives it back; it used to mark it
+    given back too, and 10.00 was kept."""
+    from cinema.booking import charges, payments
+
+    user = gen_user()
+    reservation, showtime, target, seats, hold = booking_with_change_under_way(user)
+    card = payments.parse_card(CARD["card_number"], CARD["card_expiry"], CARD["card_cvc"], now())
+    topup = charges.charge_topup(fresh(reservation), hold.id, 1000, card, now())
+    assert topup.status is PaymentStatus.SUCCEEDED
+    booking.cancel_booking(reservation.id, user.id, now())  # between the charge and the swap
+    with pytest.raises(HoldExpired):
+        exchanges.swap(reservation.id, hold.id, now(), topup, actor_id=user.id)
+    charged = sum(c.amount_cents for c in payments_of(reservation, PaymentKind.CHARGE))
+    refunded = sum(r.amount_cents for r in payments_of(reservation, PaymentKind.REFUND)
+                   if r.status is PaymentStatus.SUCCEEDED)
+    assert charged == refunded == 3000

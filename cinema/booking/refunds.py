@@ -30,10 +30,16 @@ log = logging.getLogger(__name__)
 
 
 def _mark_given_back(reservation_id: int, now: datetime) -> None:
-    """The booking's live charge no longer pays for it: a refund of it is being opened."""
+    """The booking's charges no longer pay for it: a refund of them is being opened. Not the
+    top-up of a change that has not gone through (charged, its swap not yet run): the
+    cancel's refund does not draw on it (``_paying_charges``), so it must stay open for the
+    swap's refusal, or reconciliation, to give it back."""
+    went_through = sa.select(Reservation.id).where(
+        Reservation.id == Payment.exchange_id, Reservation.split_from_id == reservation_id)
     db.session.execute(sa.update(Payment).where(
         Payment.reservation_id == reservation_id, Payment.kind == PaymentKind.CHARGE,
-        Payment.status == PaymentStatus.SUCCEEDED, Payment.compensated_at.is_(None))
+        Payment.status == PaymentStatus.SUCCEEDED, Payment.compensated_at.is_(None),
+        sa.or_(Payment.exchange_id.is_(None), went_through.exists()))
         .values(compensated_at=now).execution_options(synchronize_session=False))
 
 
